@@ -1,0 +1,1 @@
+"""Corpus pipeline: reading files, blocks, sentence segmentation, block typing, near-duplicate clusters."""

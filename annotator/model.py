@@ -1,0 +1,229 @@
+"""Pydantic models: the one source of truth for every record the tool reads or writes.
+
+The JSON Schemas in schemas/ are generated from these models (`annotator schema`).
+Offsets are 0-based, end-exclusive code-point indices (SCHEME.md §1). Spans inside labels are
+relative to the sentence text; record `start`/`end` are offsets into the document text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+SCHEMA_VERSION = 1
+
+BlockType = Literal["headline", "body", "caption", "comment", "teaser", "boilerplate"]
+Mode = Literal["reporting", "commentary", "none"]
+Claim = Literal["none", "factual", "checkworthy"]
+QuoteType = Literal["direct", "indirect", "mixed"]
+Flag = Literal["mt_noise", "attribution_dropped", "uncertain"]
+Origin = Literal["manual", "suggested", "adjudicated"]
+Status = Literal["done", "skipped", "todo"]
+Split = Literal["train", "dev", "test"]
+
+# Block types whose sentences are annotated (SCHEME.md §2); the others are skipped when stepping.
+LABELLED_BLOCK_TYPES: tuple[BlockType, ...] = ("headline", "body", "caption", "comment")
+
+NonNegative = Annotated[int, Field(ge=0)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Span(Record):
+    """A stretch of text; `text` must equal the slice it points to."""
+
+    start: NonNegative
+    end: NonNegative
+    text: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Span:
+        if self.end <= self.start:
+            raise ValueError(f"span end {self.end} must be greater than start {self.start}")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(f"span text has {len(self.text)} characters but covers {self.end - self.start}")
+        return self
+
+    def check(self, within: str, what: str) -> None:
+        if self.end > len(within):
+            raise ValueError(f"{what} {self.start}-{self.end} runs past the end of the text ({len(within)})")
+        if within[self.start : self.end] != self.text:
+            raise ValueError(f"{what} {self.start}-{self.end} is {within[self.start:self.end]!r}, not {self.text!r}")
+
+
+class Quote(Record):
+    """One attribution (SCHEME.md §4): content spans, cue, source and the canonical speaker."""
+
+    type: QuoteType
+    content: list[Span] = Field(min_length=1)
+    cue: Span | None = None
+    source: Span | None = None
+    speaker: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Quote:
+        for a, b in zip(self.content, self.content[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError("content spans must be in order and must not overlap")
+        return self
+
+    def spans(self) -> list[tuple[str, Span]]:
+        out = [("content", s) for s in self.content]
+        if self.cue:
+            out.append(("cue", self.cue))
+        if self.source:
+            out.append(("source", self.source))
+        return out
+
+
+class SentenceLabels(Record):
+    """What an annotator says about one sentence (SCHEME.md §3)."""
+
+    mode: Mode | None = None
+    claim: Claim | None = None
+    quotes: list[Quote] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _flags_are_a_set(self) -> SentenceLabels:
+        if list(self.flags) != sorted(set(self.flags)):
+            raise ValueError("flags must be sorted and unique")
+        return self
+
+    def check(self, text: str) -> None:
+        """Raise ValueError when a span does not point into `text` (the sentence)."""
+        for n, quote in enumerate(self.quotes):
+            for role, span in quote.spans():
+                span.check(text, f"quote {n + 1} {role}")
+
+
+class Document(Record):
+    doc_id: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    path: str
+    version: int = Field(ge=1)
+    cluster: str
+    text: str
+
+
+class Block(Record):
+    doc_id: str
+    index: NonNegative
+    start: NonNegative
+    end: NonNegative
+    block_type: BlockType
+    lang: str
+    duplicate_of: NonNegative | None = None
+
+
+class Sentence(Record):
+    id: str
+    doc_id: str
+    block: NonNegative
+    start: NonNegative
+    end: NonNegative
+    text: str
+
+
+class SegmentLine(Record):
+    """One line of `annotator segment`."""
+
+    doc_id: str
+    block: NonNegative
+    block_type: BlockType
+    start: NonNegative
+    end: NonNegative
+    text: str
+
+
+class Event(Record):
+    """One entry of the append-only event log: the audit trail and the undo history."""
+
+    event_id: int
+    sentence_id: str
+    annotator: str
+    action: Literal["label", "skip", "undo", "import"]
+    status: Status
+    labels: SentenceLabels
+    origin: Origin | None
+    undoes: int | None = None
+    at: datetime
+
+
+class ExportRecord(Record):
+    """One sentence as exported (and imported): the training example."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: str
+    doc_id: str = Field(min_length=1)
+    doc_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    cluster: str
+    block: NonNegative
+    block_type: BlockType
+    lang: str
+    start: NonNegative
+    end: NonNegative
+    text: str
+    labels: SentenceLabels
+    status: Status
+    annotator: str | None
+    origin: Origin | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    split: Split | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExportRecord:
+        if self.id != sentence_id(self.doc_id, self.start, self.end):
+            raise ValueError(f"id {self.id!r} does not match doc_id, start and end")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(f"text has {len(self.text)} characters but start-end covers {self.end - self.start}")
+        self.labels.check(self.text)
+        if self.status != "todo" and self.annotator is None:
+            raise ValueError(f"a {self.status} record needs an annotator")
+        return self
+
+
+class Manifest(Record):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    tool_version: str
+    created_at: datetime
+    files: dict[str, str] = Field(description="file name -> sha256 of its bytes")
+    records: int
+    counts: dict[str, dict[str, int]] = Field(
+        description="per status, split, annotator, origin, block_type, mode, claim, quotes and flags"
+    )
+    split: dict[str, int] | None = Field(None, description="the requested split percentages, when any")
+    seed: int | None = None
+
+
+def sentence_id(doc_id: str, start: int, end: int) -> str:
+    return f"{doc_id}:{start}-{end}"
+
+
+_TIMESTAMP = TypeAdapter(datetime)
+
+
+def now() -> str:
+    """The current UTC time in the exact form exports serialise it."""
+    return _TIMESTAMP.dump_python(datetime.now(UTC), mode="json")
+
+
+# The record types written to schemas/ (file name -> model).
+SCHEMAS: dict[str, type[Record]] = {
+    "document": Document,
+    "block": Block,
+    "sentence": Sentence,
+    "segment_line": SegmentLine,
+    "span": Span,
+    "quote": Quote,
+    "sentence_labels": SentenceLabels,
+    "event": Event,
+    "export_record": ExportRecord,
+    "manifest": Manifest,
+}
