@@ -209,9 +209,13 @@ def sentence_id(doc_id: str, start: int, end: int) -> str:
 _TIMESTAMP = TypeAdapter(datetime)
 
 
+def timestamp(value: datetime | None) -> str | None:
+    """A time in the exact form exports serialise it, so that export → import → export is the identity."""
+    return None if value is None else _TIMESTAMP.dump_python(value, mode="json")
+
+
 def now() -> str:
-    """The current UTC time in the exact form exports serialise it."""
-    return _TIMESTAMP.dump_python(datetime.now(UTC), mode="json")
+    return timestamp(datetime.now(UTC))
 
 
 # The record types written to schemas/ (file name -> model).

@@ -122,7 +122,8 @@ def _plain_word_before(text: str, block_start: int, m: re.Match) -> bool:
     while i > block_start and text[i - 1].isalpha():
         i -= 1
     token = text[i:dot]
-    return len(token) >= 3 and token not in abbreviations() and (i == block_start or text[i - 1].isspace())
+    ordinary = token not in abbreviations() and token not in _ABSORBING
+    return len(token) >= 3 and ordinary and (i == block_start or text[i - 1].isspace())
 
 
 def _starts_sentence(ch: str) -> bool:

@@ -1,0 +1,224 @@
+"""The `annotator` command: subcommands that never start the UI, except `label`.
+
+Exit codes: 0 ok, 1 user error (one line per problem, naming the file and line), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+import orjson
+
+from annotator import __version__
+from annotator.errors import UserError
+
+DEFAULT_DB = "annotator.db"
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB)
+
+
+def _print_json(obj) -> None:
+    sys.stdout.buffer.write(orjson.dumps(obj) + b"\n")
+
+
+def bundled_seeds() -> Path:
+    return Path(str(resources.files("annotator").joinpath("seeds")))
+
+
+# ------------------------------------------------------------------------------------- commands
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from annotator.corpus.pipeline import analyse
+    from annotator.corpus.reader import read_inputs
+    from annotator.store import Store
+
+    docs = [analyse(d) for d in read_inputs(args.paths)]
+    with Store(_db_path(args)) as store:
+        report = store.ingest(docs)
+    print(
+        f"{_db_path(args)}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged; {report.sentences} sentences"
+        + (f"; labels kept {report.labels_kept}" if report.updated else "")
+        + (f", {report.labels_retired} retired (their sentence text is gone)" if report.labels_retired else "")
+    )
+    return 0
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from annotator.corpus.pipeline import analyse
+    from annotator.corpus.reader import read_inputs
+    from annotator.model import SegmentLine
+
+    out = sys.stdout.buffer
+    for doc in read_inputs(args.files):
+        a = analyse(doc)
+        for block, start, end in a.sentences():
+            line = SegmentLine(
+                doc_id=a.doc_id, block=block, block_type=a.types[block].block_type,
+                start=start, end=end, text=a.text[start:end],
+            )
+            out.write(orjson.dumps(line.model_dump()) + b"\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from annotator.export.jsonl import export_jsonl
+    from annotator.store import Store
+
+    with Store(_db_path(args), create=False) as store:
+        manifest = export_jsonl(
+            store, args.out, split=args.split, seed=args.seed, include_all=args.all, annotator=args.annotator
+        )
+    files = ", ".join(manifest.files)
+    print(f"{args.out}: {manifest.records} records in {files} (+ manifest.json)")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from annotator.export.importer import import_file
+    from annotator.store import Store
+
+    with Store(_db_path(args), create=False) as store:
+        report = import_file(store, args.file)
+    print(
+        f"{args.file}: {report.records} records, {report.changed} stored, "
+        f"{report.records - report.changed - report.todo} already present"
+        + (f", {report.todo} unfinished skipped" if report.todo else "")
+    )
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from annotator.store import Store
+
+    with Store(_db_path(args), create=False) as store:
+        counts = store.counts()
+    if args.json:
+        _print_json(counts)
+    else:
+        print(format_stats(counts))
+    return 0
+
+
+def format_stats(c: dict) -> str:
+    lines = [
+        f"documents   {c['documents']} ({c['clusters']} story clusters)",
+        f"sentences   {c['sentences']} ({c['to_label']} to label; the rest are teasers and boilerplate)",
+        "blocks      " + ", ".join(f"{k} {v}" for k, v in c["blocks"].items()),
+        f"annotated   {c['annotated']} of {c['to_label']} by at least one annotator",
+    ]
+    for name, a in c["annotators"].items():
+        rate = f", {a['per_hour']} per hour" if a["per_hour"] else ""
+        lines.append(f"  {name:<12} done {a['done']}, skipped {a['skipped']}, remaining {a['remaining']}{rate}")
+    if not c["annotators"]:
+        lines.append("  (no annotations yet)")
+    return "\n".join(lines)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from annotator.schemas import check_schemas, write_schemas
+
+    if args.check:
+        stale = check_schemas(args.dir)
+        if stale:
+            raise UserError(f"{args.dir}: stale or missing schemas: {', '.join(stale)} (run `annotator schema`)")
+        print(f"{args.dir}: schemas up to date")
+    else:
+        written = write_schemas(args.dir)
+        print(f"{args.dir}: wrote {len(written)} schemas")
+    return 0
+
+
+def cmd_default(args: argparse.Namespace) -> int:
+    """No subcommand: make sure the store has a corpus, then open the labelling screen."""
+    from annotator.corpus.pipeline import analyse
+    from annotator.corpus.reader import read_inputs
+    from annotator.store import Store
+
+    db = _db_path(args)
+    with Store(db) as store:
+        if store.is_empty():
+            report = store.ingest([analyse(d) for d in read_inputs([bundled_seeds()])])
+            print(f"{db}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)")
+        counts = store.counts()
+    print(format_stats(counts))
+    print(f"\nExport the labels with: annotator --db {db} export --out exports/")
+    return 0
+
+
+# ------------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", default=argparse.SUPPRESS, help=f"store file (default ${{ANNOTATOR_DB}} or {DEFAULT_DB})"
+    )
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Label claims, quotes and commentary in French news, from the keyboard.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    parser.set_defaults(func=cmd_default)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="add .txt files, folders or .jsonl of {id, text} to the store")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("segment", parents=[common], help="print one JSON line per sentence (no store)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("export", parents=[common], help="write validated JSONL records and manifest.json")
+    p.add_argument("--out", type=Path, default=Path("exports"), help="output folder (default exports/)")
+    p.add_argument("--split", help="train/dev/test percentages by story cluster, e.g. 80/10/10")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split assignment (default 0)")
+    p.add_argument("--all", action="store_true", help="also unfinished and skipped sentences (for inference)")
+    p.add_argument("--annotator", help="only this annotator's labels")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", parents=[common], help="read export records back into the store (all or nothing)")
+    p.add_argument("file", type=Path, metavar="FILE.jsonl")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("stats", parents=[common], help="documents, sentences, blocks, progress per annotator")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("schema", parents=[common], help="write (or --check) the JSON Schemas of every record type")
+    p.add_argument("--check", action="store_true", help="exit 1 when the files in the folder are stale")
+    p.add_argument("--dir", type=Path, default=Path("schemas"), help="schema folder (default schemas/)")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "db"):
+        args.db = None
+    try:
+        return args.func(args)
+    except UserError as exc:
+        for line in str(exc).splitlines():
+            print(f"annotator: {line}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("annotator: interrupted; nothing partial was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

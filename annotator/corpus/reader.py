@@ -1,0 +1,98 @@
+"""Finding and reading input files: `.txt` files, folders of them, `.jsonl` of {"id", "text"}.
+
+Everything is read and checked before anything is written, so a bad file stops the command
+with one line naming it and nothing is half-ingested.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from annotator.corpus.text import decode, normalise
+from annotator.errors import UserError
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDoc:
+    doc_id: str
+    path: str  # where it came from: a file, or "file.jsonl:LINE"
+    text: str
+
+
+def _slug(relative: Path) -> str:
+    parts = list(relative.with_suffix("").parts)
+    return "--".join(re.sub(r"[^\w.-]+", "-", p).strip("-") or "_" for p in parts)
+
+
+def _files(path: Path) -> Iterator[tuple[Path, str | None]]:
+    """(file, doc_id for .txt files) for one command-line path; folders are walked recursively."""
+    if not path.exists():
+        raise UserError(f"{path}: no such file or folder")
+    if path.is_file():
+        if path.suffix not in (".txt", ".jsonl"):
+            raise UserError(f"{path}: not a .txt or .jsonl file")
+        yield path, path.stem
+        return
+    seen_dirs: set[tuple[int, int]] = set()
+    for root, dirs, names in os.walk(path, followlinks=True):
+        st = os.stat(root)
+        if (st.st_dev, st.st_ino) in seen_dirs:  # a symlink loop
+            dirs[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        for name in sorted(names):
+            f = Path(root) / name
+            if f.suffix in (".txt", ".jsonl"):
+                rel = f.relative_to(path)
+                yield f, (f.stem if len(rel.parts) == 1 else _slug(rel))
+
+
+def _read_bytes(f: Path) -> bytes:
+    try:
+        return f.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{f}: cannot read ({exc.strerror})") from None
+
+
+def read_jsonl(f: Path) -> Iterator[SourceDoc]:
+    data = _read_bytes(f)
+    if not data.strip():
+        raise UserError(f"{f}: empty file")
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise UserError(f"{f}:{n}: not valid JSON ({exc.args[0].split(':')[0]})") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not isinstance(obj.get("text"), str):
+            raise UserError(f'{f}:{n}: expected an object with string fields "id" and "text"')
+        doc_id, text = obj["id"].strip(), normalise(obj["text"])
+        if not doc_id or any(c.isspace() for c in doc_id):
+            raise UserError(f'{f}:{n}: "id" must be non-empty and contain no whitespace')
+        if not text.strip():
+            raise UserError(f'{f}:{n}: "text" is empty')
+        yield SourceDoc(doc_id, f"{f}:{n}", text)
+
+
+def read_inputs(paths: list[Path]) -> list[SourceDoc]:
+    """Every document named by `paths`, checked; raises UserError on the first bad input."""
+    docs: dict[str, SourceDoc] = {}
+    for path in paths:
+        for f, doc_id in _files(path):
+            found = read_jsonl(f) if f.suffix == ".jsonl" else [SourceDoc(doc_id, str(f), decode(_read_bytes(f), str(f)))]
+            for doc in found:
+                other = docs.get(doc.doc_id)
+                if other is not None and other.text != doc.text:
+                    raise UserError(f"{doc.path}: document id {doc.doc_id!r} is also used by {other.path}")
+                docs.setdefault(doc.doc_id, doc)
+    if not docs:
+        raise UserError(f"no .txt or .jsonl files in {', '.join(map(str, paths))}")
+    return list(docs.values())

@@ -1,0 +1,1 @@
+"""Exports: the JSONL writer, splits, the manifest, atomic files."""

@@ -1,0 +1,580 @@
+"""The SQLite store: documents, blocks, sentences, an append-only event log and current labels.
+
+One file, WAL mode and a busy timeout so several annotators' processes can share it. Every
+decision is one `BEGIN IMMEDIATE` transaction that appends an event and updates the current-state
+row for (sentence, annotator); the call returns only after the commit (synchronous=FULL).
+Nothing is ever loaded whole: every query asks for the rows it needs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from annotator.corpus import clusters
+from annotator.corpus.pipeline import AnalysedDoc
+from annotator.errors import UserError
+from annotator.model import LABELLED_BLOCK_TYPES, SentenceLabels, Status, now, sentence_id
+
+STORE_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    doc INTEGER PRIMARY KEY,            -- ingest order
+    doc_id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    cluster TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX documents_cluster ON documents(cluster);
+CREATE TABLE document_versions (        -- earlier texts of changed documents, kept
+    doc_id TEXT NOT NULL, version INTEGER NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL,
+    ingested_at TEXT NOT NULL, PRIMARY KEY (doc_id, version)
+);
+CREATE TABLE blocks (
+    doc INTEGER NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    block_type TEXT NOT NULL, lang TEXT NOT NULL, duplicate_of INTEGER,
+    PRIMARY KEY (doc, idx)
+) WITHOUT ROWID;
+CREATE TABLE sentences (
+    sid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: labels and events point here
+    doc INTEGER NOT NULL, pos INTEGER NOT NULL, block INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
+    labelled INTEGER NOT NULL           -- 1 when its block type is one that gets labels
+);
+CREATE UNIQUE INDEX sentences_order ON sentences(doc, pos);
+CREATE TABLE labels (                   -- current state per (sentence, annotator)
+    sid INTEGER NOT NULL, annotator TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL,
+    origin TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (sid, annotator)
+) WITHOUT ROWID;
+CREATE INDEX labels_annotator ON labels(annotator, sid);
+CREATE TABLE retired_labels (           -- labels of sentences a new document version dropped
+    sentence_id TEXT NOT NULL, doc_version INTEGER NOT NULL, annotator TEXT NOT NULL,
+    status TEXT NOT NULL, labels TEXT NOT NULL, origin TEXT, created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, retired_at TEXT NOT NULL
+);
+CREATE TABLE events (                   -- append-only: the audit trail and the undo history
+    event_id INTEGER PRIMARY KEY,
+    sid INTEGER NOT NULL, sentence_id TEXT NOT NULL, annotator TEXT NOT NULL,
+    action TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL, origin TEXT,
+    before TEXT,                        -- the labels row this event replaced (JSON), or NULL
+    undoes INTEGER, undone_by INTEGER, at TEXT NOT NULL
+);
+CREATE INDEX events_annotator ON events(annotator, event_id);
+CREATE TABLE shingles (hash INTEGER NOT NULL, doc INTEGER NOT NULL);
+CREATE INDEX shingles_hash ON shingles(hash);
+CREATE INDEX shingles_doc ON shingles(doc);
+"""
+
+# Forward migrations: MIGRATIONS[n] turns a version-n store into version n + 1.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+_EMPTY_LABELS = orjson.dumps(SentenceLabels().model_dump(mode="json")).decode()
+_SHINGLE_DF_CAP = 50  # a sampled shingle shared by more documents is boilerplate, not a story
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    sentences: int = 0
+    labels_kept: int = 0
+    labels_retired: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceRow:
+    sid: int
+    doc_id: str
+    pos: int
+    block: int
+    start: int
+    end: int
+    text: str
+    block_type: str
+
+    @property
+    def id(self) -> str:
+        return sentence_id(self.doc_id, self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRow:
+    sid: int
+    annotator: str
+    status: Status
+    labels: SentenceLabels
+    origin: str | None
+    created_at: str
+    updated_at: str
+
+
+class Store:
+    def __init__(self, path: str | Path, *, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise UserError(f"{self.path}: no such store (run `annotator ingest` first)")
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path}: not an annotator store ({exc})") from None
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self._prepare()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- schema and transactions
+
+    def _prepare(self) -> None:
+        with self.write() as db:
+            has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+            if not has_meta:
+                if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    raise UserError(f"{self.path}: an SQLite file that is not an annotator store")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(STORE_VERSION),))
+                return
+            version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+        if version > STORE_VERSION:
+            raise UserError(
+                f"{self.path}: written by a newer annotator (store version {version}, this one reads "
+                f"up to {STORE_VERSION}); upgrade annotator"
+            )
+        if version < STORE_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(self.path, backup)
+        with self.write() as db:
+            while version < STORE_VERSION:
+                MIGRATIONS[version](db)
+                version += 1
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: taken at once (no lock upgrade), committed or rolled back whole."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise UserError(f"{self.path}: {exc}; nothing was written") from None
+
+    # ---------------------------------------------------------------- ingest
+
+    def ingest(self, docs: Iterable[AnalysedDoc]) -> IngestReport:
+        """Add documents in one transaction; unchanged texts are skipped, changed ones versioned."""
+        report = IngestReport()
+        at = now()
+        with self.write() as db:
+            for doc in docs:
+                row = db.execute("SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)).fetchone()
+                if row and row[1] == doc.sha256:
+                    report.unchanged.append(doc.doc_id)
+                    continue
+                if row:
+                    self._replace(db, row[0], row[2], doc, at, report)
+                    report.updated.append(doc.doc_id)
+                else:
+                    cur = db.execute(
+                        "INSERT INTO documents (doc_id, path, sha256, version, cluster, text, ingested_at)"
+                        " VALUES (?, ?, ?, 1, ?, ?, ?)",
+                        (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, at),
+                    )
+                    self._insert_parts(db, cur.lastrowid, doc)
+                    report.added.append(doc.doc_id)
+                report.sentences += sum(1 for _ in doc.sentences())
+        return report
+
+    def _insert_parts(self, db: sqlite3.Connection, d: int, doc: AnalysedDoc) -> list[int]:
+        db.executemany(
+            "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (d, b.index, b.start, b.end, t.block_type, t.lang, t.duplicate_of)
+                for b, t in zip(doc.blocks, doc.types, strict=True)
+            ],
+        )
+        text = doc.text
+        labelled = [t.block_type in LABELLED_BLOCK_TYPES for t in doc.types]
+        rows = [(d, pos, b, s, e, text[s:e], labelled[b]) for pos, (b, s, e) in enumerate(doc.sentences())]
+        db.executemany("INSERT INTO sentences (doc, pos, block, start, end, text, labelled) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self._assign_cluster(db, d, doc)
+        return [sid for (sid,) in db.execute("SELECT sid FROM sentences WHERE doc=? ORDER BY pos", (d,))]
+
+    def _assign_cluster(self, db: sqlite3.Connection, d: int, doc: AnalysedDoc) -> None:
+        fp = doc.fingerprint
+        db.execute("DELETE FROM shingles WHERE doc=?", (d,))
+        if fp:
+            shared: Counter[int] = Counter()
+            hashes = list(fp)
+            for i in range(0, len(hashes), 500):
+                chunk = hashes[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                common = db.execute(
+                    f"SELECT hash FROM shingles WHERE hash IN ({marks}) GROUP BY hash HAVING count(*) < ?",
+                    (*chunk, _SHINGLE_DF_CAP),
+                ).fetchall()
+                usable = [h for (h,) in common]
+                if usable:
+                    marks = ",".join("?" * len(usable))
+                    shared.update(o for (o,) in db.execute(f"SELECT doc FROM shingles WHERE hash IN ({marks})", usable))
+            matches = []
+            for other, n in shared.most_common():
+                if n < clusters.MIN_SHARED:
+                    break
+                other_size = db.execute("SELECT count(*) FROM shingles WHERE doc=?", (other,)).fetchone()[0]
+                if n / min(len(fp), other_size) >= clusters.THRESHOLD:
+                    matches.append(other)
+            db.executemany("INSERT INTO shingles VALUES (?, ?)", [(h, d) for h in hashes])
+            if matches:
+                found = db.execute(
+                    f"SELECT DISTINCT cluster FROM documents WHERE doc IN ({','.join('?' * len(matches))})", matches
+                ).fetchall()
+                names = sorted(c for (c,) in found)
+                target = names[0]
+                for other_cluster in names[1:]:  # this document joins stories seen apart so far
+                    db.execute("UPDATE documents SET cluster=? WHERE cluster=?", (target, other_cluster))
+                db.execute("UPDATE documents SET cluster=? WHERE doc=?", (target, d))
+                return
+        db.execute("UPDATE documents SET cluster=doc_id WHERE doc=?", (d,))
+
+    def _replace(self, db: sqlite3.Connection, d: int, version: int, doc: AnalysedDoc, at: str, report: IngestReport):
+        """A changed text: keep the old version, re-segment, carry labels over by sentence text."""
+        db.execute(
+            "INSERT INTO document_versions SELECT doc_id, version, sha256, text, ingested_at FROM documents WHERE doc=?",
+            (d,),
+        )
+        old = db.execute("SELECT sid, text, start, end FROM sentences WHERE doc=? ORDER BY pos", (d,)).fetchall()
+        db.execute("DELETE FROM sentences WHERE doc=?", (d,))
+        db.execute("DELETE FROM blocks WHERE doc=?", (d,))
+        db.execute(
+            "UPDATE documents SET path=?, sha256=?, version=?, text=?, ingested_at=? WHERE doc=?",
+            (doc.source.path, doc.sha256, version + 1, doc.text, at, d),
+        )
+        new_sids = self._insert_parts(db, d, doc)
+        by_text: dict[str, list[int]] = {}
+        for (_, s, e), sid in zip(doc.sentences(), new_sids, strict=True):
+            by_text.setdefault(doc.text[s:e], []).append(sid)
+        for sid, text, start, end in old:
+            n = db.execute("SELECT count(*) FROM labels WHERE sid=?", (sid,)).fetchone()[0]
+            candidates = by_text.get(text)
+            if candidates:
+                new = candidates.pop(0)
+                db.execute("UPDATE labels SET sid=? WHERE sid=?", (new, sid))
+                db.execute("UPDATE events SET sid=? WHERE sid=?", (new, sid))
+                report.labels_kept += n
+            elif n:
+                db.execute(
+                    "INSERT INTO retired_labels SELECT ?, ?, annotator, status, labels, origin, created_at,"
+                    " updated_at, ? FROM labels WHERE sid=?",
+                    (sentence_id(doc.doc_id, start, end), version, at, sid),
+                )
+                db.execute("DELETE FROM labels WHERE sid=?", (sid,))
+                report.labels_retired += n
+
+    # ---------------------------------------------------------------- reading
+
+    _SENTENCE_SQL = (
+        "SELECT s.sid, d.doc_id, s.pos, s.block, s.start, s.end, s.text, b.block_type "
+        "FROM sentences s JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+    )
+
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
+
+    def documents(self) -> list[tuple[str, str, int, str]]:
+        """(doc_id, path, version, cluster) in ingest order (a small table: one row per document)."""
+        return self.db.execute("SELECT doc_id, path, version, cluster FROM documents ORDER BY doc").fetchall()
+
+    def document_text(self, doc_id: str) -> str:
+        row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return row[0]
+
+    def sentence(self, sid: int) -> SentenceRow | None:
+        row = self.db.execute(self._SENTENCE_SQL + "WHERE s.sid=?", (sid,)).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def sentences(self, doc_id: str | None = None) -> Iterator[SentenceRow]:
+        """Sentences in corpus order, streamed."""
+        if doc_id is None:
+            cur = self.db.execute(self._SENTENCE_SQL + "ORDER BY s.doc, s.pos")
+        else:
+            cur = self.db.execute(self._SENTENCE_SQL + "WHERE d.doc_id=? ORDER BY s.pos", (doc_id,))
+        for row in cur:
+            yield SentenceRow(*row)
+
+    def window(self, sid: int, before: int = 2, after: int = 2) -> list[SentenceRow]:
+        """The sentence and its neighbours in the same document."""
+        doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (sid,)).fetchone()
+        rows = self.db.execute(
+            self._SENTENCE_SQL + "WHERE s.doc=? AND s.pos BETWEEN ? AND ? ORDER BY s.pos",
+            (doc, pos - before, pos + after),
+        ).fetchall()
+        return [SentenceRow(*r) for r in rows]
+
+    def step(self, sid: int, direction: int, *, labelled_only: bool = True) -> SentenceRow | None:
+        """The next (direction=1) or previous (-1) sentence in corpus order."""
+        doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (sid,)).fetchone()
+        cmp, order = (">", "ASC") if direction > 0 else ("<", "DESC")
+        only = "AND s.labelled " if labelled_only else ""
+        row = self.db.execute(
+            self._SENTENCE_SQL + f"WHERE (s.doc, s.pos) {cmp} (?, ?) {only}ORDER BY s.doc {order}, s.pos {order} LIMIT 1",
+            (doc, pos),
+        ).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def next_unannotated(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:
+        """The first labelled-type sentence (after `after_sid`, wrapping around) the annotator has not decided."""
+        start = (0, -1)
+        if after_sid is not None:
+            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        sql = (
+            self._SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?, ?) AND NOT EXISTS "
+            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?) ORDER BY s.doc, s.pos LIMIT 1"
+        )
+        row = self.db.execute(sql, (*start, annotator)).fetchone()
+        if row is None and after_sid is not None:
+            row = self.db.execute(sql, (0, -1, annotator)).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def labels(self, sid: int, annotator: str) -> LabelRow | None:
+        row = self.db.execute(
+            "SELECT sid, annotator, status, labels, origin, created_at, updated_at FROM labels WHERE sid=? AND annotator=?",
+            (sid, annotator),
+        ).fetchone()
+        if row is None:
+            return None
+        return LabelRow(row[0], row[1], row[2], SentenceLabels.model_validate_json(row[3]), *row[4:])
+
+    # ---------------------------------------------------------------- decisions
+
+    def record(
+        self,
+        sid: int,
+        annotator: str,
+        labels: SentenceLabels,
+        *,
+        status: Status = "done",
+        origin: str | None = "manual",
+        action: str = "label",
+        created_at: str | None = None,
+        updated_at: str | None = None,
+    ) -> int:
+        """Store one decision durably (one transaction) and return its event id."""
+        sentence = self.sentence(sid)
+        if sentence is None:
+            raise KeyError(sid)
+        labels.check(sentence.text)
+        payload = orjson.dumps(labels.model_dump(mode="json")).decode()
+        at = now()
+        with self.write() as db:
+            before = self._row_json(db, sid, annotator)
+            cur = db.execute(
+                "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sid, sentence.id, annotator, action, status, payload, origin, before, at),
+            )
+            created = created_at or (orjson.loads(before)["created_at"] if before else at)
+            db.execute(
+                "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (sid, annotator, status, payload, origin, created, updated_at or at),
+            )
+            return cur.lastrowid
+
+    @staticmethod
+    def _row_json(db: sqlite3.Connection, sid: int, annotator: str) -> str | None:
+        row = db.execute(
+            "SELECT status, labels, origin, created_at, updated_at FROM labels WHERE sid=? AND annotator=?",
+            (sid, annotator),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("status", "labels", "origin", "created_at", "updated_at")
+        return orjson.dumps(dict(zip(keys, row, strict=True))).decode()
+
+    def undo(self, annotator: str) -> int | None:
+        """Revert the annotator's latest decision that is not undone yet; return its sentence id."""
+        with self.write() as db:
+            row = db.execute(
+                "SELECT event_id, sid, before FROM events WHERE annotator=? AND action != 'undo' "
+                "AND undone_by IS NULL ORDER BY event_id DESC LIMIT 1",
+                (annotator,),
+            ).fetchone()
+            if row is None:
+                return None
+            event_id, sid, before = row
+            text_id = db.execute("SELECT sentence_id FROM events WHERE event_id=?", (event_id,)).fetchone()[0]
+            if before is None:
+                db.execute("DELETE FROM labels WHERE sid=? AND annotator=?", (sid, annotator))
+                status, labels, origin = "todo", _EMPTY_LABELS, None
+            else:
+                b = orjson.loads(before)
+                status, labels, origin = b["status"], b["labels"], b["origin"]
+                db.execute(
+                    "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (sid, annotator, status, labels, origin, b["created_at"], b["updated_at"]),
+                )
+            cur = db.execute(
+                "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, undoes, at)"
+                " VALUES (?, ?, ?, 'undo', ?, ?, ?, NULL, ?, ?)",
+                (sid, text_id, annotator, status, labels, origin, event_id, now()),
+            )
+            db.execute("UPDATE events SET undone_by=? WHERE event_id=?", (cur.lastrowid, event_id))
+            return sid
+
+    def last_position(self, annotator: str) -> int | None:
+        """The sentence of the annotator's latest event: where to resume."""
+        row = self.db.execute(
+            "SELECT sid FROM events WHERE annotator=? ORDER BY event_id DESC LIMIT 1", (annotator,)
+        ).fetchone()
+        return row[0] if row else None
+
+    # ---------------------------------------------------------------- export and import
+
+    _EXPORT_COLUMNS = (
+        "d.doc_id, d.sha256, d.cluster, s.block, b.block_type, b.lang, s.start, s.end, s.text, "
+        "l.labels, l.status, l.annotator, l.origin, l.created_at, l.updated_at"
+    )
+
+    def export_rows(self, *, include_all: bool = False, annotator: str | None = None) -> Iterator[tuple]:
+        """Rows for export records in corpus order: decided sentences (done; skipped and todo too
+        with `include_all`), one row per (sentence, annotator)."""
+        joins = "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
+        who = " AND l.annotator = ?" if annotator else ""
+        args = (annotator,) if annotator else ()
+        if include_all:
+            sql = (
+                f"SELECT {self._EXPORT_COLUMNS} FROM sentences s {joins} "
+                f"LEFT JOIN labels l ON l.sid = s.sid{who} ORDER BY s.doc, s.pos, l.annotator"
+            )
+        else:
+            sql = (
+                f"SELECT {self._EXPORT_COLUMNS} FROM labels l JOIN sentences s ON s.sid = l.sid {joins} "
+                f"WHERE l.status = 'done'{who} ORDER BY s.doc, s.pos, l.annotator"
+            )
+        yield from self.db.execute(sql, args)
+
+    def skipped_count(self, annotator: str | None = None) -> int:
+        sql = "SELECT count(*) FROM labels WHERE status = 'skipped'" + (" AND annotator = ?" if annotator else "")
+        return self.db.execute(sql, (annotator,) if annotator else ()).fetchone()[0]
+
+    def find_sentence(self, doc_id: str, start: int, end: int) -> tuple[SentenceRow, str] | None:
+        """The sentence at these offsets of the current document version, with the document's sha256."""
+        row = self.db.execute(
+            self._SENTENCE_SQL.replace("SELECT ", "SELECT d.sha256, ", 1) + "WHERE d.doc_id=? AND s.start=? AND s.end=?",
+            (doc_id, start, end),
+        ).fetchone()
+        return (SentenceRow(*row[1:]), row[0]) if row else None
+
+    def import_labels(self, rows: list[tuple[int, str, SentenceLabels, Status, str | None, str | None, str | None]]) -> int:
+        """Store imported decisions (sid, annotator, labels, status, origin, created_at, updated_at)
+        in one transaction; a decision identical to the current one is not repeated. Returns how
+        many changed something."""
+        changed = 0
+        at = now()
+        with self.write() as db:
+            for sid, annotator, labels, status, origin, created_at, updated_at in rows:
+                payload = orjson.dumps(labels.model_dump(mode="json")).decode()
+                before = self._row_json(db, sid, annotator)
+                if before:
+                    b = orjson.loads(before)
+                    same = (b["status"], orjson.loads(b["labels"]), b["origin"]) == (status, orjson.loads(payload), origin)
+                    if same and b["created_at"] == (created_at or b["created_at"]) and b["updated_at"] == (
+                        updated_at or b["updated_at"]
+                    ):
+                        continue
+                text_id = db.execute(
+                    "SELECT d.doc_id, s.start, s.end FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.sid=?",
+                    (sid,),
+                ).fetchone()
+                db.execute(
+                    "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, at)"
+                    " VALUES (?, ?, ?, 'import', ?, ?, ?, ?, ?)",
+                    (sid, sentence_id(*text_id), annotator, status, payload, origin, before, at),
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (sid, annotator, status, payload, origin, created_at or at, updated_at or at),
+                )
+                changed += 1
+        return changed
+
+    # ---------------------------------------------------------------- counts
+
+    def counts(self) -> dict:
+        q = self.db.execute
+        labelled = q("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
+        per_annotator = {}
+        for annotator, status, n in q(
+            "SELECT l.annotator, l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
+            "WHERE s.labelled GROUP BY l.annotator, l.status ORDER BY l.annotator"
+        ):
+            per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
+        for annotator, entry in per_annotator.items():
+            entry["remaining"] = labelled - entry["done"] - entry["skipped"]
+            entry["per_hour"] = self._rate(annotator)
+        return {
+            "documents": q("SELECT count(*) FROM documents").fetchone()[0],
+            "clusters": q("SELECT count(DISTINCT cluster) FROM documents").fetchone()[0],
+            "sentences": q("SELECT count(*) FROM sentences").fetchone()[0],
+            "to_label": labelled,
+            "blocks": dict(q("SELECT block_type, count(*) FROM blocks GROUP BY block_type ORDER BY 2 DESC").fetchall()),
+            "annotated": q(
+                "SELECT count(DISTINCT l.sid) FROM labels l JOIN sentences s ON s.sid = l.sid "
+                "WHERE s.labelled AND l.status = 'done'"
+            ).fetchone()[0],
+            "annotators": per_annotator,
+        }
+
+    def _rate(self, annotator: str) -> float | None:
+        """Decisions per hour of active time (pauses over five minutes are not counted)."""
+        from datetime import datetime
+
+        times = [
+            datetime.fromisoformat(t)
+            for (t,) in self.db.execute(
+                "SELECT at FROM events WHERE annotator=? AND action IN ('label', 'skip') ORDER BY event_id", (annotator,)
+            )
+        ]
+        active = sum(
+            gap for a, b in zip(times, times[1:], strict=False) if (gap := (b - a).total_seconds()) <= 300
+        )
+        if active < 60:
+            return None  # too little time to say
+        return round((len(times) - 1) * 3600 / active, 1)
