@@ -46,7 +46,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"{_db_path(args)}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged; {report.sentences} sentences"
         + (f"; labels kept {report.labels_kept}" if report.updated else "")
-        + (f", {report.labels_retired} retired (their sentence text is gone)" if report.labels_retired else "")
+        + (
+            f", {report.labels_retired} retired (their sentence text is gone)"
+            if report.labels_retired
+            else ""
+        )
     )
     return 0
 
@@ -61,8 +65,12 @@ def cmd_segment(args: argparse.Namespace) -> int:
         a = analyse(doc)
         for block, start, end in a.sentences():
             line = SegmentLine(
-                doc_id=a.doc_id, block=block, block_type=a.types[block].block_type,
-                start=start, end=end, text=a.text[start:end],
+                doc_id=a.doc_id,
+                block=block,
+                block_type=a.types[block].block_type,
+                start=start,
+                end=end,
+                text=a.text[start:end],
             )
             out.write(orjson.dumps(line.model_dump()) + b"\n")
     return 0
@@ -116,7 +124,9 @@ def format_stats(c: dict) -> str:
     ]
     for name, a in c["annotators"].items():
         rate = f", {a['per_hour']} per hour" if a["per_hour"] else ""
-        lines.append(f"  {name:<12} done {a['done']}, skipped {a['skipped']}, remaining {a['remaining']}{rate}")
+        lines.append(
+            f"  {name:<12} done {a['done']}, skipped {a['skipped']}, remaining {a['remaining']}{rate}"
+        )
     if not c["annotators"]:
         lines.append("  (no annotations yet)")
     return "\n".join(lines)
@@ -128,7 +138,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.check:
         stale = check_schemas(args.dir)
         if stale:
-            raise UserError(f"{args.dir}: stale or missing schemas: {', '.join(stale)} (run `annotator schema`)")
+            raise UserError(
+                f"{args.dir}: stale or missing schemas: {', '.join(stale)} (run `annotator schema`)"
+            )
         print(f"{args.dir}: schemas up to date")
     else:
         written = write_schemas(args.dir)
@@ -146,7 +158,9 @@ def cmd_default(args: argparse.Namespace) -> int:
     with Store(db) as store:
         if store.is_empty():
             report = store.ingest([analyse(d) for d in read_inputs([bundled_seeds()])])
-            print(f"{db}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)")
+            print(
+                f"{db}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)"
+            )
         counts = store.counts()
     print(format_stats(counts))
     print(f"\nExport the labels with: annotator --db {db} export --out exports/")
@@ -170,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=cmd_default)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    p = sub.add_parser("ingest", parents=[common], help="add .txt files, folders or .jsonl of {id, text} to the store")
+    p = sub.add_parser(
+        "ingest", parents=[common], help="add .txt files, folders or .jsonl of {id, text} to the store"
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.set_defaults(func=cmd_ingest)
 
@@ -186,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotator", help="only this annotator's labels")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("import", parents=[common], help="read export records back into the store (all or nothing)")
+    p = sub.add_parser(
+        "import", parents=[common], help="read export records back into the store (all or nothing)"
+    )
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
     p.set_defaults(func=cmd_import)
 
@@ -194,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("schema", parents=[common], help="write (or --check) the JSON Schemas of every record type")
+    p = sub.add_parser(
+        "schema", parents=[common], help="write (or --check) the JSON Schemas of every record type"
+    )
     p.add_argument("--check", action="store_true", help="exit 1 when the files in the folder are stale")
     p.add_argument("--dir", type=Path, default=Path("schemas"), help="schema folder (default schemas/)")
     p.set_defaults(func=cmd_schema)

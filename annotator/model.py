@@ -52,7 +52,9 @@ class Span(Record):
         if self.end > len(within):
             raise ValueError(f"{what} {self.start}-{self.end} runs past the end of the text ({len(within)})")
         if within[self.start : self.end] != self.text:
-            raise ValueError(f"{what} {self.start}-{self.end} is {within[self.start:self.end]!r}, not {self.text!r}")
+            raise ValueError(
+                f"{what} {self.start}-{self.end} is {within[self.start : self.end]!r}, not {self.text!r}"
+            )
 
 
 class Quote(Record):
@@ -182,7 +184,9 @@ class ExportRecord(Record):
         if self.id != sentence_id(self.doc_id, self.start, self.end):
             raise ValueError(f"id {self.id!r} does not match doc_id, start and end")
         if len(self.text) != self.end - self.start:
-            raise ValueError(f"text has {len(self.text)} characters but start-end covers {self.end - self.start}")
+            raise ValueError(
+                f"text has {len(self.text)} characters but start-end covers {self.end - self.start}"
+            )
         self.labels.check(self.text)
         if self.status != "todo" and self.annotator is None:
             raise ValueError(f"a {self.status} record needs an annotator")

@@ -12,7 +12,9 @@ from annotator.model import SCHEMAS
 def render() -> dict[str, bytes]:
     """File name -> schema bytes, deterministic (sorted keys, two-space indent)."""
     return {
-        f"{name}.schema.json": orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        f"{name}.schema.json": orjson.dumps(
+            model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+        )
         + b"\n"
         for name, model in SCHEMAS.items()
     }

@@ -202,7 +202,9 @@ class Store:
         at = now()
         with self.write() as db:
             for doc in docs:
-                row = db.execute("SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)).fetchone()
+                row = db.execute(
+                    "SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)
+                ).fetchone()
                 if row and row[1] == doc.sha256:
                     report.unchanged.append(doc.doc_id)
                     continue
@@ -231,7 +233,10 @@ class Store:
         text = doc.text
         labelled = [t.block_type in LABELLED_BLOCK_TYPES for t in doc.types]
         rows = [(d, pos, b, s, e, text[s:e], labelled[b]) for pos, (b, s, e) in enumerate(doc.sentences())]
-        db.executemany("INSERT INTO sentences (doc, pos, block, start, end, text, labelled) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany(
+            "INSERT INTO sentences (doc, pos, block, start, end, text, labelled) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         self._assign_cluster(db, d, doc)
         return [sid for (sid,) in db.execute("SELECT sid FROM sentences WHERE doc=? ORDER BY pos", (d,))]
 
@@ -251,7 +256,9 @@ class Store:
                 usable = [h for (h,) in common]
                 if usable:
                     marks = ",".join("?" * len(usable))
-                    shared.update(o for (o,) in db.execute(f"SELECT doc FROM shingles WHERE hash IN ({marks})", usable))
+                    shared.update(
+                        o for (o,) in db.execute(f"SELECT doc FROM shingles WHERE hash IN ({marks})", usable)
+                    )
             matches = []
             for other, n in shared.most_common():
                 if n < clusters.MIN_SHARED:
@@ -262,7 +269,8 @@ class Store:
             db.executemany("INSERT INTO shingles VALUES (?, ?)", [(h, d) for h in hashes])
             if matches:
                 found = db.execute(
-                    f"SELECT DISTINCT cluster FROM documents WHERE doc IN ({','.join('?' * len(matches))})", matches
+                    f"SELECT DISTINCT cluster FROM documents WHERE doc IN ({','.join('?' * len(matches))})",
+                    matches,
                 ).fetchall()
                 names = sorted(c for (c,) in found)
                 target = names[0]
@@ -272,13 +280,17 @@ class Store:
                 return
         db.execute("UPDATE documents SET cluster=doc_id WHERE doc=?", (d,))
 
-    def _replace(self, db: sqlite3.Connection, d: int, version: int, doc: AnalysedDoc, at: str, report: IngestReport):
+    def _replace(
+        self, db: sqlite3.Connection, d: int, version: int, doc: AnalysedDoc, at: str, report: IngestReport
+    ):
         """A changed text: keep the old version, re-segment, carry labels over by sentence text."""
         db.execute(
             "INSERT INTO document_versions SELECT doc_id, version, sha256, text, ingested_at FROM documents WHERE doc=?",
             (d,),
         )
-        old = db.execute("SELECT sid, text, start, end FROM sentences WHERE doc=? ORDER BY pos", (d,)).fetchall()
+        old = db.execute(
+            "SELECT sid, text, start, end FROM sentences WHERE doc=? ORDER BY pos", (d,)
+        ).fetchall()
         db.execute("DELETE FROM sentences WHERE doc=?", (d,))
         db.execute("DELETE FROM blocks WHERE doc=?", (d,))
         db.execute(
@@ -354,7 +366,8 @@ class Store:
         cmp, order = (">", "ASC") if direction > 0 else ("<", "DESC")
         only = "AND s.labelled " if labelled_only else ""
         row = self.db.execute(
-            self._SENTENCE_SQL + f"WHERE (s.doc, s.pos) {cmp} (?, ?) {only}ORDER BY s.doc {order}, s.pos {order} LIMIT 1",
+            self._SENTENCE_SQL
+            + f"WHERE (s.doc, s.pos) {cmp} (?, ?) {only}ORDER BY s.doc {order}, s.pos {order} LIMIT 1",
             (doc, pos),
         ).fetchone()
         return SentenceRow(*row) if row else None
@@ -491,18 +504,23 @@ class Store:
         yield from self.db.execute(sql, args)
 
     def skipped_count(self, annotator: str | None = None) -> int:
-        sql = "SELECT count(*) FROM labels WHERE status = 'skipped'" + (" AND annotator = ?" if annotator else "")
+        sql = "SELECT count(*) FROM labels WHERE status = 'skipped'" + (
+            " AND annotator = ?" if annotator else ""
+        )
         return self.db.execute(sql, (annotator,) if annotator else ()).fetchone()[0]
 
     def find_sentence(self, doc_id: str, start: int, end: int) -> tuple[SentenceRow, str] | None:
         """The sentence at these offsets of the current document version, with the document's sha256."""
         row = self.db.execute(
-            self._SENTENCE_SQL.replace("SELECT ", "SELECT d.sha256, ", 1) + "WHERE d.doc_id=? AND s.start=? AND s.end=?",
+            self._SENTENCE_SQL.replace("SELECT ", "SELECT d.sha256, ", 1)
+            + "WHERE d.doc_id=? AND s.start=? AND s.end=?",
             (doc_id, start, end),
         ).fetchone()
         return (SentenceRow(*row[1:]), row[0]) if row else None
 
-    def import_labels(self, rows: list[tuple[int, str, SentenceLabels, Status, str | None, str | None, str | None]]) -> int:
+    def import_labels(
+        self, rows: list[tuple[int, str, SentenceLabels, Status, str | None, str | None, str | None]]
+    ) -> int:
         """Store imported decisions (sid, annotator, labels, status, origin, created_at, updated_at)
         in one transaction; a decision identical to the current one is not repeated. Returns how
         many changed something."""
@@ -514,9 +532,15 @@ class Store:
                 before = self._row_json(db, sid, annotator)
                 if before:
                     b = orjson.loads(before)
-                    same = (b["status"], orjson.loads(b["labels"]), b["origin"]) == (status, orjson.loads(payload), origin)
-                    if same and b["created_at"] == (created_at or b["created_at"]) and b["updated_at"] == (
-                        updated_at or b["updated_at"]
+                    same = (b["status"], orjson.loads(b["labels"]), b["origin"]) == (
+                        status,
+                        orjson.loads(payload),
+                        origin,
+                    )
+                    if (
+                        same
+                        and b["created_at"] == (created_at or b["created_at"])
+                        and b["updated_at"] == (updated_at or b["updated_at"])
                     ):
                         continue
                 text_id = db.execute(
@@ -554,7 +578,9 @@ class Store:
             "clusters": q("SELECT count(DISTINCT cluster) FROM documents").fetchone()[0],
             "sentences": q("SELECT count(*) FROM sentences").fetchone()[0],
             "to_label": labelled,
-            "blocks": dict(q("SELECT block_type, count(*) FROM blocks GROUP BY block_type ORDER BY 2 DESC").fetchall()),
+            "blocks": dict(
+                q("SELECT block_type, count(*) FROM blocks GROUP BY block_type ORDER BY 2 DESC").fetchall()
+            ),
             "annotated": q(
                 "SELECT count(DISTINCT l.sid) FROM labels l JOIN sentences s ON s.sid = l.sid "
                 "WHERE s.labelled AND l.status = 'done'"
@@ -569,7 +595,8 @@ class Store:
         times = [
             datetime.fromisoformat(t)
             for (t,) in self.db.execute(
-                "SELECT at FROM events WHERE annotator=? AND action IN ('label', 'skip') ORDER BY event_id", (annotator,)
+                "SELECT at FROM events WHERE annotator=? AND action IN ('label', 'skip') ORDER BY event_id",
+                (annotator,),
             )
         ]
         active = sum(

@@ -40,7 +40,7 @@ def score(records: list[dict], show: int) -> tuple[float, float, float]:
             for b in sorted(where):
                 if shown < show:
                     shown += 1
-                    print(f"{kind} {r['id']}: …{r['text'][max(0, b - 60):b]}‖{r['text'][b:b + 40]}…")
+                    print(f"{kind} {r['id']}: …{r['text'][max(0, b - 60) : b]}‖{r['text'][b : b + 40]}…")
     p = tp / (tp + fp) if tp + fp else 1.0
     rc = tp / (tp + fn) if tp + fn else 1.0
     f = 2 * p * rc / (p + rc) if p + rc else 0.0
@@ -90,10 +90,14 @@ def main() -> None:
     args = ap.parse_args()
     records = [json.loads(line) for line in (args.data / f"{args.split}.jsonl").open(encoding="utf-8")]
     p, r, f = score(records, args.errors)
-    print(f"UD French {args.split}: {len(records)} records, boundary precision {p:.4f} recall {r:.4f} F1 {f:.4f}")
+    print(
+        f"UD French {args.split}: {len(records)} records, boundary precision {p:.4f} recall {r:.4f} F1 {f:.4f}"
+    )
     print(f"seeds: {seeds_errors(ROOT / 'tests' / 'fixtures' / 'seed_sentences.json')} boundary errors")
     ours, base = speed(records)
-    print(f"speed: {ours / 1e6:.2f} M chars/s (baseline regex scan {base / 1e6:.1f} M chars/s, ratio {ours / base:.3f})")
+    print(
+        f"speed: {ours / 1e6:.2f} M chars/s (baseline regex scan {base / 1e6:.1f} M chars/s, ratio {ours / base:.3f})"
+    )
 
 
 if __name__ == "__main__":

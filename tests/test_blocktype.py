@@ -9,7 +9,7 @@ def typed(name: str) -> dict[str, str]:
     text = seed_text(name)
     spans = blocks(text)
     kinds = type_blocks([text[s:e] for s, e in spans])
-    return {text[s:e]: k.block_type for (s, e), k in zip(spans, kinds)}
+    return {text[s:e]: k.block_type for (s, e), k in zip(spans, kinds, strict=False)}
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,12 @@ def test_a_third_copy_joins_the_cluster_and_clusters_merge(tmp_path):
     from annotator.corpus.reader import SourceDoc
     from annotator.store import Store
 
-    story = " ".join(f"Phrase numéro {i} de la dépêche sur les exercices militaires conjoints." for i in range(30))
-    other = " ".join(f"Autre texte {i} qui parle de tout autre chose dans une autre langue." for i in range(30))
+    story = " ".join(
+        f"Phrase numéro {i} de la dépêche sur les exercices militaires conjoints." for i in range(30)
+    )
+    other = " ".join(
+        f"Autre texte {i} qui parle de tout autre chose dans une autre langue." for i in range(30)
+    )
     with Store(tmp_path / "s.db") as s:
         s.ingest([analyse(SourceDoc("a", "a", story)), analyse(SourceDoc("b", "b", other))])
         s.ingest([analyse(SourceDoc("c", "c", "Titre\n" + story + "\nUn ajout final."))])

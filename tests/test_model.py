@@ -8,17 +8,34 @@ TEXT = "« Nous partirons », a-t-il déclaré."
 
 def record(**changes):
     base = dict(
-        id="d:10-45", doc_id="d", doc_sha256="0" * 64, cluster="d", block=0, block_type="body", lang="fr",
-        start=10, end=45, text=TEXT, labels={}, status="done", annotator="alice", origin="manual",
-        created_at="2026-01-01T00:00:00Z", updated_at="2026-01-01T00:00:00Z",
+        id="d:10-45",
+        doc_id="d",
+        doc_sha256="0" * 64,
+        cluster="d",
+        block=0,
+        block_type="body",
+        lang="fr",
+        start=10,
+        end=45,
+        text=TEXT,
+        labels={},
+        status="done",
+        annotator="alice",
+        origin="manual",
+        created_at="2026-01-01T00:00:00Z",
+        updated_at="2026-01-01T00:00:00Z",
     )
     base.update(changes)
     return ExportRecord.model_validate(base)
 
 
 def quote(**changes):
-    q = dict(type="direct", content=[dict(start=2, end=16, text="Nous partirons")],
-             cue=dict(start=27, end=34, text="déclaré"), source=dict(start=24, end=26, text="il"))
+    q = dict(
+        type="direct",
+        content=[dict(start=2, end=16, text="Nous partirons")],
+        cue=dict(start=27, end=34, text="déclaré"),
+        source=dict(start=24, end=26, text="il"),
+    )
     q.update(changes)
     return q
 

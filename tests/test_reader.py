@@ -18,7 +18,10 @@ def test_jsonl_records(tmp_path):
     f = tmp_path / "c.jsonl"
     f.write_text('{"id": "d1", "text": "Un.\\r\\nDeux."}\n\n{"id": "d2", "text": "Trois."}\n', "utf-8")
     docs = read_inputs([f])
-    assert [(d.doc_id, d.text, d.path) for d in docs] == [("d1", "Un.\nDeux.", f"{f}:1"), ("d2", "Trois.", f"{f}:3")]
+    assert [(d.doc_id, d.text, d.path) for d in docs] == [
+        ("d1", "Un.\nDeux.", f"{f}:1"),
+        ("d2", "Trois.", f"{f}:3"),
+    ]
 
 
 @pytest.mark.parametrize(

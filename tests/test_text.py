@@ -13,7 +13,7 @@ def test_bom_crlf_and_nfc():
 
 
 def test_nbsp_quotes_and_spaces_are_kept():
-    text = "«\u00a0Vostok\u00a0»  l’objectif  \t \"x\""
+    text = '«\u00a0Vostok\u00a0»  l’objectif  \t "x"'
     assert normalise(text) == text
 
 

@@ -16,7 +16,9 @@ from annotator.model import BlockType
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # "( AFP / Philippe LOPEZ )", "(Photo AFP)", "© Reuters": a photo credit closes a caption.
-_CREDIT = re.compile(r"(\(\s*[\w.\- ]+\s*/\s*[^()]+\)|\(\s*(photo|crédit|credit)[^()]*\)|©\s*[\w .\-/]+)\s*$", re.I)
+_CREDIT = re.compile(
+    r"(\(\s*[\w.\- ]+\s*/\s*[^()]+\)|\(\s*(photo|crédit|credit)[^()]*\)|©\s*[\w .\-/]+)\s*$", re.I
+)
 # A final mark of sentence punctuation, possibly followed by closing quotes or brackets.
 _FINAL_PUNCT = re.compile(r"[.!?:;…][»”\"’)\]\s\u00a0]*$")
 _TRUNCATED = re.compile(r"(\w…|\w\.\.\.|lire la suite)$", re.I)

@@ -38,5 +38,7 @@ def analyse(doc: SourceDoc) -> AnalysedDoc:
     text = doc.text
     spans = segment(text)
     types = type_blocks([text[b.start : b.end] for b in spans])
-    article = [text[b.start : b.end] for b, t in zip(spans, types, strict=True) if t.block_type in ARTICLE_TYPES]
+    article = [
+        text[b.start : b.end] for b, t in zip(spans, types, strict=True) if t.block_type in ARTICLE_TYPES
+    ]
     return AnalysedDoc(doc, sha256(text), spans, types, fingerprint(article))

@@ -72,7 +72,11 @@ def read_jsonl(f: Path) -> Iterator[SourceDoc]:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             raise UserError(f"{f}:{n}: not valid JSON ({exc.args[0].split(':')[0]})") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not isinstance(obj.get("text"), str):
+        if (
+            not isinstance(obj, dict)
+            or not isinstance(obj.get("id"), str)
+            or not isinstance(obj.get("text"), str)
+        ):
             raise UserError(f'{f}:{n}: expected an object with string fields "id" and "text"')
         doc_id, text = obj["id"].strip(), normalise(obj["text"])
         if not doc_id or any(c.isspace() for c in doc_id):
@@ -87,7 +91,11 @@ def read_inputs(paths: list[Path]) -> list[SourceDoc]:
     docs: dict[str, SourceDoc] = {}
     for path in paths:
         for f, doc_id in _files(path):
-            found = read_jsonl(f) if f.suffix == ".jsonl" else [SourceDoc(doc_id, str(f), decode(_read_bytes(f), str(f)))]
+            found = (
+                read_jsonl(f)
+                if f.suffix == ".jsonl"
+                else [SourceDoc(doc_id, str(f), decode(_read_bytes(f), str(f)))]
+            )
             for doc in found:
                 other = docs.get(doc.doc_id)
                 if other is not None and other.text != doc.text:

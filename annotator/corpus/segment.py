@@ -20,10 +20,10 @@ from importlib import resources
 _TERMINAL = re.compile(r"[.!?…]+")
 _LINE = re.compile(r"[^\n]+")
 # Characters that may close a sentence after its final punctuation.
-_CLOSERS = frozenset("»”’)]\"")
+_CLOSERS = frozenset('»”’)]"')
 _PAIRS = {"«": "»", "“": "”", "‹": "›", "(": ")"}
 _CLOSING = {v: k for k, v in _PAIRS.items()}
-_QUOTE_CHARS = frozenset("«»“”‹›()\"")
+_QUOTE_CHARS = frozenset('«»“”‹›()"')
 # What may begin a sentence besides an upper-case letter or a digit.
 _STARTERS = frozenset("«“\"(['‹—–-¿¡")
 _ABSORBING = frozenset({"etc", "J.-C", "J-C"})
@@ -143,7 +143,7 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             ch = text[p]
             if ch in _CLOSERS:
                 p += 1
-            elif ch in " \u00a0\u202f" and p + 1 < end and text[p + 1] in "»”\"" and _closes(intervals, p + 1):
+            elif ch in " \u00a0\u202f" and p + 1 < end and text[p + 1] in '»”"' and _closes(intervals, p + 1):
                 p += 2
             else:
                 break

@@ -12,7 +12,26 @@ import unicodedata
 from annotator.errors import UserError
 
 # Bytes that never occur in text files; their presence marks a binary file.
-_BINARY_CONTROLS = frozenset(range(1, 9)) | {11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31}
+_BINARY_CONTROLS = frozenset(range(1, 9)) | {
+    11,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    23,
+    24,
+    25,
+    26,
+    28,
+    29,
+    30,
+    31,
+}
 
 
 def normalise(text: str) -> str:

@@ -52,8 +52,15 @@ def import_file(store: Store, path: Path) -> ImportReport:
         except orjson.JSONDecodeError:
             bad(n, "not valid JSON (a truncated line?)")
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("schema_version"), int) and obj["schema_version"] > SCHEMA_VERSION:
-            bad(n, f"schema_version {obj['schema_version']} is newer than this annotator reads ({SCHEMA_VERSION})")
+        if (
+            isinstance(obj, dict)
+            and isinstance(obj.get("schema_version"), int)
+            and obj["schema_version"] > SCHEMA_VERSION
+        ):
+            bad(
+                n,
+                f"schema_version {obj['schema_version']} is newer than this annotator reads ({SCHEMA_VERSION})",
+            )
             continue
         try:
             record = ExportRecord.model_validate(obj)
@@ -69,7 +76,10 @@ def import_file(store: Store, path: Path) -> ImportReport:
             continue
         sentence, sha = found
         if sha != record.doc_sha256:
-            bad(n, f"document {record.doc_id} in the store has sha256 {sha[:12]}…, the record {record.doc_sha256[:12]}…")
+            bad(
+                n,
+                f"document {record.doc_id} in the store has sha256 {sha[:12]}…, the record {record.doc_sha256[:12]}…",
+            )
             continue
         if sentence.text != record.text:
             bad(n, f"sentence {record.id} text differs from the stored text")
@@ -79,10 +89,17 @@ def import_file(store: Store, path: Path) -> ImportReport:
             bad(n, f"sentence {record.id} by {record.annotator} already given on line {seen[key]}")
             continue
         seen[key] = n
-        rows.append((
-            sentence.sid, record.annotator, record.labels, record.status, record.origin,
-            timestamp(record.created_at), timestamp(record.updated_at),
-        ))
+        rows.append(
+            (
+                sentence.sid,
+                record.annotator,
+                record.labels,
+                record.status,
+                record.origin,
+                timestamp(record.created_at),
+                timestamp(record.updated_at),
+            )
+        )
     if not report.records:
         raise UserError(f"{path}: no records")
     if errors:

@@ -119,7 +119,9 @@ def export_jsonl(
     except OSError as exc:
         for f in staged.values():
             f.discard()
-        raise UserError(f"{out}: export failed, previous export left as it was ({exc.strerror or exc})") from None
+        raise UserError(
+            f"{out}: export failed, previous export left as it was ({exc.strerror or exc})"
+        ) from None
     except BaseException:
         for f in staged.values():
             f.discard()

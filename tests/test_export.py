@@ -1,0 +1,226 @@
+import errno
+import hashlib
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotator.cli import main
+from annotator.corpus.pipeline import analyse
+from annotator.corpus.reader import read_inputs
+from annotator.errors import UserError
+from annotator.export import atomic
+from annotator.export.importer import import_file
+from annotator.export.jsonl import export_jsonl
+from annotator.model import ExportRecord, Quote, SentenceLabels, Span
+from annotator.store import Store
+from tests.conftest import SEEDS
+
+
+def label_some(store: Store, annotator: str, n: int) -> list[int]:
+    sids = []
+    row = store.next_unannotated(annotator)
+    for i in range(n):
+        text = row.text
+        quotes = []
+        if ", a annoncé " in text:
+            cut = text.index(", a annoncé")
+            cue = text.index("a annoncé")
+            quotes = [
+                Quote(
+                    type="mixed",
+                    content=[Span(start=0, end=cut, text=text[:cut])],
+                    cue=Span(start=cue, end=cue + 9, text="a annoncé"),
+                    speaker="ministère",
+                )
+            ]
+        labels = SentenceLabels(
+            mode="reporting" if i % 3 else "commentary",
+            claim="factual",
+            quotes=quotes,
+            flags=["uncertain"] if i % 5 == 0 else [],
+            note="à revoir" if i == 2 else None,
+        )
+        status = "skipped" if i % 7 == 6 else "done"
+        store.record(row.sid, annotator, labels, status=status)
+        sids.append(row.sid)
+        row = store.next_unannotated(annotator, row.sid)
+    return sids
+
+
+def lines(path: Path) -> list[dict]:
+    return [orjson.loads(x) for x in path.read_bytes().splitlines()]
+
+
+def test_export_records_and_manifest(store, tmp_path):
+    label_some(store, "alice", 20)
+    out = tmp_path / "out"
+    manifest = export_jsonl(store, out)
+    records = lines(out / "annotations.jsonl")
+    assert len(records) == manifest.records == 18  # 2 of 20 were skipped
+    assert manifest.counts["status"] == {"done": 18, "skipped_not_exported": 2}
+    assert manifest.counts["annotator"] == {"alice": 18}
+    for r in records:
+        ExportRecord.model_validate(r)
+        assert r["status"] == "done" and r["split"] is None
+    data = (out / "annotations.jsonl").read_bytes()
+    assert manifest.files == {"annotations.jsonl": hashlib.sha256(data).hexdigest()}
+    on_disk = orjson.loads((out / "manifest.json").read_bytes())
+    assert on_disk["files"] == manifest.files and on_disk["schema_version"] == 1
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_export_all_includes_unfinished(store, tmp_path):
+    label_some(store, "alice", 5)
+    manifest = export_jsonl(store, tmp_path, include_all=True)
+    records = lines(tmp_path / "annotations.jsonl")
+    assert manifest.records == len(records) == 122
+    assert {r["status"] for r in records} == {"done", "todo"}
+    todo = [r for r in records if r["status"] == "todo"]
+    assert all(r["annotator"] is None and r["labels"]["quotes"] == [] for r in todo)
+    assert {r["block_type"] for r in records} >= {"teaser", "boilerplate"}
+
+
+def test_split_by_cluster_never_leaks_a_story(store, tmp_path):
+    sids = []
+    for row in store.sentences():
+        store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+        sids.append(row.sid)
+    for seed in range(12):
+        manifest = export_jsonl(store, tmp_path / str(seed), split="60/20/20", seed=seed)
+        assert set(manifest.files) == {"train.jsonl", "dev.jsonl", "test.jsonl"}
+        split_of_cluster: dict[str, set[str]] = {}
+        for name in manifest.files:
+            for r in lines(tmp_path / str(seed) / name):
+                assert r["split"] == name.removesuffix(".jsonl")
+                split_of_cluster.setdefault(r["cluster"], set()).add(r["split"])
+        assert all(len(s) == 1 for s in split_of_cluster.values())
+        assert sum(manifest.counts["split"].values()) == manifest.records == len(sids)
+    # the same seed gives the same files
+    again = export_jsonl(store, tmp_path / "again", split="60/20/20", seed=3)
+    assert again.files == orjson.loads((tmp_path / "3" / "manifest.json").read_bytes())["files"]
+
+
+def test_bad_split_spec(store, tmp_path):
+    with pytest.raises(UserError, match="add up to 90"):
+        export_jsonl(store, tmp_path, split="80/5/5")
+    with pytest.raises(UserError, match="three whole percentages"):
+        export_jsonl(store, tmp_path, split="80/20")
+
+
+def test_round_trip_is_the_identity(store, tmp_path):
+    label_some(store, "alice", 25)
+    label_some(store, "bob", 10)
+    export_jsonl(store, tmp_path / "a")
+    with Store(tmp_path / "fresh.db") as fresh:
+        fresh.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        report = import_file(fresh, tmp_path / "a" / "annotations.jsonl")
+        assert report.changed == report.records
+        export_jsonl(fresh, tmp_path / "b")
+        assert (tmp_path / "a" / "annotations.jsonl").read_bytes() == (
+            tmp_path / "b" / "annotations.jsonl"
+        ).read_bytes()
+        again = import_file(fresh, tmp_path / "a" / "annotations.jsonl")
+        assert again.changed == 0
+
+
+def test_export_per_annotator(store, tmp_path):
+    label_some(store, "alice", 4)
+    label_some(store, "bob", 3)
+    manifest = export_jsonl(store, tmp_path, annotator="bob")
+    assert manifest.counts["annotator"] == {"bob": 3}
+
+
+def _exported(store, tmp_path) -> Path:
+    label_some(store, "alice", 8)
+    export_jsonl(store, tmp_path / "e")
+    return tmp_path / "e" / "annotations.jsonl"
+
+
+def test_import_reports_every_bad_line_and_imports_nothing(store, tmp_path):
+    path = _exported(store, tmp_path)
+    good = path.read_bytes().splitlines()
+    r = orjson.loads(good[1])
+    wrong_span = dict(
+        r,
+        labels=dict(
+            r["labels"], quotes=[{"type": "direct", "content": [{"start": 0, "end": 3, "text": "zzz"}]}]
+        ),
+    )
+    bad = [
+        good[0],
+        good[1][: len(good[1]) // 2],  # truncated
+        orjson.dumps(dict(r, surprise=True)),
+        orjson.dumps(dict(r, start="zero")),
+        orjson.dumps(wrong_span),
+        orjson.dumps(dict(r, doc_sha256="f" * 64)),
+        orjson.dumps(dict(r, schema_version=9)),
+        orjson.dumps(dict(r, doc_id="unknown", id="unknown:" + r["id"].split(":")[1])),
+        good[0],  # the same decision twice
+    ]
+    target = tmp_path / "bad.jsonl"
+    target.write_bytes(b"\n".join(bad) + b"\n")
+    with Store(tmp_path / "fresh.db") as fresh:
+        fresh.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        with pytest.raises(UserError) as err:
+            import_file(fresh, target)
+        message = str(err.value).splitlines()
+        assert [m.split(":")[1] for m in message[:-1]] == ["2", "3", "4", "5", "6", "7", "8", "9"]
+        assert "not valid JSON" in message[0]
+        assert "Extra inputs are not permitted" in message[1]
+        assert "start" in message[2]
+        assert "quote 1 content" in message[3]
+        assert "sha256" in message[4]
+        assert "schema_version 9 is newer" in message[5]
+        assert "no sentence unknown:" in message[6]
+        assert "already given on line 1" in message[7]
+        assert message[-1].endswith("nothing imported (8 bad lines)")
+        assert fresh.counts()["annotators"] == {}
+
+
+def test_import_cli_exit_code(store, tmp_path, capsys):
+    path = _exported(store, tmp_path)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(path.read_bytes()[:-20])
+    code = main(["--db", str(store.path), "import", str(broken)])
+    err = capsys.readouterr().err
+    assert code == 1 and f"broken.jsonl:{len(path.read_bytes().splitlines())}: not valid JSON" in err
+
+
+def test_interrupted_export_keeps_the_previous_one(store, tmp_path, monkeypatch):
+    label_some(store, "alice", 10)
+    out = tmp_path / "out"
+    export_jsonl(store, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    label_some(store, "bob", 5)
+
+    def full_disk(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.StagedFile, "write", full_disk)
+    with pytest.raises(UserError, match="No space left on device"):
+        export_jsonl(store, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # old export intact, no temp file
+
+
+def test_manifest_removed_before_files_are_replaced(store, tmp_path, monkeypatch):
+    """Killed between renames, an export leaves no manifest rather than a wrong one."""
+    label_some(store, "alice", 3)
+    out = tmp_path / "out"
+    export_jsonl(store, out)
+    label_some(store, "bob", 3)
+    calls = []
+    real_commit = atomic.StagedFile.commit
+
+    def commit(self):
+        calls.append(self.target.name)
+        assert not (out / "manifest.json").exists()
+        if self.target.name == "manifest.json":
+            raise KeyboardInterrupt  # killed before the new manifest lands
+        real_commit(self)
+
+    monkeypatch.setattr(atomic.StagedFile, "commit", commit)
+    with pytest.raises(KeyboardInterrupt):
+        export_jsonl(store, out)
+    assert calls == ["annotations.jsonl", "manifest.json"]
+    assert not (out / "manifest.json").exists()
