@@ -35,13 +35,13 @@ def bundled_seeds() -> Path:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from annotator.corpus.pipeline import analyse
+    from annotator.corpus.pipeline import analyse_all
     from annotator.corpus.reader import read_inputs
     from annotator.store import Store
 
-    docs = [analyse(d) for d in read_inputs(args.paths)]
+    sources = read_inputs(args.paths)
     with Store(_db_path(args)) as store:
-        report = store.ingest(docs)
+        report = store.ingest(analyse_all(sources))
     print(
         f"{_db_path(args)}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged; {report.sentences} sentences"

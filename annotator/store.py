@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ CREATE TABLE documents (
     sha256 TEXT NOT NULL,
     version INTEGER NOT NULL,
     cluster TEXT NOT NULL,
+    fp_size INTEGER NOT NULL DEFAULT 0, -- how many sampled shingles its fingerprint has
     text TEXT NOT NULL,
     ingested_at TEXT NOT NULL
 );
@@ -82,7 +82,6 @@ CREATE INDEX shingles_doc ON shingles(doc);
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 _EMPTY_LABELS = orjson.dumps(SentenceLabels().model_dump(mode="json")).decode()
-_SHINGLE_DF_CAP = 50  # a sampled shingle shared by more documents is boilerplate, not a story
 
 
 @dataclass
@@ -200,7 +199,9 @@ class Store:
         """Add documents in one transaction; unchanged texts are skipped, changed ones versioned."""
         report = IngestReport()
         at = now()
+        docs = list(docs)
         with self.write() as db:
+            index = self._cluster_index(db, docs)
             for doc in docs:
                 row = db.execute(
                     "SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)
@@ -209,7 +210,7 @@ class Store:
                     report.unchanged.append(doc.doc_id)
                     continue
                 if row:
-                    self._replace(db, row[0], row[2], doc, at, report)
+                    self._replace(db, index, row[0], row[2], doc, at, report)
                     report.updated.append(doc.doc_id)
                 else:
                     cur = db.execute(
@@ -217,12 +218,14 @@ class Store:
                         " VALUES (?, ?, ?, 1, ?, ?, ?)",
                         (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, at),
                     )
-                    self._insert_parts(db, cur.lastrowid, doc)
+                    self._insert_parts(db, index, cur.lastrowid, doc)
                     report.added.append(doc.doc_id)
                 report.sentences += sum(1 for _ in doc.sentences())
         return report
 
-    def _insert_parts(self, db: sqlite3.Connection, d: int, doc: AnalysedDoc) -> list[int]:
+    def _insert_parts(
+        self, db: sqlite3.Connection, index: clusters.ClusterIndex, d: int, doc: AnalysedDoc
+    ) -> list[int]:
         db.executemany(
             "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -237,51 +240,49 @@ class Store:
             "INSERT INTO sentences (doc, pos, block, start, end, text, labelled) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        self._assign_cluster(db, d, doc)
+        self._assign_cluster(db, index, d, doc)
         return [sid for (sid,) in db.execute("SELECT sid FROM sentences WHERE doc=? ORDER BY pos", (d,))]
 
-    def _assign_cluster(self, db: sqlite3.Connection, d: int, doc: AnalysedDoc) -> None:
-        fp = doc.fingerprint
-        db.execute("DELETE FROM shingles WHERE doc=?", (d,))
-        if fp:
-            shared: Counter[int] = Counter()
-            hashes = list(fp)
-            for i in range(0, len(hashes), 500):
-                chunk = hashes[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                common = db.execute(
-                    f"SELECT hash FROM shingles WHERE hash IN ({marks}) GROUP BY hash HAVING count(*) < ?",
-                    (*chunk, _SHINGLE_DF_CAP),
-                ).fetchall()
-                usable = [h for (h,) in common]
-                if usable:
-                    marks = ",".join("?" * len(usable))
-                    shared.update(
-                        o for (o,) in db.execute(f"SELECT doc FROM shingles WHERE hash IN ({marks})", usable)
-                    )
-            matches = []
-            for other, n in shared.most_common():
-                if n < clusters.MIN_SHARED:
-                    break
-                other_size = db.execute("SELECT count(*) FROM shingles WHERE doc=?", (other,)).fetchone()[0]
-                if n / min(len(fp), other_size) >= clusters.THRESHOLD:
-                    matches.append(other)
-            db.executemany("INSERT INTO shingles VALUES (?, ?)", [(h, d) for h in hashes])
-            if matches:
-                found = db.execute(
-                    f"SELECT DISTINCT cluster FROM documents WHERE doc IN ({','.join('?' * len(matches))})",
-                    matches,
-                ).fetchall()
-                names = sorted(c for (c,) in found)
-                target = names[0]
-                for other_cluster in names[1:]:  # this document joins stories seen apart so far
-                    db.execute("UPDATE documents SET cluster=? WHERE cluster=?", (target, other_cluster))
-                db.execute("UPDATE documents SET cluster=? WHERE doc=?", (target, d))
-                return
-        db.execute("UPDATE documents SET cluster=doc_id WHERE doc=?", (d,))
+    def _cluster_index(self, db: sqlite3.Connection, docs: list[AnalysedDoc]) -> clusters.ClusterIndex:
+        """The index restricted to what this batch can match: postings of the hashes it contains."""
+        index = clusters.ClusterIndex()
+        hashes = list(set().union(*(d.fingerprint for d in docs))) if docs else []
+        for i in range(0, len(hashes), 900):
+            chunk = hashes[i : i + 900]
+            for h, d in db.execute(
+                f"SELECT hash, doc FROM shingles WHERE hash IN ({','.join('?' * len(chunk))})", chunk
+            ):
+                index.postings.setdefault(h, []).append(d)
+        known = list({d for docs_ in index.postings.values() for d in docs_})
+        for i in range(0, len(known), 900):
+            chunk = known[i : i + 900]
+            for d, size, cluster in db.execute(
+                f"SELECT doc, fp_size, cluster FROM documents WHERE doc IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                index.size[d], index.cluster[d] = size, cluster
+        return index
+
+    def _assign_cluster(
+        self, db: sqlite3.Connection, index: clusters.ClusterIndex, d: int, doc: AnalysedDoc
+    ) -> None:
+        cluster, merged, indexed = index.add(d, doc.doc_id, doc.fingerprint)
+        for other in merged:
+            db.execute("UPDATE documents SET cluster=? WHERE cluster=?", (cluster, other))
+        db.execute(
+            "UPDATE documents SET cluster=?, fp_size=? WHERE doc=?", (cluster, len(doc.fingerprint), d)
+        )
+        db.executemany("INSERT INTO shingles VALUES (?, ?)", [(h, d) for h in indexed])
 
     def _replace(
-        self, db: sqlite3.Connection, d: int, version: int, doc: AnalysedDoc, at: str, report: IngestReport
+        self,
+        db: sqlite3.Connection,
+        index: clusters.ClusterIndex,
+        d: int,
+        version: int,
+        doc: AnalysedDoc,
+        at: str,
+        report: IngestReport,
     ):
         """A changed text: keep the old version, re-segment, carry labels over by sentence text."""
         db.execute(
@@ -293,11 +294,13 @@ class Store:
         ).fetchall()
         db.execute("DELETE FROM sentences WHERE doc=?", (d,))
         db.execute("DELETE FROM blocks WHERE doc=?", (d,))
+        db.execute("DELETE FROM shingles WHERE doc=?", (d,))
+        index.forget(d)
         db.execute(
             "UPDATE documents SET path=?, sha256=?, version=?, text=?, ingested_at=? WHERE doc=?",
             (doc.source.path, doc.sha256, version + 1, doc.text, at, d),
         )
-        new_sids = self._insert_parts(db, d, doc)
+        new_sids = self._insert_parts(db, index, d, doc)
         by_text: dict[str, list[int]] = {}
         for (_, s, e), sid in zip(doc.sentences(), new_sids, strict=True):
             by_text.setdefault(doc.text[s:e], []).append(sid)
@@ -480,28 +483,57 @@ class Store:
 
     # ---------------------------------------------------------------- export and import
 
-    _EXPORT_COLUMNS = (
-        "d.doc_id, d.sha256, d.cluster, s.block, b.block_type, b.lang, s.start, s.end, s.text, "
-        "l.labels, l.status, l.annotator, l.origin, l.created_at, l.updated_at"
-    )
-
-    def export_rows(self, *, include_all: bool = False, annotator: str | None = None) -> Iterator[tuple]:
-        """Rows for export records in corpus order: decided sentences (done; skipped and todo too
-        with `include_all`), one row per (sentence, annotator)."""
-        joins = "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
+    def export_json(
+        self,
+        *,
+        include_all: bool = False,
+        annotator: str | None = None,
+        splits: dict[str, str] | None = None,
+        chunk: int = 5000,
+    ) -> Iterator[list[tuple[str, str | None]]]:
+        """Chunks of (JSON object, split), one per export record, in corpus order, built by SQLite: decided sentences
+        (done; skipped and todo too with `include_all`), one per (sentence, annotator). `splits`
+        maps clusters to their split."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS export_split (cluster TEXT PRIMARY KEY, split TEXT)")
+        self.db.execute("DELETE FROM temp.export_split")
+        self.db.executemany("INSERT INTO temp.export_split VALUES (?, ?)", (splits or {}).items())
+        record = (
+            "json_object('schema_version', 1, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
+            " 'doc_id', d.doc_id, 'doc_sha256', d.sha256, 'cluster', d.cluster, 'block', s.block,"
+            " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
+            " 'labels', json(coalesce(l.labels, ?)), 'status', coalesce(l.status, 'todo'),"
+            " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
+            " 'updated_at', l.updated_at, 'split', x.split), x.split"
+        )
+        joins = (
+            "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+            "LEFT JOIN temp.export_split x ON x.cluster = d.cluster"
+        )
         who = " AND l.annotator = ?" if annotator else ""
-        args = (annotator,) if annotator else ()
+        args = (_EMPTY_LABELS, annotator) if annotator else (_EMPTY_LABELS,)
+        # Driven by the sentence order index, so no sort is needed.
         if include_all:
-            sql = (
-                f"SELECT {self._EXPORT_COLUMNS} FROM sentences s {joins} "
-                f"LEFT JOIN labels l ON l.sid = s.sid{who} ORDER BY s.doc, s.pos, l.annotator"
+            sql = f"SELECT {record} FROM sentences s {joins} LEFT JOIN labels l ON l.sid = s.sid{who}"
+        else:
+            sql = f"SELECT {record} FROM sentences s CROSS JOIN labels l ON l.sid = s.sid {joins} WHERE l.status = 'done'{who}"
+        cursor = self.db.execute(sql + " ORDER BY s.doc, s.pos, l.annotator", args)
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+
+    def export_size(self, *, include_all: bool = False, annotator: str | None = None) -> int:
+        """How many records `export_json` will yield."""
+        if include_all:
+            sql = "SELECT count(*) FROM sentences s LEFT JOIN labels l ON l.sid = s.sid" + (
+                " AND l.annotator = ?" if annotator else ""
             )
         else:
-            sql = (
-                f"SELECT {self._EXPORT_COLUMNS} FROM labels l JOIN sentences s ON s.sid = l.sid {joins} "
-                f"WHERE l.status = 'done'{who} ORDER BY s.doc, s.pos, l.annotator"
+            sql = "SELECT count(*) FROM labels l WHERE l.status = 'done'" + (
+                " AND l.annotator = ?" if annotator else ""
             )
-        yield from self.db.execute(sql, args)
+        return self.db.execute(sql, (annotator,) if annotator else ()).fetchone()[0]
+
+    def cluster_names(self) -> list[str]:
+        return [c for (c,) in self.db.execute("SELECT DISTINCT cluster FROM documents")]
 
     def skipped_count(self, annotator: str | None = None) -> int:
         sql = "SELECT count(*) FROM labels WHERE status = 'skipped'" + (

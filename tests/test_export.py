@@ -224,3 +224,46 @@ def test_manifest_removed_before_files_are_replaced(store, tmp_path, monkeypatch
         export_jsonl(store, out)
     assert calls == ["annotations.jsonl", "manifest.json"]
     assert not (out / "manifest.json").exists()
+
+
+def test_lines_are_exactly_what_pydantic_serialises(store, tmp_path):
+    """The store builds record JSON itself; it must equal the model's own serialisation."""
+    row = store.next_unannotated("alice")
+    odd = 'tab\t, escape \x1b[31m, [bold], quote " back\\slash, emoji 😀, \u2028, nbsp\u00a0«»'
+    store.record(
+        row.sid,
+        "alice",
+        SentenceLabels(mode="commentary", claim="none", note=odd, flags=["mt_noise", "uncertain"]),
+    )
+    label_some(store, "bob", 12)
+    export_jsonl(store, tmp_path / "a", include_all=True)
+    export_jsonl(store, tmp_path / "b", split="50/25/25", seed=2)
+    for path in [tmp_path / "a" / "annotations.jsonl", *(tmp_path / "b").glob("*.jsonl")]:
+        for line in path.read_bytes().splitlines():
+            model = ExportRecord.model_validate_json(line)
+            assert ExportRecord.__pydantic_serializer__.to_json(model) == line
+
+
+def test_parallel_export_equals_serial(store, tmp_path, monkeypatch):
+    from annotator.export import jsonl
+
+    label_some(store, "alice", 30)
+    serial = export_jsonl(store, tmp_path / "serial", split="70/15/15")
+    monkeypatch.setattr(jsonl, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(jsonl, "_CHUNK", 7)
+    parallel = export_jsonl(store, tmp_path / "parallel", split="70/15/15")
+    assert parallel.files == serial.files and parallel.counts == serial.counts
+
+
+def test_invalid_stored_record_stops_the_export(store, tmp_path):
+
+    label_some(store, "alice", 3)
+    export_jsonl(store, tmp_path)
+    before = (tmp_path / "manifest.json").read_bytes()
+    with store.write() as db:  # a row damaged behind the store's back
+        db.execute(
+            'UPDATE labels SET labels = \'{"mode": "opinion"}\' WHERE sid = (SELECT min(sid) FROM labels)'
+        )
+    with pytest.raises(UserError, match="fails validation at labels.mode"):
+        export_jsonl(store, tmp_path)
+    assert (tmp_path / "manifest.json").read_bytes() == before

@@ -42,9 +42,17 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in _lines(name)), re.I)
 
 
+_LANGS = ("fr", "de", "en")
+
+
 @cache
-def _stopwords() -> dict[str, frozenset[str]]:
-    return {lang: frozenset(_lines(f"stopwords_{lang}.txt")) for lang in ("fr", "de", "en")}
+def _stopwords() -> dict[str, str]:
+    """Function word -> its language (a word listed for two languages is no evidence)."""
+    owner: dict[str, str] = {}
+    for lang in _LANGS:
+        for word in _lines(f"stopwords_{lang}.txt"):
+            owner[word] = "" if owner.get(word, lang) != lang else lang
+    return {w: lang for w, lang in owner.items() if lang}
 
 
 def _matches(name: str, text: str) -> bool:
@@ -53,8 +61,12 @@ def _matches(name: str, text: str) -> bool:
 
 def language(text: str) -> str:
     """'fr', 'de', 'en' by function words (and German letters); 'und' when there is no evidence."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    hits = {lang: sum(w in vocab for w in words) for lang, vocab in _stopwords().items()}
+    owner = _stopwords()
+    hits = dict.fromkeys(_LANGS, 0)
+    for w in _WORD.findall(text.lower(), 0, 600):  # the start of a block is evidence enough
+        lang = owner.get(w)
+        if lang:
+            hits[lang] += 1
     if any(c in text for c in "äöüß"):
         hits["de"] += 2
     if any(c in text for c in "éèàçêùœ"):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from annotator.corpus.blocktype import TypedBlock, type_blocks
@@ -9,6 +12,11 @@ from annotator.corpus.clusters import ARTICLE_TYPES, fingerprint
 from annotator.corpus.reader import SourceDoc
 from annotator.corpus.segment import BlockSpan, segment
 from annotator.corpus.text import sha256
+
+_PARALLEL_FROM = 200  # documents; below this, starting worker processes costs more than it saves
+
+
+_PARALLEL_FROM = 200  # documents; below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +42,26 @@ class AnalysedDoc:
                 yield b.index, s, e
 
 
-def analyse(doc: SourceDoc) -> AnalysedDoc:
-    text = doc.text
+def _parts(text: str) -> tuple[str, list[BlockSpan], list[TypedBlock], frozenset[int]]:
     spans = segment(text)
     types = type_blocks([text[b.start : b.end] for b in spans])
     article = [
         text[b.start : b.end] for b, t in zip(spans, types, strict=True) if t.block_type in ARTICLE_TYPES
     ]
-    return AnalysedDoc(doc, sha256(text), spans, types, fingerprint(article))
+    return sha256(text), spans, types, fingerprint(article)
+
+
+def analyse(doc: SourceDoc) -> AnalysedDoc:
+    return AnalysedDoc(doc, *_parts(doc.text))
+
+
+def analyse_all(docs: list[SourceDoc]) -> Iterator[AnalysedDoc]:
+    """Analyse many documents, in order, on every core when there are enough of them."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(docs) < _PARALLEL_FROM:
+        yield from map(analyse, docs)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        # Only the texts travel to the workers and only the analysis comes back.
+        for doc, parts in zip(docs, pool.map(_parts, (d.text for d in docs), chunksize=64), strict=True):
+            yield AnalysedDoc(doc, *parts)

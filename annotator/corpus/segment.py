@@ -23,7 +23,7 @@ _LINE = re.compile(r"[^\n]+")
 _CLOSERS = frozenset('»”’)]"')
 _PAIRS = {"«": "»", "“": "”", "‹": "›", "(": ")"}
 _CLOSING = {v: k for k, v in _PAIRS.items()}
-_QUOTE_CHARS = frozenset('«»“”‹›()"')
+_QUOTE_RE = re.compile('[«»“”‹›()"]')
 # What may begin a sentence besides an upper-case letter or a digit.
 _STARTERS = frozenset("«“\"(['‹—–-¿¡")
 _ABSORBING = frozenset({"etc", "J.-C", "J-C"})
@@ -72,10 +72,8 @@ def _quote_intervals(text: str, start: int, end: int) -> list[tuple[int, int]]:
     intervals: list[tuple[int, int]] = []
     stacks: dict[str, list[int]] = {}
     straight: list[int] = []
-    for i in range(start, end):
-        ch = text[i]
-        if ch not in _QUOTE_CHARS:
-            continue
+    for m in _QUOTE_RE.finditer(text, start, end):
+        i, ch = m.start(), m.group()
         if ch == '"':
             straight.append(i)
         elif ch in _PAIRS:
@@ -133,7 +131,7 @@ def _starts_sentence(ch: str) -> bool:
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets tiling the block text[start:end]."""
     block = text[start:end]
-    intervals = _quote_intervals(text, start, end) if any(c in block for c in _QUOTE_CHARS) else ()
+    intervals = _quote_intervals(text, start, end) if _QUOTE_RE.search(block) else ()
     cuts: list[int] = []
     for m in _TERMINAL.finditer(block):
         p_start = start + m.start()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections import Counter, defaultdict
+import multiprocessing
+import os
+import threading
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from queue import Empty, Queue
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -20,43 +25,42 @@ from annotator.store import Store
 MANIFEST = "manifest.json"
 ALL_IN_ONE = "annotations.jsonl"
 _CHUNK = 5000
+_PARALLEL_FROM = 50_000  # records; below this, starting worker processes costs more than it saves
 _RECORDS = TypeAdapter(list[ExportRecord])
-_to_json = ExportRecord.__pydantic_serializer__.to_json
-
-_FIELDS = ("doc_id", "doc_sha256", "cluster", "block", "block_type", "lang", "start", "end", "text")
 
 
-def _dicts(rows, split_of) -> Iterator[dict]:
-    loads = orjson.loads
-    for row in rows:
-        doc_id, _sha, cluster, _block, _bt, _lang, start, end = row[:8]
-        labels, status, annotator, origin, created, updated = row[9:]
-        record = dict(zip(_FIELDS, row[:9], strict=True))
-        record["id"] = f"{doc_id}:{start}-{end}"
-        record["labels"] = loads(labels) if labels is not None else {}
-        record["status"] = status or "todo"
-        record["annotator"] = annotator
-        record["origin"] = origin
-        record["created_at"] = created
-        record["updated_at"] = updated
-        record["split"] = split_of(cluster) if split_of else None
-        yield record
+def _count(counts: Counter, records: list[ExportRecord]) -> None:
+    """Count records by every manifest dimension at once; expanded into tables at the end."""
+    counts.update(
+        (
+            r.status,
+            r.split,
+            r.annotator,
+            r.origin,
+            r.block_type,
+            r.labels.mode,
+            r.labels.claim,
+            tuple(q.type for q in r.labels.quotes),
+            tuple(r.labels.flags),
+        )
+        for r in records
+    )
 
 
-def _count(counts: dict[str, Counter], r: ExportRecord) -> None:
-    counts["status"][r.status] += 1
-    counts["split"][r.split or "none"] += 1
-    counts["annotator"][r.annotator or "none"] += 1
-    counts["origin"][r.origin or "none"] += 1
-    counts["block_type"][r.block_type] += 1
-    labels = r.labels
-    counts["mode"][labels.mode or "none"] += 1
-    counts["claim"][labels.claim or "none"] += 1
-    counts["quotes"]["sentences_with_quotes" if labels.quotes else "sentences_without_quotes"] += 1
-    for q in labels.quotes:
-        counts["quotes"][q.type] += 1
-    for flag in labels.flags:
-        counts["flags"][flag] += 1
+def _tables(counts: Counter) -> dict[str, dict[str, int]]:
+    tables: dict[str, Counter] = defaultdict(Counter)
+    for (status, split, annotator, origin, block_type, mode, claim, quotes, flags), n in counts.items():
+        for name, value in (
+            ("status", status), ("split", split), ("annotator", annotator), ("origin", origin),
+            ("block_type", block_type), ("mode", mode), ("claim", claim),
+        ):  # fmt: skip
+            tables[name][value or "none"] += n
+        tables["quotes"]["sentences_with_quotes" if quotes else "sentences_without_quotes"] += n
+        for q in quotes:
+            tables["quotes"][q] += n
+        for flag in flags:
+            tables["flags"][flag] += n
+    return {k: dict(sorted(v.items())) for k, v in sorted(tables.items())}
 
 
 def export_jsonl(
@@ -70,14 +74,9 @@ def export_jsonl(
 ) -> Manifest:
     """Write the export atomically into `out` and return its manifest."""
     percentages = splits.parse_split(split) if split else None
-    split_of = None
-    if percentages:
-        cache: dict[str, str] = {}
-
-        def split_of(cluster: str) -> str:
-            if cluster not in cache:
-                cache[cluster] = splits.assign(cluster, seed, percentages)
-            return cache[cluster]
+    split_of = (
+        {c: splits.assign(c, seed, percentages) for c in store.cluster_names()} if percentages else None
+    )
 
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -85,30 +84,42 @@ def export_jsonl(
         raise UserError(f"{out}: cannot create the export folder ({exc.strerror})") from None
     names = [f"{s}.jsonl" for s in splits.SPLIT_NAMES] if percentages else [ALL_IN_ONE]
     staged: dict[str, StagedFile] = {}
-    counts: dict[str, Counter] = defaultdict(Counter)
+    counts: Counter = Counter()
     total = 0
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a million short-lived records: the collector would triple the time
     try:
         for name in names:
             staged[name] = StagedFile(out / name)
-        batch: list[dict] = []
-        for record in _dicts(store.export_rows(include_all=include_all, annotator=annotator), split_of):
-            batch.append(record)
-            if len(batch) == _CHUNK:
-                total += _write(batch, staged, counts, percentages)
-                batch = []
-        total += _write(batch, staged, counts, percentages)
+        expected = store.export_size(include_all=include_all, annotator=annotator)
+        chunks = store.export_json(
+            include_all=include_all, annotator=annotator, splits=split_of, chunk=_CHUNK
+        )
+        # The store builds each record's JSON exactly as pydantic serialises it (a test holds it
+        # to that), so a line is written as built, once its chunk has passed the model.
+        for rows, chunk_counts in _checked(chunks, parallel=expected >= _PARALLEL_FROM):
+            if len(staged) == 1:
+                (target,) = staged.values()
+                target.write("\n".join(r for r, _ in rows).encode() + b"\n")
+            else:
+                by_split: dict[str, list[str]] = defaultdict(list)
+                for record, split_name in rows:
+                    by_split[split_name].append(record)
+                for split_name, lines in by_split.items():
+                    staged[f"{split_name}.jsonl"].write("\n".join(lines).encode() + b"\n")
+            counts.update(chunk_counts)
+            total += len(rows)
         for f in staged.values():
             f.finish()
+        tables = _tables(counts)
         if not include_all:
-            counts["status"]["skipped_not_exported"] = store.skipped_count(annotator)
+            tables["status"]["skipped_not_exported"] = store.skipped_count(annotator)
         manifest = Manifest(
             tool_version=__version__,
             created_at=now(),
             files={name: f.sha256 for name, f in staged.items()},
             records=total,
-            counts={k: dict(sorted(v.items())) for k, v in sorted(counts.items())},
+            counts=tables,
             split=percentages,
             seed=seed if percentages else None,
         )
@@ -131,19 +142,73 @@ def export_jsonl(
             gc.enable()
 
 
-def _write(batch: list[dict], staged: dict[str, StagedFile], counts, percentages) -> int:
-    if not batch:
-        return 0
+def prefetch(chunks: Iterator, depth: int = 3) -> Iterator:
+    """Run the store query in a thread: SQLite builds the next chunks (without the GIL) while
+    this thread validates the current one."""
+    queue: Queue = Queue(depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in chunks:
+                if stop.is_set():
+                    break
+                queue.put(item)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            queue.put(exc)
+        queue.put(done)
+
+    thread = threading.Thread(target=produce, name="export-query", daemon=True)
+    thread.start()
     try:
-        records = _RECORDS.validate_python(batch)
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get_nowait()
+            except Empty:
+                thread.join(0.01)
+
+
+def _check(batch: list[str]) -> Counter:
+    """Validate a chunk of records (JSON objects built by the store) and count them. Runs in
+    worker processes for large exports."""
+    try:
+        records = _RECORDS.validate_json("[" + ",".join(batch) + "]")
     except ValidationError as exc:
         err = exc.errors()[0]
-        bad = batch[err["loc"][0]]
-        raise UserError(f"export: record {bad['id']} fails validation: {err['msg']}") from None
-    for r in records:
-        _count(counts, r)
-        staged[f"{r.split}.jsonl" if percentages else ALL_IN_ONE].write(_to_json(r) + b"\n")
-    return len(records)
+        bad = orjson.loads(batch[err["loc"][0]])
+        where = ".".join(str(p) for p in err["loc"][1:])
+        raise UserError(f"export: record {bad['id']} fails validation at {where}: {err['msg']}") from None
+    counts: Counter = Counter()
+    _count(counts, records)
+    return counts
+
+
+def _checked(chunks: Iterator[list[tuple[str, str | None]]], *, parallel: bool):
+    """(chunk, counts) in order, each chunk only once it passed validation. A large export
+    validates on every core while this process runs the query (in a thread) and writes."""
+    workers = min(os.cpu_count() or 1, 4)
+    if not parallel or workers < 2:
+        for rows in prefetch(chunks):
+            yield rows, _check([r for r, _ in rows])
+        return
+    # forkserver: workers must not be forked from a process whose query thread holds locks.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        pending: deque[tuple[list, Future]] = deque()
+        for rows in prefetch(chunks):
+            pending.append((rows, pool.submit(_check, [r for r, _ in rows])))
+            if len(pending) > 2 * workers:
+                rows, future = pending.popleft()
+                yield rows, future.result()
+        while pending:
+            rows, future = pending.popleft()
+            yield rows, future.result()
 
 
 def _previous_files(manifest: Path) -> list[str]:

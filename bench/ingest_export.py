@@ -1,0 +1,116 @@
+"""Ingest and export at scale, against floors measured in the same run.
+
+    python bench/ingest_export.py [--sentences 1000000]
+
+1. Generates a corpus (bench/corpus.py), then times `ingest` (read, decode, segment, type
+   blocks, cluster, store) in sentences/s. Target: 1 M sentences in under 60 s.
+2. Labels every labelled-type sentence (setup, not timed), then times `export` (SQLite → records
+   → validation → JSONL + manifest, atomic). Floor: pydantic `TypeAdapter(list[ExportRecord])`
+   `.validate_python` + `.dump_json` on the same rows, already in memory as dicts, in the same
+   chunks. Target: export within 1.3× of the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from annotator.corpus.pipeline import analyse_all  # noqa: E402
+from annotator.corpus.reader import read_inputs  # noqa: E402
+from annotator.export.jsonl import _CHUNK, _RECORDS, export_jsonl  # noqa: E402
+from annotator.model import now  # noqa: E402
+from annotator.store import Store  # noqa: E402
+from bench.corpus import generate  # noqa: E402
+
+
+def label_everything(store: Store) -> int:
+    """Give every labelled-type sentence a decision, some with a quote (direct SQL: setup only)."""
+    rng = random.Random(7)
+    at = now()
+    rows = []
+    for sid, text in store.db.execute("SELECT sid, text FROM sentences WHERE labelled"):
+        quotes = []
+        end = text.find("\u00a0»", 3)
+        if text.startswith("«\u00a0") and end > 2:
+            quotes = [
+                {
+                    "type": "direct",
+                    "content": [{"start": 2, "end": end, "text": text[2:end]}],
+                    "cue": None,
+                    "source": None,
+                    "speaker": None,
+                }
+            ]
+        labels = {
+            "mode": rng.choice(["reporting", "commentary"]),
+            "claim": rng.choice(["none", "factual", "checkworthy"]),
+            "quotes": quotes,
+            "flags": [],
+            "note": None,
+        }
+        rows.append((sid, "alice", "done", orjson.dumps(labels).decode(), "manual", at, at))
+    with store.write() as db:
+        db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+def floor(store: Store) -> float:
+    """Seconds for validate_python + dump_json on the export's rows, in the export's chunk size."""
+    batch_dicts = [orjson.loads(r) for chunk in store.export_json() for r, _ in chunk]
+    chunks = [batch_dicts[i : i + _CHUNK] for i in range(0, len(batch_dicts), _CHUNK)]
+    gc.disable()
+    t = time.perf_counter()
+    for chunk in chunks:
+        _RECORDS.dump_json(_RECORDS.validate_python(chunk))
+    elapsed = time.perf_counter() - t
+    gc.enable()
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sentences", type=int, default=1_000_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
+        work = Path(tmp)
+        corpus = work / "corpus.jsonl"
+        with corpus.open("wb") as f:
+            for doc in generate(args.sentences):
+                f.write(orjson.dumps(doc) + b"\n")
+        print(f"corpus: {corpus.stat().st_size / 1e6:.0f} MB of JSONL")
+
+        t = time.perf_counter()
+        with Store(work / "s.db") as store:
+            report = store.ingest(analyse_all(read_inputs([corpus])))
+        ingest_s = time.perf_counter() - t
+        print(
+            f"ingest: {report.sentences} sentences in {len(report.added)} documents, {ingest_s:.1f} s, "
+            f"{report.sentences / ingest_s:,.0f} sentences/s (target: 1 M in < 60 s)"
+        )
+
+        with Store(work / "s.db") as store:
+            n = label_everything(store)
+            floor_s = floor(store)
+            t = time.perf_counter()
+            manifest = export_jsonl(store, work / "export")
+            export_s = time.perf_counter() - t
+        assert manifest.records == n
+        print(
+            f"export: {n} records, {export_s:.1f} s, {n / export_s:,.0f} records/s; floor (pydantic "
+            f"validate_python + dump_json) {floor_s:.1f} s, {n / floor_s:,.0f} records/s; "
+            f"ratio {export_s / floor_s:.2f} (target <= 1.3)"
+        )
+
+
+if __name__ == "__main__":
+    main()
