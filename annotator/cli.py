@@ -122,6 +122,10 @@ def format_stats(c: dict) -> str:
         "blocks      " + ", ".join(f"{k} {v}" for k, v in c["blocks"].items()),
         f"annotated   {c['annotated']} of {c['to_label']} by at least one annotator",
     ]
+    if c["annotated"]:
+        for field in ("mode", "claim"):
+            lines.append(f"{field:<12}" + ", ".join(f"{k} {v}" for k, v in c["labels"][field].items()))
+        lines.append(f"quotes      {c['quotes']}")
     for name, a in c["annotators"].items():
         rate = f", {a['per_hour']} per hour" if a["per_hour"] else ""
         lines.append(

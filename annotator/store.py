@@ -20,7 +20,7 @@ import orjson
 from annotator.corpus import clusters
 from annotator.corpus.pipeline import AnalysedDoc
 from annotator.errors import UserError
-from annotator.model import LABELLED_BLOCK_TYPES, SentenceLabels, Status, now, sentence_id
+from annotator.model import LABELLED_BLOCK_TYPES, Event, SentenceLabels, Status, now, sentence_id
 
 STORE_VERSION = 1
 
@@ -474,6 +474,16 @@ class Store:
             db.execute("UPDATE events SET undone_by=? WHERE event_id=?", (cur.lastrowid, event_id))
             return sid
 
+    def history(self, annotator: str, limit: int = 50) -> list[Event]:
+        """The annotator's latest events, newest first."""
+        rows = self.db.execute(
+            "SELECT event_id, sentence_id, annotator, action, status, labels, origin, undoes, at FROM events "
+            "WHERE annotator=? ORDER BY event_id DESC LIMIT ?",
+            (annotator, limit),
+        ).fetchall()
+        keys = ("event_id", "sentence_id", "annotator", "action", "status", "labels", "origin", "undoes", "at")
+        return [Event.model_validate(dict(zip(keys, (*r[:5], orjson.loads(r[5]), *r[6:]), strict=True))) for r in rows]
+
     def last_position(self, annotator: str) -> int | None:
         """The sentence of the annotator's latest event: where to resume."""
         row = self.db.execute(
@@ -616,6 +626,18 @@ class Store:
             "annotated": q(
                 "SELECT count(DISTINCT l.sid) FROM labels l JOIN sentences s ON s.sid = l.sid "
                 "WHERE s.labelled AND l.status = 'done'"
+            ).fetchone()[0],
+            "labels": {
+                field: dict(
+                    q(
+                        f"SELECT coalesce(json_extract(labels, '$.{field}'), 'unset'), count(*) FROM labels "
+                        "WHERE status = 'done' GROUP BY 1 ORDER BY 2 DESC"
+                    ).fetchall()
+                )
+                for field in ("mode", "claim")
+            },
+            "quotes": q(
+                "SELECT coalesce(sum(json_array_length(labels, '$.quotes')), 0) FROM labels WHERE status = 'done'"
             ).fetchone()[0],
             "annotators": per_annotator,
         }

@@ -160,3 +160,24 @@ def test_foreign_sqlite_file_is_refused(tmp_path):
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
     with pytest.raises(UserError, match="not an annotator store"):
         Store(tmp_path / "junk.db")
+
+
+def test_history_is_validated_events(store):
+    row = store.next_unannotated("alice")
+    store.record(row.sid, "alice", LABELS)
+    store.record(row.sid, "alice", LABELS, status="skipped", action="skip")
+    store.undo("alice")
+    events = store.history("alice")
+    assert [e.action for e in events] == ["undo", "skip", "label"]
+    assert events[0].undoes == events[1].event_id and events[2].labels == LABELS
+    assert all(e.sentence_id == row.id for e in events)
+
+
+def test_counts_label_distribution(store):
+    row = store.next_unannotated("alice")
+    store.record(row.sid, "alice", LABELS)
+    store.record(store.next_unannotated("alice", row.sid).sid, "alice", SentenceLabels(mode="commentary"))
+    counts = store.counts()
+    assert counts["labels"]["mode"] == {"reporting": 1, "commentary": 1}
+    assert counts["labels"]["claim"] == {"factual": 1, "unset": 1}
+    assert counts["quotes"] == 0
