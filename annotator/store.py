@@ -129,6 +129,8 @@ class Store:
         try:
             self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            raise UserError(f"{self.path}: cannot open the store ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not an annotator store ({exc})") from None
         self.db.execute("PRAGMA busy_timeout=30000")
@@ -481,8 +483,21 @@ class Store:
             "WHERE annotator=? ORDER BY event_id DESC LIMIT ?",
             (annotator, limit),
         ).fetchall()
-        keys = ("event_id", "sentence_id", "annotator", "action", "status", "labels", "origin", "undoes", "at")
-        return [Event.model_validate(dict(zip(keys, (*r[:5], orjson.loads(r[5]), *r[6:]), strict=True))) for r in rows]
+        keys = (
+            "event_id",
+            "sentence_id",
+            "annotator",
+            "action",
+            "status",
+            "labels",
+            "origin",
+            "undoes",
+            "at",
+        )
+        return [
+            Event.model_validate(dict(zip(keys, (*r[:5], orjson.loads(r[5]), *r[6:]), strict=True)))
+            for r in rows
+        ]
 
     def last_position(self, annotator: str) -> int | None:
         """The sentence of the annotator's latest event: where to resume."""

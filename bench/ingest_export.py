@@ -64,6 +64,29 @@ def label_everything(store: Store) -> int:
     return len(rows)
 
 
+def query_latency(store: Store, label: str) -> None:
+    """p50/p99 of the calls the labelling screen makes per key, at 300 random sentences."""
+    rng = random.Random(3)
+    top = store.db.execute("SELECT max(sid) FROM sentences").fetchone()[0]
+    sids = [rng.randint(1, top) for _ in range(300)]
+    calls = {
+        "step": lambda sid: store.step(sid, +1),
+        "window": lambda sid: store.window(sid, 2, 2),
+        "next_unannotated": lambda sid: store.next_unannotated("alice", sid),
+        "labels": lambda sid: store.labels(sid, "alice"),
+    }
+    parts = []
+    for name, call in calls.items():
+        times = []
+        for sid in sids:
+            t = time.perf_counter()
+            call(sid)
+            times.append(time.perf_counter() - t)
+        times.sort()
+        parts.append(f"{name} p50 {times[150] * 1e3:.2f} ms p99 {times[296] * 1e3:.2f} ms")
+    print(f"store queries ({label}): " + "; ".join(parts))
+
+
 def floor(store: Store) -> float:
     """Seconds for validate_python + dump_json on the export's rows, in the export's chunk size."""
     batch_dicts = [orjson.loads(r) for chunk in store.export_json() for r, _ in chunk]
@@ -99,7 +122,9 @@ def main() -> None:
         )
 
         with Store(work / "s.db") as store:
+            query_latency(store, "nothing labelled")
             n = label_everything(store)
+            query_latency(store, "everything labelled")
             floor_s = floor(store)
             t = time.perf_counter()
             manifest = export_jsonl(store, work / "export")

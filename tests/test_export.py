@@ -267,3 +267,11 @@ def test_invalid_stored_record_stops_the_export(store, tmp_path):
     with pytest.raises(UserError, match="fails validation at labels.mode"):
         export_jsonl(store, tmp_path)
     assert (tmp_path / "manifest.json").read_bytes() == before
+
+
+def test_export_of_nothing_labelled(store, tmp_path, capsys):
+    code = main(["--db", str(store.path), "export", "--out", str(tmp_path)])
+    assert code == 0 and "0 records" in capsys.readouterr().out
+    manifest = orjson.loads((tmp_path / "manifest.json").read_bytes())
+    assert manifest["records"] == 0 and manifest["counts"]["status"] == {"skipped_not_exported": 0}
+    assert (tmp_path / "annotations.jsonl").read_bytes() == b""

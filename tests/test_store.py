@@ -181,3 +181,8 @@ def test_counts_label_distribution(store):
     assert counts["labels"]["mode"] == {"reporting": 1, "commentary": 1}
     assert counts["labels"]["claim"] == {"factual": 1, "unset": 1}
     assert counts["quotes"] == 0
+
+
+def test_unopenable_store_path(tmp_path):
+    with pytest.raises(UserError, match="cannot open the store"):
+        Store(tmp_path / "missing-folder" / "s.db")

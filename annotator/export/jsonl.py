@@ -113,7 +113,7 @@ def export_jsonl(
             f.finish()
         tables = _tables(counts)
         if not include_all:
-            tables["status"]["skipped_not_exported"] = store.skipped_count(annotator)
+            tables.setdefault("status", {})["skipped_not_exported"] = store.skipped_count(annotator)
         manifest = Manifest(
             tool_version=__version__,
             created_at=now(),
