@@ -111,6 +111,13 @@ class SentenceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Undone:
+    sid: int
+    status_before: str | None  # the sentence's status before the undo (None: no labels)
+    status_after: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class LabelRow:
     sid: int
     annotator: str
@@ -377,6 +384,93 @@ class Store:
         ).fetchone()
         return SentenceRow(*row) if row else None
 
+    def first(self, doc_id: str | None = None, *, labelled_only: bool = True) -> SentenceRow | None:
+        """The first sentence of a document, or of the corpus."""
+        only = "s.labelled AND " if labelled_only else ""
+        if doc_id is None:
+            row = self.db.execute(
+                self._SENTENCE_SQL + f"WHERE {only}1 ORDER BY s.doc, s.pos LIMIT 1"
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                self._SENTENCE_SQL + f"WHERE {only}d.doc_id = ? ORDER BY s.pos LIMIT 1", (doc_id,)
+            ).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def step_document(self, sid: int, direction: int, *, labelled_only: bool = True) -> SentenceRow | None:
+        """The first sentence of the next (1) or previous (-1) document that has one."""
+        (doc,) = self.db.execute("SELECT doc FROM sentences WHERE sid=?", (sid,)).fetchone()
+        cmp, order = (">", "ASC") if direction > 0 else ("<", "DESC")
+        only = "AND s.labelled " if labelled_only else ""
+        found = self.db.execute(
+            f"SELECT s.doc FROM sentences s WHERE s.doc {cmp} ? {only}ORDER BY s.doc {order} LIMIT 1", (doc,)
+        ).fetchone()
+        if found is None:
+            return None
+        row = self.db.execute(
+            self._SENTENCE_SQL + f"WHERE s.doc = ? {only}ORDER BY s.pos LIMIT 1", (found[0],)
+        ).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def search(self, needle: str, after_sid: int | None = None) -> SentenceRow | None:
+        """The next sentence containing `needle` (case-insensitive for ASCII letters), wrapping around."""
+        start = (0, -1)
+        if after_sid is not None:
+            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        sql = self._SENTENCE_SQL + (
+            "WHERE (s.doc, s.pos) > (?, ?) AND instr(lower(s.text), lower(?)) ORDER BY s.doc, s.pos LIMIT 1"
+        )
+        row = self.db.execute(sql, (*start, needle)).fetchone()
+        if row is None and after_sid is not None:
+            row = self.db.execute(sql, (0, -1, needle)).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def progress(self, annotator: str) -> tuple[int, int]:
+        """(finished, total) labelled-type sentences for the annotator: one pass, at session start."""
+        total = self.db.execute("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
+        done = self.db.execute(
+            "SELECT count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
+            "WHERE l.annotator = ? AND l.status != 'todo' AND s.labelled",
+            (annotator,),
+        ).fetchone()[0]
+        return done, total
+
+    def document_progress(self, doc_id: str, annotator: str) -> tuple[int, int]:
+        """(finished, total) labelled-type sentences of one document."""
+        return self.db.execute(
+            "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
+            "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ? AND l.status != 'todo' "
+            "WHERE d.doc_id = ? AND s.labelled",
+            (annotator, doc_id),
+        ).fetchone()
+
+    def document_info(self, doc_id: str) -> tuple[str, int, str | None]:
+        """(cluster, documents in that cluster, headline text or None)."""
+        doc, cluster = self.db.execute(
+            "SELECT doc, cluster FROM documents WHERE doc_id=?", (doc_id,)
+        ).fetchone()
+        size = self.db.execute("SELECT count(*) FROM documents WHERE cluster=?", (cluster,)).fetchone()[0]
+        headline = self.db.execute(
+            "SELECT s.text FROM sentences s JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+            "WHERE s.doc = ? AND b.block_type = 'headline' ORDER BY s.pos LIMIT 1",
+            (doc,),
+        ).fetchone()
+        return cluster, size, headline[0] if headline else None
+
+    def speakers(self, doc_id: str, annotator: str) -> list[str]:
+        """Speakers the annotator has already named in this document, most recent first."""
+        rows = self.db.execute(
+            "SELECT l.labels FROM labels l JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
+            "WHERE d.doc_id = ? AND l.annotator = ? ORDER BY s.pos DESC",
+            (doc_id, annotator),
+        ).fetchall()
+        names: dict[str, None] = {}
+        for (labels,) in rows:
+            for quote in orjson.loads(labels)["quotes"]:
+                if quote.get("speaker"):
+                    names.setdefault(quote["speaker"])
+        return list(names)
+
     def next_unannotated(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:
         """The first labelled-type sentence (after `after_sid`, wrapping around) the annotator has not decided."""
         start = (0, -1)
@@ -384,7 +478,8 @@ class Store:
             start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
         sql = (
             self._SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?, ?) AND NOT EXISTS "
-            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?) ORDER BY s.doc, s.pos LIMIT 1"
+            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ? AND l.status != 'todo') "
+            "ORDER BY s.doc, s.pos LIMIT 1"
         )
         row = self.db.execute(sql, (*start, annotator)).fetchone()
         if row is None and after_sid is not None:
@@ -446,21 +541,23 @@ class Store:
         keys = ("status", "labels", "origin", "created_at", "updated_at")
         return orjson.dumps(dict(zip(keys, row, strict=True))).decode()
 
-    def undo(self, annotator: str) -> int | None:
-        """Revert the annotator's latest decision that is not undone yet; return its sentence id."""
+    def undo(self, annotator: str) -> Undone | None:
+        """Revert the annotator's latest decision that is not undone yet."""
         with self.write() as db:
             row = db.execute(
-                "SELECT event_id, sid, before FROM events WHERE annotator=? AND action != 'undo' "
+                "SELECT event_id, sid, sentence_id, before FROM events WHERE annotator=? AND action != 'undo' "
                 "AND undone_by IS NULL ORDER BY event_id DESC LIMIT 1",
                 (annotator,),
             ).fetchone()
             if row is None:
                 return None
-            event_id, sid, before = row
-            text_id = db.execute("SELECT sentence_id FROM events WHERE event_id=?", (event_id,)).fetchone()[0]
+            event_id, sid, text_id, before = row
+            current = db.execute(
+                "SELECT status FROM labels WHERE sid=? AND annotator=?", (sid, annotator)
+            ).fetchone()
             if before is None:
                 db.execute("DELETE FROM labels WHERE sid=? AND annotator=?", (sid, annotator))
-                status, labels, origin = "todo", _EMPTY_LABELS, None
+                status, labels, origin = None, _EMPTY_LABELS, None
             else:
                 b = orjson.loads(before)
                 status, labels, origin = b["status"], b["labels"], b["origin"]
@@ -471,10 +568,10 @@ class Store:
             cur = db.execute(
                 "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, undoes, at)"
                 " VALUES (?, ?, ?, 'undo', ?, ?, ?, NULL, ?, ?)",
-                (sid, text_id, annotator, status, labels, origin, event_id, now()),
+                (sid, text_id, annotator, status or "todo", labels, origin, event_id, now()),
             )
             db.execute("UPDATE events SET undone_by=? WHERE event_id=?", (cur.lastrowid, event_id))
-            return sid
+            return Undone(sid, current[0] if current else None, status)
 
     def history(self, annotator: str, limit: int = 50) -> list[Event]:
         """The annotator's latest events, newest first."""
@@ -624,7 +721,7 @@ class Store:
         per_annotator = {}
         for annotator, status, n in q(
             "SELECT l.annotator, l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
-            "WHERE s.labelled GROUP BY l.annotator, l.status ORDER BY l.annotator"
+            "WHERE s.labelled AND l.status != 'todo' GROUP BY l.annotator, l.status ORDER BY l.annotator"
         ):
             per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
         for annotator, entry in per_annotator.items():

@@ -64,11 +64,11 @@ def label_everything(store: Store) -> int:
     return len(rows)
 
 
-def query_latency(store: Store, label: str) -> None:
-    """p50/p99 of the calls the labelling screen makes per key, at 300 random sentences."""
+def query_latency(store: Store, label: str, n: int = 300) -> None:
+    """p50/p99 (max when n < 100) of the calls the labelling screen makes per key, at n random sentences."""
     rng = random.Random(3)
     top = store.db.execute("SELECT max(sid) FROM sentences").fetchone()[0]
-    sids = [rng.randint(1, top) for _ in range(300)]
+    sids = [rng.randint(1, top) for _ in range(n)]
     calls = {
         "step": lambda sid: store.step(sid, +1),
         "window": lambda sid: store.window(sid, 2, 2),
@@ -83,7 +83,8 @@ def query_latency(store: Store, label: str) -> None:
             call(sid)
             times.append(time.perf_counter() - t)
         times.sort()
-        parts.append(f"{name} p50 {times[150] * 1e3:.2f} ms p99 {times[296] * 1e3:.2f} ms")
+        high = ("p99", times[int(n * 0.99)]) if n >= 100 else ("max", times[-1])
+        parts.append(f"{name} p50 {times[n // 2] * 1e3:.2f} ms {high[0]} {high[1] * 1e3:.2f} ms")
     print(f"store queries ({label}): " + "; ".join(parts))
 
 
@@ -124,7 +125,8 @@ def main() -> None:
         with Store(work / "s.db") as store:
             query_latency(store, "nothing labelled")
             n = label_everything(store)
-            query_latency(store, "everything labelled")
+            # The worst case of "next unannotated": nothing is left, the whole corpus is scanned.
+            query_latency(store, "everything labelled: the worst case", n=10)
             floor_s = floor(store)
             t = time.perf_counter()
             manifest = export_jsonl(store, work / "export")

@@ -54,11 +54,11 @@ def test_record_undo_repeatedly_and_across_reopen(tmp_path):
         s.record(sids[1], "alice", SentenceLabels(mode="commentary", claim="none"))
         s.record(sids[2], "bob", LABELS)
     with Store(path) as s:  # the event log is the history: undo works after a restart
-        assert s.undo("alice") == sids[1]
+        assert s.undo("alice").sid == sids[1]
         assert s.labels(sids[1], "alice").labels == LABELS
-        assert s.undo("alice") == sids[1]
+        assert s.undo("alice").sid == sids[1]
         assert s.labels(sids[1], "alice") is None
-        assert s.undo("alice") == sids[0]
+        assert s.undo("alice").sid == sids[0]
         assert s.undo("alice") is None
         assert s.labels(sids[2], "bob").labels == LABELS  # undo is per annotator
         actions = [a for (a,) in s.db.execute("SELECT action FROM events ORDER BY event_id")]
