@@ -152,6 +152,48 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _annotator_name(args: argparse.Namespace) -> str:
+    return args.annotator or os.environ.get("ANNOTATOR_NAME") or os.environ.get("USER") or "annotator"
+
+
+def _run_tui(db: Path, args: argparse.Namespace) -> int:
+    from annotator.tui.app import make_app
+    from annotator.tui.keymap import keymap_path, load_keymap
+    from annotator.tui.screens.label import BINDINGS as LABEL
+    from annotator.tui.screens.quote import BINDINGS as QUOTE
+
+    keymap = load_keymap(keymap_path(args.keymap), {b.id for b in (*LABEL, *QUOTE)})
+    app = make_app(db, _annotator_name(args), keymap)
+    try:
+        app.run()
+    finally:
+        app.store.close()
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    if args.keys:
+        from annotator.tui.screens.label import BINDINGS as LABEL
+        from annotator.tui.screens.quote import BINDINGS as QUOTE
+
+        for b in (*LABEL, *QUOTE):
+            print(f"{b.id:<28} {b.key:<22} {b.description}")
+        return 0
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the labelling screen needs a terminal (stdin and stdout are not one)")
+    db = _db_path(args)
+    _check_store(db)
+    return _run_tui(db, args)
+
+
+def _check_store(db: Path) -> None:
+    from annotator.store import Store
+
+    with Store(db, create=False) as store:
+        if store.is_empty():
+            raise UserError(f"{db}: the store has no documents (run `annotator ingest PATH`)")
+
+
 def cmd_default(args: argparse.Namespace) -> int:
     """No subcommand: make sure the store has a corpus, then open the labelling screen."""
     from annotator.corpus.pipeline import analyse
@@ -166,12 +208,25 @@ def cmd_default(args: argparse.Namespace) -> int:
                 f"{db}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)"
             )
         counts = store.counts()
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return _run_tui(db, args)
     print(format_stats(counts))
-    print(f"\nExport the labels with: annotator --db {db} export --out exports/")
+    print(
+        f"\nNot a terminal, so no labelling screen. Export the labels with: annotator --db {db} export --out exports/"
+    )
     return 0
 
 
 # ------------------------------------------------------------------------------------- parser
+
+
+def _label_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--annotator", help="your name (default $ANNOTATOR_NAME, else $USER)")
+    p.add_argument(
+        "--keymap",
+        type=Path,
+        help='TOML file of [keymap] binding-id = "keys" (default ~/.config/annotator/keys.toml)',
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    _label_options(parser)
     parser.set_defaults(func=cmd_default)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 

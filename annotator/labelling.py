@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import get_args
 
-from annotator.model import Claim, Flag, Mode, Quote, QuoteType, SentenceLabels, Span
+from annotator.model import LABELLED_BLOCK_TYPES, Claim, Flag, Mode, Quote, QuoteType, SentenceLabels, Span
 from annotator.store import LabelRow, SentenceRow, Store
 
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -218,6 +218,17 @@ class QuoteDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """The article around the current sentence."""
+
+    headline: str | None
+    before: list[str]
+    after: list[str]
+    cluster: str
+    cluster_size: int
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     doc_done: int
     doc_total: int
@@ -349,6 +360,28 @@ class LabelSession:
         minutes = (time.monotonic() - self._started) / 60
         rate = round(self._decisions / minutes * 60, 1) if minutes >= 1 and self._decisions else None
         return Progress(doc_done, doc_total, self._done, self._total, rate)
+
+    def context(self, n: int = 2) -> Context:
+        row = self.current
+        window = self.store.window(row.sid, 4 * n, 4 * n)
+        shown = [
+            r for r in window if self.show_all or r.block_type in LABELLED_BLOCK_TYPES or r.sid == row.sid
+        ]
+        i = next(k for k, r in enumerate(shown) if r.sid == row.sid)
+        cluster, size, headline = self.store.document_info(row.doc_id)
+        if headline == row.text:
+            headline = None  # the current sentence is the headline
+        return Context(
+            headline,
+            [r.text for r in shown[max(0, i - n) : i]],
+            [r.text for r in shown[i + 1 : i + 1 + n]],
+            cluster,
+            size,
+        )
+
+    def documents(self, query: str = "", limit: int = 200) -> list[tuple[str, int, int]]:
+        """(doc_id, finished, total) of documents whose id contains `query`."""
+        return self.store.find_documents(query, self.annotator, limit)
 
     def speakers(self) -> list[str]:
         """Speakers already named in this article, for completion."""

@@ -24,7 +24,7 @@ def test_no_arguments_ingests_bundled_seeds_once(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys)
     assert code == 0 and "ingested the 5 bundled seed articles" in out
-    assert "annotator --db annotator.db export" in out
+    assert "annotator --db annotator.db export" in out and "Not a terminal" in out
     code, out, _ = run(capsys)
     assert code == 0 and "ingested" not in out
     assert (tmp_path / "annotator.db").exists()

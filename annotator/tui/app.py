@@ -1,0 +1,110 @@
+"""The App: opens the store for one annotator and shows the labelling screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from annotator.labelling import LabelSession
+from annotator.store import Store
+
+
+class AnnotatorApp(App):
+    CSS_PATH = "annotator.tcss"
+    TITLE = "annotator"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store: Store, annotator: str, keymap: dict[str, str] | None = None):
+        super().__init__()
+        self.store = store
+        self.annotator = annotator
+        self.keymap = keymap or {}
+
+    def on_mount(self) -> None:
+        from annotator.tui.screens.label import LabelScreen
+
+        self.set_keymap(self.keymap)
+        self.push_screen(LabelScreen(LabelSession(self.store, self.annotator)))
+
+    def key_for(self, binding_id: str) -> str:
+        """The keys of a binding as the user sees them (after remapping)."""
+        from annotator.tui.screens.help import HelpScreen
+        from annotator.tui.screens.label import BINDINGS as LABEL
+        from annotator.tui.screens.quote import BINDINGS as QUOTE
+
+        if binding_id in self.keymap:
+            keys = self.keymap[binding_id]
+        else:
+            keys = next((b.key for b in (*LABEL, *QUOTE, *HelpScreen.BINDINGS) if b.id == binding_id), "?")
+        return ",".join(self.get_key_display_name(k) for k in keys.split(","))
+
+    def get_key_display_name(self, key: str) -> str:
+        names = {"exclamation_mark": "!", "question_mark": "?", "slash": "/", "left_square_bracket": "[",
+                 "right_square_bracket": "]", "backspace": "⌫", "enter": "⏎", "escape": "esc"}  # fmt: skip
+        return names.get(key, key)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Export", "Write validated JSONL and manifest.json to exports/", self.export)
+        yield SystemCommand("Statistics", "Corpus, progress and label counts", self.statistics)
+        yield SystemCommand(
+            "Switch annotator", "Label as someone else on the same store", self.switch_annotator
+        )
+        yield SystemCommand("Toggle boilerplate", "Show or hide teasers and boilerplate", self.toggle_all)
+        yield SystemCommand("Go to document", "Pick a document by id", self.documents)
+
+    def _label_screen(self):
+        from annotator.tui.screens.label import LabelScreen
+
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, LabelScreen)), None)
+
+    def toggle_all(self) -> None:
+        if screen := self._label_screen():
+            screen.action_toggle_all()
+
+    def documents(self) -> None:
+        if screen := self._label_screen():
+            screen.action_documents()
+
+    def export(self) -> None:
+        self.notify("Exporting…")
+        self.run_worker(self._export, thread=True, exclusive=True, exit_on_error=False, group="export")
+
+    def _export(self) -> None:
+        from annotator.errors import UserError
+        from annotator.export.jsonl import export_jsonl
+
+        try:
+            with Store(self.store.path) as store:  # its own connection: the screen keeps using ours
+                manifest = export_jsonl(store, Path("exports"))
+        except UserError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self.notify, f"Exported {manifest.records} records to exports/")
+
+    def statistics(self) -> None:
+        from annotator.cli import format_stats
+        from annotator.tui.screens.prompt import MessageScreen
+
+        self.push_screen(MessageScreen("Statistics", format_stats(self.store.counts())))
+
+    def switch_annotator(self) -> None:
+        from annotator.tui.screens.label import LabelScreen
+        from annotator.tui.screens.prompt import PromptScreen
+
+        def done(name: str | None) -> None:
+            name = (name or "").strip()
+            if name and name != self.annotator:
+                self.annotator = name
+                self.switch_screen(LabelScreen(LabelSession(self.store, name)))
+                self.notify(f"Labelling as {name}.")
+
+        self.push_screen(PromptScreen("Annotator name", self.annotator), done)
+
+
+def make_app(db: Path, annotator: str, keymap: dict[str, str] | None = None) -> AnnotatorApp:
+    """The one factory the CLI and the tests use."""
+    return AnnotatorApp(Store(db, create=False), annotator, keymap)

@@ -1,0 +1,66 @@
+"""Content for the screens: corpus text is data, always shown through `visible()` and never parsed
+as markup; highlights are spans laid over it."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.style import Style
+
+from annotator.labelling import Progress, QuoteDraft, visible
+from annotator.model import Quote
+
+ROLE_STYLES = {
+    "content": "underline #e5c07b",
+    "cue": "bold #c678dd",
+    "source": "bold #56b6c2",
+}
+SUGGESTED = " italic"  # added to a role's style when the labels are an unconfirmed suggestion
+CURSOR = "reverse"
+SELECTION = "on #3e4451"
+
+
+def sentence(text: str, quotes: list[Quote], *, suggested: bool = False) -> Content:
+    """The current sentence with every quote's content, cue and source highlighted."""
+    content = Content(visible(text), strip_control_codes=False)
+    for quote in quotes:
+        for role, span in quote.spans():
+            content = content.stylize(
+                ROLE_STYLES[role] + (SUGGESTED if suggested else ""), span.start, span.end
+            )
+    return content
+
+
+def draft(d: QuoteDraft, others: list[Quote]) -> Content:
+    """The quote editor's view: other quotes dimmed, the draft's spans, the selection and cursor.
+    Every token carries its index (meta) so the mouse can place the cursor and select."""
+    content = Content(visible(d.text), strip_control_codes=False)
+    for quote in others:
+        for _, span in quote.spans():
+            content = content.stylize("dim", span.start, span.end)
+    for i, tok in enumerate(d.toks):
+        content = content.stylize(Style.from_meta({"token": i}), tok.start, tok.end)
+    roles = [("content", s) for s in d.content] + [("cue", d.cue), ("source", d.source)]
+    for role, span in roles:
+        if span:
+            content = content.stylize(ROLE_STYLES[role], *span)
+    start, end = d.selection()
+    content = content.stylize(SELECTION, start, end)
+    tok = d.toks[d.cursor]
+    return content.stylize(CURSOR, tok.start, tok.end)
+
+
+def dimmed(texts: list[str]) -> Content:
+    return Content(visible(" ".join(texts)), strip_control_codes=False).stylize("dim")
+
+
+def bar(done: int, total: int, width: int = 16) -> str:
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def progress_line(p: Progress) -> Content:
+    rate = f" · {p.per_hour:.0f} sentences/h" if p.per_hour else ""
+    return Content(
+        f"document {p.doc_done}/{p.doc_total} {bar(p.doc_done, p.doc_total)}   "
+        f"overall {p.done}/{p.total} {bar(p.done, p.total)}{rate}"
+    )

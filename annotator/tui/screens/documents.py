@@ -1,0 +1,61 @@
+"""Jump to a document: type part of its id, pick from the matches (never the whole corpus at once)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotator.labelling import LabelSession, visible
+
+LIMIT = 200
+
+
+class DocumentPicker(ModalScreen[str | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="documents.cancel"),
+        Binding("down", "focus_list", "List", id="documents.list", show=False),
+    ]
+
+    def __init__(self, session: LabelSession):
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="documents-dialog"):
+            yield Static(f"Go to document (type to filter; the first {LIMIT} matches)", markup=False)
+            yield Input(placeholder="part of a document id", id="documents-filter")
+            yield OptionList(id="documents-list")
+
+    def on_mount(self) -> None:
+        self.fill("")
+
+    def fill(self, query: str) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(f"{visible(doc_id)}   {done}/{total}", id=doc_id)
+            for doc_id, done, total in self.session.documents(query, LIMIT)
+        )
+        if options.option_count:
+            options.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.fill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            self.dismiss(options.get_option_at_index(options.highlighted or 0).id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_focus_list(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,242 @@
+"""The labelling screen: one sentence inside its article, one key per label."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from annotator.labelling import CLAIMS, MODES, LabelSession, visible
+from annotator.tui import render
+
+BINDINGS = [
+    Binding("r", "set_label('mode', 'reporting')", "Reporting", id="mode.reporting"),
+    Binding("c", "set_label('mode', 'commentary')", "Commentary", id="mode.commentary"),
+    Binding("o", "set_label('mode', 'none')", "No proposition", id="mode.none", show=False),
+    Binding("1", "set_label('claim', 'none')", "No claim", id="claim.none"),
+    Binding("2", "set_label('claim', 'factual')", "Factual", id="claim.factual"),
+    Binding("3", "set_label('claim', 'checkworthy')", "Check-worthy", id="claim.checkworthy"),
+    Binding("exclamation_mark", "flag('uncertain')", "Uncertain", id="flag.uncertain", show=False),
+    Binding("t", "flag('mt_noise')", "MT noise", id="flag.mt_noise", show=False),
+    Binding(
+        "a", "flag('attribution_dropped')", "Attribution dropped", id="flag.attribution_dropped", show=False
+    ),
+    Binding("q", "quote", "Quote", id="quote"),
+    Binding("m", "note", "Note", id="note", show=False),
+    Binding("enter", "accept", "Accept", id="accept"),
+    Binding("x", "skip", "Skip", id="skip", show=False),
+    Binding("u,backspace", "undo", "Undo", id="undo"),
+    Binding("j,down", "step(1)", "Next", id="next", show=False),
+    Binding("k,up", "step(-1)", "Previous", id="previous", show=False),
+    Binding("J", "step_document(1)", "Next document", id="next_document", show=False),
+    Binding("K", "step_document(-1)", "Previous document", id="previous_document", show=False),
+    Binding("n", "next_unannotated", "Next to do", id="next_unannotated", show=False),
+    Binding("slash", "search", "Search", id="search", show=False),
+    Binding("g", "documents", "Documents", id="documents", show=False),
+    Binding("b", "toggle_all", "Show all blocks", id="toggle_all", show=False),
+    Binding("question_mark", "help", "Help", id="help"),
+]
+
+MODE_NAMES = {"reporting": "reporting", "commentary": "commentary", "none": "no proposition"}
+CLAIM_NAMES = {"none": "no claim", "factual": "factual", "checkworthy": "check-worthy"}
+FLAG_NAMES = {"uncertain": "uncertain", "mt_noise": "MT noise", "attribution_dropped": "attribution dropped"}
+STATUS_NAMES = {None: "new", "todo": "in progress", "done": "done", "skipped": "skipped"}
+
+
+class LabelScreen(Screen):
+    BINDINGS = BINDINGS
+
+    def __init__(self, session: LabelSession):
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with Horizontal(id="main"):
+            with Vertical(id="article"):
+                yield Static(id="headline")
+                yield Static(id="before")
+                yield Static(id="sentence")
+                yield Static(id="after")
+            yield Static(id="panel")
+        yield Static(id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def key(self, binding_id: str) -> str:
+        return self.app.key_for(binding_id)
+
+    # ------------------------------------------------------------------ drawing
+
+    def show(self) -> None:
+        s = self.session
+        row = s.current
+        if row is None:
+            self.query_one("#sentence", Static).update(
+                "The store has no sentences: run `annotator ingest PATH`."
+            )
+            return
+        ctx = s.context()
+        cluster = (
+            f" · story cluster {ctx.cluster} ({ctx.cluster_size} documents)" if ctx.cluster_size > 1 else ""
+        )
+        top = Content.assemble(
+            (visible(row.doc_id), "bold"), f" · {row.block_type}{cluster} · annotator ", (s.annotator, "bold")
+        )
+        self.query_one("#topbar", Static).update(top)
+        self.query_one("#headline", Static).update(
+            Content(visible(ctx.headline), strip_control_codes=False).stylize("bold dim")
+            if ctx.headline
+            else ""
+        )
+        self.query_one("#before", Static).update(render.dimmed(ctx.before))
+        suggested = bool(s.saved and s.saved.origin == "suggested")
+        self.query_one("#sentence", Static).update(
+            render.sentence(row.text, s.labels.quotes, suggested=suggested)
+        )
+        self.query_one("#after", Static).update(render.dimmed(ctx.after))
+        self.query_one("#panel", Static).update(self.panel())
+        self.query_one("#progress", Static).update(render.progress_line(s.progress()))
+
+    def panel(self) -> Content:
+        s = self.session
+        labels = s.labels
+        parts: list = []
+
+        def choice(binding_id: str, name: str, chosen: bool) -> None:
+            parts.append((f" {self.key(binding_id):>3} ", "bold"))
+            parts.append((f"{'●' if chosen else '○'} {name}\n", "bold #98c379" if chosen else ""))
+
+        parts.append(("Mode\n", "bold underline"))
+        for mode in MODES:
+            choice(f"mode.{mode}", MODE_NAMES[mode], labels.mode == mode)
+        parts.append(("Claim\n", "bold underline"))
+        for claim in CLAIMS:
+            choice(f"claim.{claim}", CLAIM_NAMES[claim], labels.claim == claim)
+        parts.append(("Flags\n", "bold underline"))
+        for flag, name in FLAG_NAMES.items():
+            choice(f"flag.{flag}", name, flag in labels.flags)
+        parts.append((f"Quotes ({self.key('quote')} to add or edit)\n", "bold underline"))
+        for n, q in enumerate(labels.quotes, start=1):
+            text = " … ".join(c.text for c in q.content)
+            short = text if len(text) <= 40 else text[:38] + "…"
+            parts.append(f" {n}. {q.type}: «{visible(short)}»\n")
+            detail = [
+                f"cue {visible(q.cue.text)}" if q.cue else "",
+                f"source {visible(q.source.text)}" if q.source else "",
+            ]
+            if q.speaker:
+                detail.append(f"speaker {visible(q.speaker)}")
+            if any(detail):
+                parts.append((f"    {', '.join(d for d in detail if d)}\n", "dim"))
+        if not labels.quotes:
+            parts.append(("    none\n", "dim"))
+        parts.append((f"Note ({self.key('note')})\n", "bold underline"))
+        parts.append(f" {visible(labels.note)}\n" if labels.note else (" none\n", "dim"))
+        status = STATUS_NAMES[s.saved.status if s.saved else None]
+        origin = f", {s.saved.origin}" if s.saved and s.saved.origin else ""
+        parts.append(("\nStatus ", "bold"))
+        parts.append(f"{status}{origin}\n")
+        parts.append(
+            (
+                f"{self.key('accept')} accept · {self.key('skip')} skip · {self.key('undo')} undo · ? help",
+                "dim",
+            )
+        )
+        return Content.assemble(*parts)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_set_label(self, name: str, value: str) -> None:
+        self.session.set_label(name, value)
+        self.show()
+
+    def action_flag(self, flag: str) -> None:
+        self.session.toggle_flag(flag)
+        self.show()
+
+    def action_accept(self) -> None:
+        if not self.session.accept():
+            self.notify(
+                f"Set the mode ({self.key('mode.reporting')}/{self.key('mode.commentary')}/{self.key('mode.none')}) "
+                f"and the claim ({self.key('claim.none')}/{self.key('claim.factual')}/{self.key('claim.checkworthy')}) first.",
+                severity="warning",
+            )
+        self.show()
+
+    def action_skip(self) -> None:
+        self.session.skip()
+        self.show()
+
+    def action_undo(self) -> None:
+        if not self.session.undo():
+            self.notify("Nothing to undo.")
+        self.show()
+
+    def action_step(self, direction: int) -> None:
+        if not self.session.step(direction):
+            self.notify("No more sentences this way.")
+        self.show()
+
+    def action_step_document(self, direction: int) -> None:
+        if not self.session.step_document(direction):
+            self.notify("No more documents this way.")
+        self.show()
+
+    def action_next_unannotated(self) -> None:
+        if not self.session.next_unannotated():
+            self.notify("Every sentence is done.")
+        self.show()
+
+    def action_toggle_all(self) -> None:
+        self.session.show_all = not self.session.show_all
+        self.notify(
+            "Teasers and boilerplate shown." if self.session.show_all else "Teasers and boilerplate hidden."
+        )
+        self.show()
+
+    def action_note(self) -> None:
+        from annotator.tui.screens.prompt import PromptScreen
+
+        def done(note: str | None) -> None:
+            if note is not None:
+                self.session.set_note(note)
+                self.show()
+
+        self.app.push_screen(PromptScreen("Note on this sentence", self.session.labels.note or ""), done)
+
+    def action_search(self) -> None:
+        from annotator.tui.screens.prompt import PromptScreen
+
+        def done(needle: str | None) -> None:
+            if needle:
+                if not self.session.search(needle):
+                    self.notify(f"No sentence contains {needle!r}.")
+                self.show()
+
+        self.app.push_screen(PromptScreen("Search sentences (from here on)", ""), done)
+
+    def action_documents(self) -> None:
+        from annotator.tui.screens.documents import DocumentPicker
+
+        def done(doc_id: str | None) -> None:
+            if doc_id:
+                self.session.jump(doc_id)
+                self.show()
+
+        self.app.push_screen(DocumentPicker(self.session), done)
+
+    def action_quote(self) -> None:
+        from annotator.tui.screens.quote import QuoteScreen
+
+        self.app.push_screen(QuoteScreen(self.session), lambda _: self.show())
+
+    def action_help(self) -> None:
+        from annotator.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())

@@ -1,0 +1,204 @@
+"""Quote mode: a word cursor over the sentence, a selection, one key per role. No mouse needed."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from annotator.labelling import LabelSession, QuoteDraft, visible
+from annotator.tui import render
+
+BINDINGS = [
+    Binding("left,h", "move(-1)", "Word left", id="quote.left", show=False),
+    Binding("right,l", "move(1)", "Word right", id="quote.right", show=False),
+    Binding(
+        "left_square_bracket", "mark(-1)", "Previous quotation mark", id="quote.previous_mark", show=False
+    ),
+    Binding("right_square_bracket", "mark(1)", "Next quotation mark", id="quote.next_mark", show=False),
+    Binding("home", "edge(-1)", "First word", id="quote.home", show=False),
+    Binding("end", "edge(1)", "Last word", id="quote.end", show=False),
+    Binding("v", "select", "Select", id="quote.select"),
+    Binding("i", "inside", "Inside quotes", id="quote.inside"),
+    Binding("c", "assign('content')", "Content", id="quote.content"),
+    Binding("C", "assign('content', True)", "Content with marks", id="quote.content_with_marks", show=False),
+    Binding("r", "assign('cue')", "Cue", id="quote.cue"),
+    Binding("s", "assign('source')", "Source", id="quote.source"),
+    Binding("p", "speaker", "Speaker", id="quote.speaker"),
+    Binding("d", "type('direct')", "Direct", id="quote.direct", show=False),
+    Binding("n", "type('indirect')", "Indirect", id="quote.indirect", show=False),
+    Binding("m", "type('mixed')", "Mixed", id="quote.mixed", show=False),
+    Binding("e", "edit", "Edit quote here", id="quote.edit", show=False),
+    Binding("x", "delete", "Delete quote here", id="quote.delete", show=False),
+    Binding("enter", "save", "Save", id="quote.save"),
+    Binding("escape", "cancel", "Cancel", id="quote.cancel"),
+]
+
+
+class DraftView(Static):
+    """The sentence under edit; the mouse places the cursor (click) or selects (drag)."""
+
+    def __init__(self, screen: QuoteScreen, **kwargs):
+        super().__init__(**kwargs)
+        self.owner = screen
+        self._pressed: int | None = None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._pressed = event.style.meta.get("token")
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        released = event.style.meta.get("token")
+        if self._pressed is not None and released is not None:
+            self.owner.mouse_select(self._pressed, released)
+        self._pressed = None
+
+
+class QuoteScreen(ModalScreen[None]):
+    BINDINGS = BINDINGS
+
+    def __init__(self, session: LabelSession):
+        super().__init__()
+        self.session = session
+        self.draft = QuoteDraft(session.current.text)
+        self.editing: int | None = None  # index of the quote being edited, None for a new one
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quote-dialog"):
+            yield Static("Quote", id="quote-title")
+            yield DraftView(self, id="draft")
+            yield Static(id="draft-fields")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def others(self):
+        return [q for i, q in enumerate(self.session.labels.quotes) if i != self.editing]
+
+    def show(self) -> None:
+        d = self.draft
+        self.query_one("#draft", DraftView).update(render.draft(d, self.others()))
+        spans = lambda ss: " | ".join(visible(d.text[s:e]) for s, e in ss) if ss else "—"  # noqa: E731
+        title = (
+            "Edit quote"
+            if self.editing is not None
+            else f"New quote ({len(self.session.labels.quotes)} saved)"
+        )
+        self.query_one("#quote-title", Static).update(Content.assemble((title, "bold")))
+        self.query_one("#draft-fields", Static).update(
+            Content.assemble(
+                ("type    ", "bold"),
+                f"{d.type}   (d direct · n indirect · m mixed)\n",
+                ("content ", "bold " + render.ROLE_STYLES["content"]),
+                f"{spans(d.content)}\n",
+                ("cue     ", "bold " + render.ROLE_STYLES["cue"]),
+                f"{spans([d.cue] if d.cue else [])}\n",
+                ("source  ", "bold " + render.ROLE_STYLES["source"]),
+                f"{spans([d.source] if d.source else [])}\n",
+                ("speaker ", "bold"),
+                f"{visible(d.speaker) if d.speaker else '—'}\n",
+                (
+                    "←/→ word · [ ] quotation mark · v select · i inside quotes · c content · r cue · s source · "
+                    "p speaker · e edit / x delete the quote under the cursor · enter save · esc cancel",
+                    "dim",
+                ),
+            )  # fmt: skip
+        )
+
+    def mouse_select(self, a: int, b: int) -> None:
+        d = self.draft
+        if a == b:
+            d.cursor = a
+            d.pinned = None
+        else:
+            lo, hi = sorted((a, b))
+            d.select_chars(d.toks[lo].start, d.toks[hi].end)
+            d.cursor = b
+        self.show()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_move(self, words: int) -> None:
+        self.draft.move(words)
+        self.show()
+
+    def action_edge(self, direction: int) -> None:
+        self.draft.move(direction * len(self.draft.toks))
+        self.show()
+
+    def action_mark(self, direction: int) -> None:
+        self.draft.to_mark(direction)
+        self.show()
+
+    def action_select(self) -> None:
+        self.draft.toggle_selection()
+        self.show()
+
+    def action_inside(self) -> None:
+        if not self.draft.select_inside_quotes():
+            self.notify("The cursor is not inside quotation marks.")
+        self.show()
+
+    def action_assign(self, role: str, keep_marks: bool = False) -> None:
+        if not self.draft.assign(role, keep_marks=keep_marks):
+            self.notify("Nothing selected.")
+        self.show()
+
+    def action_type(self, kind: str) -> None:
+        self.draft.type = kind
+        self.show()
+
+    def action_speaker(self) -> None:
+        from annotator.tui.screens.prompt import PromptScreen
+
+        def done(name: str | None) -> None:
+            if name is not None:
+                self.draft.speaker = name.strip() or None
+                self.show()
+
+        known = self.session.speakers()
+        self.app.push_screen(PromptScreen("Speaker (tab completes)", self.draft.speaker or "", known), done)
+
+    def _quote_under_cursor(self) -> int | None:
+        offset = self.draft.toks[self.draft.cursor].start
+        for i, q in enumerate(self.session.labels.quotes):
+            if any(s.start <= offset < s.end for _, s in q.spans()):
+                return i
+        return None
+
+    def action_edit(self) -> None:
+        index = self._quote_under_cursor()
+        if index is None:
+            self.notify("No saved quote under the cursor.")
+            return
+        cursor = self.draft.cursor
+        self.draft = QuoteDraft.from_quote(self.session.current.text, self.session.labels.quotes[index])
+        self.draft.cursor = cursor
+        self.editing = index
+        self.show()
+
+    def action_delete(self) -> None:
+        index = self._quote_under_cursor()
+        if index is None:
+            self.notify("No saved quote under the cursor.")
+            return
+        self.session.delete_quote(index)
+        self.editing = None
+        self.notify(f"Quote {index + 1} deleted.")
+        self.show()
+
+    def action_save(self) -> None:
+        try:
+            quote = self.draft.quote()
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.session.save_quote(quote, self.editing)
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
