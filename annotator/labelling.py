@@ -369,15 +369,10 @@ class LabelSession:
         ]
         i = next(k for k, r in enumerate(shown) if r.sid == row.sid)
         cluster, size, headline = self.store.document_info(row.doc_id)
-        if headline == row.text:
-            headline = None  # the current sentence is the headline
-        return Context(
-            headline,
-            [r.text for r in shown[max(0, i - n) : i]],
-            [r.text for r in shown[i + 1 : i + 1 + n]],
-            cluster,
-            size,
-        )
+        before = [r.text for r in shown[max(0, i - n) : i]]
+        if headline == row.text or headline in before:
+            headline = None  # already in view
+        return Context(headline, before, [r.text for r in shown[i + 1 : i + 1 + n]], cluster, size)
 
     def documents(self, query: str = "", limit: int = 200) -> list[tuple[str, int, int]]:
         """(doc_id, finished, total) of documents whose id contains `query`."""
