@@ -59,8 +59,9 @@ def tokens(text: str) -> list[Token]:
 
 
 def trim(text: str, start: int, end: int, *, keep_marks: bool = False) -> tuple[int, int]:
-    """Shrink a span off surrounding spaces and, unless kept, the outer quotation marks."""
-    strip = " \u00a0\u202f\t" + ("" if keep_marks else OPENING + CLOSING)
+    """Shrink a span off surrounding spaces and, unless kept, the outer quotation marks and the
+    commas or colons that join it to an incise."""
+    strip = " \u00a0\u202f\t,;:" + ("" if keep_marks else OPENING + CLOSING)
     while start < end and text[start] in strip:
         start += 1
     while end > start and text[end - 1] in strip:

@@ -38,8 +38,8 @@ class HelpScreen(ModalScreen[None]):
         parts: list = [("Labelling keys\n", "bold underline")]
         for b in LABEL:
             parts += [(f" {self.app.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
-        parts.append(" " * 15 + " ctrl+p command palette (export, stats, switch annotator)\n")
-        parts.append(" " * 15 + " ctrl+q quit\n")
+        parts += [(f" {'ctrl+p':>14} ", "bold"), "Command palette: export, statistics, switch annotator\n"]
+        parts += [(f" {'ctrl+q':>14} ", "bold"), "Quit (every decision is already stored)\n"]
         parts.append(("\nQuote mode keys\n", "bold underline"))
         for b in QUOTE:
             parts += [(f" {self.app.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]

@@ -1,0 +1,218 @@
+"""The labelling screen's state logic, without Textual."""
+
+import pytest
+
+from annotator.corpus.pipeline import analyse
+from annotator.corpus.reader import SourceDoc
+from annotator.labelling import LabelSession, QuoteDraft, inside_quotes, tokens, trim, visible
+from annotator.model import Quote, Span
+from annotator.store import Store
+
+S2 = (
+    "Pékin va envoyer des troupes en Russie pour participer à des exercices militaires conjoints à la fin du "
+    "mois, afin « d’approfondir la coopération » entre les deux armées, a annoncé le ministère chinois de la Défense."
+)
+
+
+def test_visible_keeps_offsets_and_shows_controls():
+    text = "a\x1b[31mb\tc\u202ed\u200be\x9bf"
+    shown = visible(text)
+    assert len(shown) == len(text)
+    assert shown == "a␛[31mb c\ufffdd\ufffde\ufffdf"
+
+
+def test_tokens_words_and_marks():
+    text = "« L’objectif est d’approfondir », a-t-il dit."
+    assert [text[t.start : t.end] for t in tokens(text)] == [
+        "«", "L’objectif", "est", "d’approfondir", "»", ",", "a-t-il", "dit", ".",
+    ]  # fmt: skip
+
+
+def test_trim_drops_outer_marks_unless_kept():
+    text = "« Nous partirons »"
+    assert text[slice(*trim(text, 0, len(text)))] == "Nous partirons"
+    assert text[slice(*trim(text, 0, len(text), keep_marks=True))] == "« Nous partirons »"
+
+
+def test_inside_quotes_innermost():
+    text = "Il a dit « le mot “juste” ici » hier."
+    assert text[slice(*inside_quotes(text, text.index("juste")))] == "juste"
+    assert text[slice(*inside_quotes(text, text.index("mot")))] == "le mot “juste” ici"
+    assert inside_quotes(text, text.index("hier")) is None
+
+
+def select_words(d: QuoteDraft, first: str, last: str) -> None:
+    words = [d.text[t.start : t.end] for t in d.toks]
+    d.cursor = words.index(first)
+    d.toggle_selection()
+    d.cursor = words.index(last, d.cursor)
+
+
+def test_draft_builds_scheme_example_2():
+    d = QuoteDraft(S2)
+    select_words(d, "Pékin", "armées")
+    assert d.assign("content")
+    select_words(d, "a", "annoncé")
+    d.assign("cue")
+    select_words(d, "le", "Défense")
+    d.assign("source")
+    d.type = "mixed"
+    q = d.quote()
+    assert q.content[0].text.startswith("Pékin") and q.content[0].text.endswith("armées")
+    assert "« d’approfondir la coopération »" in q.content[0].text  # inner marks stay in mixed content
+    assert (q.cue.text, q.source.text) == ("a annoncé", "le ministère chinois de la Défense")
+
+
+def test_direct_content_drops_outer_marks_and_two_spans_around_an_incise():
+    text = "« Nous partirons, a-t-il dit, et nous reviendrons »."
+    d = QuoteDraft(text)
+    select_words(d, "«", ",")
+    d.assign("content")
+    select_words(d, "et", "»")
+    d.assign("content")
+    assert [text[s:e] for s, e in d.content] == ["Nous partirons", "et nous reviendrons"]
+    # insisting keeps the marks; a new span replaces the ones it overlaps
+    select_words(d, "«", ",")
+    d.assign("content", keep_marks=True)
+    assert [text[s:e] for s, e in d.content] == ["« Nous partirons", "et nous reviendrons"]
+
+
+def test_select_inside_quotes_and_mark_motion():
+    text = "Il parle d’une coopération « de plus en plus importante », dit-il."
+    d = QuoteDraft(text)
+    d.to_mark(+1)
+    assert text[d.toks[d.cursor].start] == "«"
+    d.move(+2)
+    assert d.select_inside_quotes()
+    d.assign("content")
+    assert [text[s:e] for s, e in d.content] == ["de plus en plus importante"]
+
+
+def test_mouse_selection_snaps_to_words():
+    d = QuoteDraft("Pékin a indiqué vouloir porter les relations")
+    d.select_chars(2, 12)  # from inside "Pékin" to inside "indiqué"
+    assert d.text[slice(*d.selection())] == "Pékin a indiqué"
+    d.place(d.text.index("porter") + 2)
+    assert d.text[slice(*d.selection())] == "porter"
+
+
+def test_quote_without_content_is_refused():
+    with pytest.raises(ValueError, match="needs content"):
+        QuoteDraft("Un texte.").quote()
+
+
+@pytest.fixture
+def small(tmp_path):
+    text = "Titre du jour\nPhrase une. Phrase deux. Phrase trois.\nFermer\nPhrase quatre, dit-il."
+    other = "Autre titre\nAutre phrase."
+    with Store(tmp_path / "s.db") as store:
+        store.ingest([analyse(SourceDoc("d1", "d1.txt", text)), analyse(SourceDoc("d2", "d2.txt", other))])
+        yield store
+
+
+def test_one_key_per_label_stores_and_advances_when_complete(small):
+    s = LabelSession(small, "alice")
+    first = s.current
+    assert first.text == "Titre du jour"
+    assert not s.set_label("mode", "reporting")  # stored, not complete: stays
+    assert small.labels(first.sid, "alice").status == "todo"
+    assert s.current.sid == first.sid
+    assert s.set_label("claim", "none")  # complete: stored as done, moved on
+    assert small.labels(first.sid, "alice").status == "done"
+    assert s.current.text == "Phrase une."
+
+
+def test_accept_needs_mode_and_claim(small):
+    s = LabelSession(small, "alice")
+    assert not s.accept()
+    s.set_label("mode", "none")
+    s.go(small.sentence(s.current.sid))
+    s.labels = s.labels.model_copy(update={"claim": "none"})
+    assert s.accept()
+
+
+def test_flags_notes_quotes_keep_status(small):
+    s = LabelSession(small, "alice")
+    s.set_label("mode", "reporting")
+    s.set_label("claim", "factual")
+    s.step(-1)
+    s.toggle_flag("uncertain")
+    s.set_note("à revoir")
+    row = small.labels(s.current.sid, "alice")
+    assert row.status == "done" and row.labels.flags == ["uncertain"] and row.labels.note == "à revoir"
+    s.toggle_flag("uncertain")
+    assert small.labels(s.current.sid, "alice").labels.flags == []
+
+
+def test_skip_boilerplate_when_stepping_unless_shown(small):
+    s = LabelSession(small, "alice")
+    texts = [s.current.text]
+    while s.step(+1):
+        texts.append(s.current.text)
+    assert "Fermer" not in texts and texts[-1] == "Autre phrase."
+    s.show_all = True
+    s.jump("d1")
+    texts = [s.current.text]
+    while s.step(+1):
+        texts.append(s.current.text)
+    assert "Fermer" in texts
+
+
+def test_undo_repeatedly_and_across_sessions(small):
+    s = LabelSession(small, "alice")
+    for _ in range(3):
+        s.set_label("mode", "reporting")
+        s.set_label("claim", "none")
+    assert s.progress().done == 3
+    s2 = LabelSession(small, "alice")  # a restart
+    assert s2.current.text == "Phrase trois."  # resume where they stopped
+    assert s2.undo() and s2.current.text == "Phrase deux."
+    assert s2.labels.mode == "reporting" and s2.labels.claim is None
+    assert s2.progress().done == 2
+    assert s2.undo() and s2.labels.mode is None
+    assert s2.progress().done == 2
+
+
+def test_two_annotators_are_separate(small):
+    a, b = LabelSession(small, "alice"), LabelSession(small, "bob")
+    a.set_label("mode", "commentary")
+    a.set_label("claim", "none")
+    assert b.current.text == "Titre du jour" and b.labels.mode is None
+    assert b.progress().done == 0 and a.progress().done == 1
+
+
+def test_quotes_saved_sorted_and_speakers_completion(small):
+    s = LabelSession(small, "alice")
+    s.jump("d1")
+    while "dit-il" not in s.current.text:
+        s.step(+1)
+    text = s.current.text
+    quote = Quote(type="indirect", content=[Span(start=0, end=13, text=text[:13])], speaker="Ned Price")
+    s.save_quote(quote)
+    assert s.speakers() == ["Ned Price"]
+    s.delete_quote(0)
+    assert small.labels(s.current.sid, "alice").labels.quotes == []
+
+
+def test_search_jump_document_progress(small):
+    s = LabelSession(small, "alice")
+    assert s.search("phrase DEUX") and s.current.text == "Phrase deux."
+    assert s.step_document(+1) and s.current.doc_id == "d2"
+    assert not s.step_document(+1)
+    assert s.jump("d1") and s.current.text == "Titre du jour"
+    p = s.progress()
+    assert (p.doc_done, p.doc_total, p.done, p.total) == (0, 5, 0, 7)
+    assert [d[0] for d in s.documents("2")] == ["d2"]
+
+
+def test_context_shows_article_around(small):
+    s = LabelSession(small, "alice")
+    s.search("Phrase deux")
+    ctx = s.context()
+    assert ctx.headline is None  # the headline is the sentence before the previous one: in view
+    assert ctx.before == ["Titre du jour", "Phrase une."] and ctx.after == [
+        "Phrase trois.",
+        "Phrase quatre, dit-il.",
+    ]
+    s.search("Phrase quatre")
+    assert s.context().headline == "Titre du jour"

@@ -1,0 +1,67 @@
+"""SVG snapshots of the screens at a fixed size (pytest-textual-snapshot).
+
+Update after a deliberate change with `pytest tests/test_snapshots.py --snapshot-update`, then
+look at the SVGs in tests/__snapshots__/ before committing them.
+"""
+
+import pytest
+
+from annotator.corpus.pipeline import analyse
+from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.model import Quote, SentenceLabels, Span
+from annotator.store import Store
+from annotator.tui.app import make_app
+from tests.conftest import SEEDS
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def app(tmp_path):
+    db = tmp_path / "seeds.db"
+    with Store(db) as s:
+        s.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        first = s.next_unannotated("alice")
+        s.record(
+            first.sid,
+            "alice",
+            SentenceLabels(mode="reporting", claim="checkworthy", flags=["attribution_dropped"]),
+        )
+        row = s.next_unannotated("alice", first.sid)
+        t = row.text
+        cut, cue = t.index(", a annoncé"), t.index("a annoncé")
+        quote = Quote(
+            type="mixed",
+            content=[Span(start=0, end=cut, text=t[:cut])],
+            cue=Span(start=cue, end=cue + 9, text="a annoncé"),
+            source=Span(start=cue + 10, end=len(t) - 1, text=t[cue + 10 : -1]),
+            speaker="ministère chinois de la Défense",
+        )
+        s.record(row.sid, "alice", SentenceLabels(quotes=[quote]), status="todo")
+    return make_app(db, "alice")
+
+
+def test_main_screen(snap_compare, app):
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_quote_mode(snap_compare, app):
+    assert snap_compare(app, terminal_size=SIZE, press=["q", "right_square_bracket", "v", "l", "l", "l"])
+
+
+def test_help(snap_compare, app):
+    assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
+
+
+def test_markup_like_text(snap_compare, tmp_path):
+    db = tmp_path / "odd.db"
+    odd = (
+        "Titre [bold]piégé[/bold]\n"
+        "Il a écrit [bold]gras[/bold], [/sic], [@click=app.quit]clic[/] et \x1b[31mrouge\x1b[0m, "
+        "tab\tici, un mot_très_long_sans_espace_aucun_qui_déborde_de_la_ligne_prévue_pour_lui, "
+        "שלום עולם, \u202eà l’envers\u202c et des émojis 🇫🇷🎉."
+    )
+    with Store(db) as s:
+        s.ingest([analyse(SourceDoc("odd", "odd.txt", odd))])
+    app = make_app(db, "alice")
+    assert snap_compare(app, terminal_size=SIZE, press=["j"])

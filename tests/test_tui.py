@@ -1,0 +1,168 @@
+"""Pilot tests: press keys in the real app, assert on what the store holds and what is shown."""
+
+from pathlib import Path
+
+import pytest
+
+from annotator.corpus.pipeline import analyse
+from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.errors import UserError
+from annotator.store import Store
+from annotator.tui.app import make_app
+from annotator.tui.keymap import load_keymap
+from tests.conftest import SEEDS
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def seeds_db(tmp_path) -> Path:
+    db = tmp_path / "seeds.db"
+    with Store(db) as s:
+        s.ingest([analyse(d) for d in read_inputs([SEEDS])])
+    return db
+
+
+def labels_of(db: Path, annotator: str = "alice"):
+    with Store(db) as s:
+        return [(r.text, s.labels(r.sid, annotator)) for r in s.sentences() if s.labels(r.sid, annotator)]
+
+
+def shown(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_label_keys_store_and_advance(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        assert "La Chine va envoyer des troupes" in shown(app, "#sentence")
+        await pilot.press("a", "r", "3")  # flag, mode, claim: complete, so it moves on
+        assert "Pékin va envoyer" in shown(app, "#sentence")
+        await pilot.press("c", "1", "x")  # commentary/no claim, then skip the third
+        await pilot.press("enter")  # nothing set: refused, stays
+    stored = labels_of(seeds_db)
+    assert [(l.status, l.labels.mode, l.labels.claim, l.labels.flags) for _, l in stored] == [
+        ("done", "reporting", "checkworthy", ["attribution_dropped"]),
+        ("done", "commentary", "none", []),
+        ("skipped", None, None, []),
+    ]
+
+
+async def test_undo_and_navigation_keys(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "2", "r", "2")
+        await pilot.press("u")  # each key was one decision: undo the claim, then the mode
+        assert "Pékin va envoyer" in shown(app, "#sentence")  # the undone sentence is shown again
+        await pilot.press("backspace")
+        assert "Pékin va envoyer" in shown(app, "#sentence")
+        await pilot.press("u", "u")
+        assert "La Chine va envoyer" in shown(app, "#sentence")
+        await pilot.press("J")
+        assert app.screen.session.current.doc_id.startswith("001")
+        await pilot.press("K", "j", "k", "n")
+        assert app.screen.session.current.doc_id.startswith("000")
+    assert labels_of(seeds_db) == []
+
+
+async def test_quote_mode_without_mouse(seeds_db):
+    """SCHEME example 2, built with the keyboard only."""
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "q")
+        await pilot.press("v", "right_square_bracket", "right_square_bracket", *["l"] * 4, "c")
+        await pilot.press("l", "l", "v", "l", "r")
+        await pilot.press("l", "v", *["l"] * 5, "s", "m", "p")
+        await pilot.press(*"Ministère", "enter")
+        await pilot.press("enter")  # save the quote
+        assert "1. mixed" in shown(app, "#panel")
+        await pilot.press("r", "3")
+    ((text, row),) = labels_of(seeds_db)
+    (quote,) = row.labels.quotes
+    assert quote.type == "mixed" and quote.speaker == "Ministère"
+    assert quote.content[0].text.endswith("entre les deux armées")
+    assert (quote.cue.text, quote.source.text) == ("a annoncé", "le ministère chinois de la Défense")
+    assert row.status == "done"
+
+
+async def test_quote_delete_and_escape(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", "v", "l", "l", "c", "enter")  # a quote on the headline
+        await pilot.press("q", "escape")  # open and cancel: nothing changes
+        await pilot.press("q", "x", "escape")  # delete the quote under the cursor
+    ((_, row),) = labels_of(seeds_db)
+    assert row.labels.quotes == [] and row.status == "todo"
+
+
+async def test_mouse_click_places_cursor(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        draft = app.screen.draft
+        await pilot.click(
+            "#draft", offset=(4 + 3, 2)
+        )  # the "Chine" of "La Chine…", inside border and padding
+        assert draft.text[draft.toks[draft.cursor].start : draft.toks[draft.cursor].end] == "Chine"
+
+
+async def test_markup_and_escapes_are_shown_literally(tmp_path):
+    db = tmp_path / "odd.db"
+    odd = "Il a écrit [bold]gras[/bold] et [/sic] puis \x1b[31mrouge\x1b[0m, tab\tici, [@click=app.quit]x[/]."
+    with Store(db) as s:
+        s.ingest([analyse(SourceDoc("odd", "odd.txt", odd))])
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE):
+        text = shown(app, "#sentence")
+        assert "[bold]gras[/bold]" in text and "[/sic]" in text and "␛[31mrouge␛[0m" in text
+        assert "[@click=app.quit]x[/]" in text
+        assert app.is_running
+
+
+async def test_remapped_keys(seeds_db, tmp_path):
+    keys = tmp_path / "keys.toml"
+    keys.write_text('[keymap]\n"mode.reporting" = "f5"\n"claim.checkworthy" = "w"\n', "utf-8")
+    from annotator.tui.screens.label import BINDINGS
+
+    keymap = load_keymap(keys, {b.id for b in BINDINGS})
+    app = make_app(seeds_db, "alice", keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", "w")
+        assert "f5" in shown(app, "#panel")
+    ((_, row),) = labels_of(seeds_db)
+    assert (row.labels.mode, row.labels.claim) == ("reporting", "checkworthy")
+
+
+def test_bad_keymap_files(tmp_path):
+    f = tmp_path / "keys.toml"
+    f.write_text('[keymap]\n"mode.reporting" = \n', "utf-8")
+    with pytest.raises(UserError, match=r"keys.toml: .*line 2"):
+        load_keymap(f, {"mode.reporting"})
+    f.write_text('[keymap]\n"nope" = "x"\n', "utf-8")
+    with pytest.raises(UserError, match="unknown binding id 'nope'"):
+        load_keymap(f, {"mode.reporting"})
+
+
+async def test_help_note_search_and_documents(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert "Guideline" in shown(app, "#help-text") and "Reporting" in shown(app, "#help-text")
+        await pilot.press("escape", "m", *"voir", "enter")
+        await pilot.press("slash", *"Ned Price", "enter")
+        assert "Ned Price" in shown(app, "#sentence")
+        await pilot.press("g", *"004", "enter")
+        assert app.screen.session.current.doc_id.startswith("004")
+    ((_, row),) = labels_of(seeds_db)
+    assert row.labels.note == "voir"
+
+
+async def test_switch_annotator_from_palette(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        app.switch_annotator()
+        await pilot.pause()
+        await pilot.press("ctrl+a", "ctrl+k", *"bob", "enter")
+        await pilot.pause()
+        await pilot.press("r", "2")
+    assert labels_of(seeds_db, "alice") == [] and len(labels_of(seeds_db, "bob")) == 1
