@@ -41,7 +41,7 @@ async def test_label_keys_store_and_advance(seeds_db):
         await pilot.press("c", "1", "x")  # commentary/no claim, then skip the third
         await pilot.press("enter")  # nothing set: refused, stays
     stored = labels_of(seeds_db)
-    assert [(l.status, l.labels.mode, l.labels.claim, l.labels.flags) for _, l in stored] == [
+    assert [(r.status, r.labels.mode, r.labels.claim, r.labels.flags) for _, r in stored] == [
         ("done", "reporting", "checkworthy", ["attribution_dropped"]),
         ("done", "commentary", "none", []),
         ("skipped", None, None, []),
