@@ -244,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=cmd_default)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
+    p = sub.add_parser("label", parents=[common], help="the labelling screen")
+    _label_options(p)
+    p.add_argument(
+        "--keys", action="store_true", help="list every binding id and its default keys, then exit"
+    )
+    p.set_defaults(func=cmd_label)
+
     p = sub.add_parser(
         "ingest", parents=[common], help="add .txt files, folders or .jsonl of {id, text} to the store"
     )

@@ -1,0 +1,117 @@
+"""The installed `annotator` in a real terminal (tmux): what a person sees and what survives."""
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXE = Path(sys.executable).with_name("annotator")
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    def __init__(self, command: str, cwd: Path):
+        self.name = f"annotator-test-{uuid.uuid4().hex[:8]}"
+        env = "TERM=xterm-256color ANNOTATOR_NAME=alice"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "36", "-c", str(cwd),
+             f"env {env} {command}; echo annotator-exited-$?; sleep 30"],
+            check=True,
+        )  # fmt: skip
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=True
+        ).stdout
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+
+    def pid(self) -> int:
+        """The annotator process (the child of the pane's shell)."""
+        shell = subprocess.run(
+            ["tmux", "list-panes", "-t", self.name, "-F", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[0]
+        children = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
+        return int(children[0])
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    subprocess.run([str(EXE), "--db", str(tmp_path / "a.db"), "ingest", str(ROOT / "seeds")], check=True)
+    return tmp_path
+
+
+def test_label_three_quit_export(workdir):
+    term = Terminal(f"{EXE} --db a.db label", workdir)
+    try:
+        term.wait_for("La Chine va envoyer des troupes")
+        term.keys("r", "3")
+        term.wait_for("overall 1/83")
+        term.keys("c", "1")
+        term.wait_for("overall 2/83")
+        term.keys("r", "2")
+        term.wait_for("overall 3/83")
+        term.keys("C-q")
+        term.wait_for("annotator-exited-0", timeout=10)
+    finally:
+        term.close()
+    out = workdir / "out"
+    subprocess.run([str(EXE), "--db", str(workdir / "a.db"), "export", "--out", str(out)], check=True)
+    records = [orjson.loads(x) for x in (out / "annotations.jsonl").read_bytes().splitlines()]
+    assert [(r["labels"]["mode"], r["labels"]["claim"], r["annotator"]) for r in records] == [
+        ("reporting", "checkworthy", "alice"),
+        ("commentary", "none", "alice"),
+        ("reporting", "factual", "alice"),
+    ]
+    assert records[0]["text"].startswith("La Chine va envoyer")
+
+
+def test_kill_9_loses_no_acknowledged_decision(workdir):
+    term = Terminal(f"{EXE} --db a.db label", workdir)
+    try:
+        term.wait_for("La Chine va envoyer des troupes")
+        for n in range(1, 8):
+            term.keys("r", "2")
+            term.wait_for(f"overall {n}/83")  # acknowledged on screen
+        os.kill(term.pid(), signal.SIGKILL)
+    finally:
+        term.close()
+    db = sqlite3.connect(workdir / "a.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute(
+        "SELECT count(*) FROM labels WHERE status = 'done' AND annotator = 'alice'"
+    ).fetchone() == (7,)
+    db.close()
+    term = Terminal(f"{EXE} --db a.db label", workdir)  # reopening shows them all and resumes after them
+    try:
+        screen = term.wait_for("overall 7/83")
+        assert "document 7/11" in screen
+    finally:
+        term.close()
