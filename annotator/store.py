@@ -14,13 +14,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
-from annotator.corpus import clusters
-from annotator.corpus.pipeline import AnalysedDoc
 from annotator.errors import UserError
 from annotator.model import LABELLED_BLOCK_TYPES, Event, SentenceLabels, Status, now, sentence_id
+
+if TYPE_CHECKING:  # ingest-only modules stay unimported for the labelling screen
+    from annotator.corpus import clusters
+    from annotator.corpus.pipeline import AnalysedDoc
 
 STORE_VERSION = 1
 
@@ -254,7 +257,9 @@ class Store:
 
     def _cluster_index(self, db: sqlite3.Connection, docs: list[AnalysedDoc]) -> clusters.ClusterIndex:
         """The index restricted to what this batch can match: postings of the hashes it contains."""
-        index = clusters.ClusterIndex()
+        from annotator.corpus.clusters import ClusterIndex
+
+        index = ClusterIndex()
         hashes = list(set().union(*(d.fingerprint for d in docs))) if docs else []
         for i in range(0, len(hashes), 900):
             chunk = hashes[i : i + 900]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,6 +29,9 @@ class AnnotatorApp(App):
 
         self.set_keymap(self.keymap)
         self.push_screen(LabelScreen(LabelSession(self.store, self.annotator)))
+        # Everything alive now lives as long as the app: keep it out of the collector's passes,
+        # which otherwise show up as key-latency spikes.
+        self.call_after_refresh(gc.freeze)
 
     def key_for(self, binding_id: str) -> str:
         """The keys of a binding as the user sees them (after remapping)."""

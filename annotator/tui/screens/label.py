@@ -12,13 +12,14 @@ from textual.widgets import Footer, Static
 from annotator.labelling import CLAIMS, MODES, LabelSession, visible
 from annotator.tui import render
 
+# The side panel shows every label key; the footer keeps the keys it does not explain.
 BINDINGS = [
-    Binding("r", "set_label('mode', 'reporting')", "Reporting", id="mode.reporting"),
-    Binding("c", "set_label('mode', 'commentary')", "Commentary", id="mode.commentary"),
+    Binding("r", "set_label('mode', 'reporting')", "Reporting", id="mode.reporting", show=False),
+    Binding("c", "set_label('mode', 'commentary')", "Commentary", id="mode.commentary", show=False),
     Binding("o", "set_label('mode', 'none')", "No proposition", id="mode.none", show=False),
-    Binding("1", "set_label('claim', 'none')", "No claim", id="claim.none"),
-    Binding("2", "set_label('claim', 'factual')", "Factual", id="claim.factual"),
-    Binding("3", "set_label('claim', 'checkworthy')", "Check-worthy", id="claim.checkworthy"),
+    Binding("1", "set_label('claim', 'none')", "No claim", id="claim.none", show=False),
+    Binding("2", "set_label('claim', 'factual')", "Factual", id="claim.factual", show=False),
+    Binding("3", "set_label('claim', 'checkworthy')", "Check-worthy", id="claim.checkworthy", show=False),
     Binding("exclamation_mark", "flag('uncertain')", "Uncertain", id="flag.uncertain", show=False),
     Binding("t", "flag('mt_noise')", "MT noise", id="flag.mt_noise", show=False),
     Binding(

@@ -1,0 +1,194 @@
+"""The labelling screen on stores of 1 k and 1 M sentences, against a bare Textual app.
+
+    python bench/tui.py [--big 1000000] [--keep bench/out]
+
+Each measurement runs in a fresh process, headless through Textual's Pilot:
+- start: from process start (before any import) to the first sentence painted; the baseline is a
+  bare Textual app that paints one line, measured the same way (median of 5 runs each).
+  Target: ≤ 1.5× the baseline.
+- keys: 300 × `j` (next sentence) and 150 × (`r`, `2`: two durable decisions, then the next
+  sentence), each timed from the key event until the first frame painted after the screen
+  changed (Pilot's own `press` waits for two idle periods of 20 ms, so keys are posted directly
+  and frames counted at the app's display call).
+  Target: p99 < 50 ms, and the 1 M / 1 k p99 ratio ≤ 1.3.
+- memory: peak resident set size of the process on the 1 M store. Target: < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+START = """
+import time; t0 = time.perf_counter()
+import asyncio, json, sys
+from pathlib import Path
+MODE, DB = sys.argv[1], sys.argv[2]
+if MODE == "bare":
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Bare(App):
+        def compose(self):
+            yield Static("Une ligne.", id="line")
+else:
+    from annotator.tui.app import make_app
+t_imported = time.perf_counter()
+
+async def main():
+    app = Bare() if MODE == "bare" else make_app(Path(DB), "bench")
+    t_app = time.perf_counter()
+    painted = asyncio.get_running_loop().create_future()
+    display = app._display
+
+    def first_paint(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None and not painted.done():
+            target = "#line" if MODE == "bare" else "#sentence"
+            try:
+                shown = str(app.screen.query_one(target).render()).strip()
+            except Exception:
+                return
+            if shown:
+                painted.set_result(time.perf_counter())
+
+    app._display = first_paint
+    async with app.run_test(size=(120, 36)):
+        t_paint = await painted
+    return {"process": t_paint - t0, "app": t_paint - t_app, "imports": t_imported - t0}
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+KEYS = """
+import asyncio, json, resource, sys, time
+from pathlib import Path
+from textual import events
+from annotator.tui.app import make_app
+
+async def main():
+    app = make_app(Path(sys.argv[1]), f"bench-{time.time_ns()}")  # a fresh annotator: starts at the top
+    frames = 0
+    display = app._display
+
+    def counting_display(screen, renderable):
+        nonlocal frames
+        if renderable is not None:
+            frames += 1
+        display(screen, renderable)
+
+    app._display = counting_display
+
+    def state():
+        s = app.screen.session
+        return s.current.sid, s.saved.status if s.saved else None, s.labels
+
+    async def key(k):
+        # From the key event to the first frame painted after the screen changed state.
+        before = state()
+        t = time.perf_counter()
+        app._driver.send_message(events.Key(k, k))
+        while state() == before:
+            if time.perf_counter() - t > 5:
+                raise SystemExit(f"key {k!r} changed nothing (end of the store?)")
+            await asyncio.sleep(0)
+        seen = frames
+        while frames == seen:
+            await asyncio.sleep(0)
+        return time.perf_counter() - t
+
+    out = {"step": [], "label": []}
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        for _ in range(300):
+            out["step"].append(await key("j"))
+        for _ in range(150):
+            for k in ("r", "2"):
+                out["label"].append(await key(k))
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def run(script: str, *args: str) -> object:
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    if result.returncode:
+        raise SystemExit(result.stderr or f"benchmark step failed with exit code {result.returncode}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def build_store(path: Path, sentences: int) -> None:
+    from annotator.corpus.pipeline import analyse_all
+    from annotator.corpus.reader import SourceDoc
+    from annotator.store import Store
+    from bench.corpus import generate
+
+    docs = [SourceDoc(d["id"], d["id"], d["text"]) for d in generate(sentences)]
+    with Store(path) as store:
+        store.ingest(analyse_all(docs))
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--small", type=int, default=1_000)
+    ap.add_argument("--big", type=int, default=1_000_000)
+    ap.add_argument("--keep", type=Path, help="keep (and reuse) the stores in this folder")
+    args = ap.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(dir=ROOT / "bench"))
+    folder.mkdir(parents=True, exist_ok=True)
+    stores = {}
+    for n in (args.small, args.big):
+        path = folder / f"tui-{n}.db"
+        if not path.exists():
+            build_store(path, n)
+        stores[n] = path
+
+    def start(*args: str) -> dict[str, float]:
+        runs = [run(START, *args) for _ in range(7)]
+        return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+    bare = start("bare", "")
+    print(
+        f"bare Textual app, first paint: {bare['process'] * 1000:.0f} ms from process start "
+        f"({bare['imports'] * 1000:.0f} ms of imports), {bare['app'] * 1000:.0f} ms from app start (medians of 7)"
+    )
+    p99 = {}
+    for n, path in stores.items():
+        ours = start("annotator", str(path))
+        keys = run(KEYS, str(path))
+        step, label = keys["step"], keys["label"]
+        p99[n] = percentile(step, 0.99)
+        print(
+            f"{n:>9,} sentences: first sentence painted {ours['process'] * 1000:.0f} ms from process start "
+            f"({ours['process'] / bare['process']:.2f}× bare), {ours['app'] * 1000:.0f} ms from app start "
+            f"({ours['app'] / bare['app']:.2f}× bare; target ≤ 1.5); "
+            f"next sentence p50 {percentile(step, 0.5) * 1000:.1f} ms p99 {p99[n] * 1000:.1f} ms; "
+            f"label key p50 {percentile(label, 0.5) * 1000:.1f} ms p99 {percentile(label, 0.99) * 1000:.1f} ms "
+            f"(target p99 < 50); peak RSS {keys['rss_mb']:.0f} MB"
+        )
+    print(f"1 M / 1 k next-sentence p99 ratio: {p99[args.big] / p99[args.small]:.2f} (target ≤ 1.3)")
+    if not args.keep:
+        for path in stores.values():
+            path.unlink()
+        folder.rmdir()
+
+
+if __name__ == "__main__":
+    main()
