@@ -233,15 +233,15 @@ class Context:
 class Progress:
     doc_done: int
     doc_total: int
-    done: int
-    total: int
+    done: int | None  # None until the corpus-wide count is in
+    total: int | None
     per_hour: float | None
 
 
 class LabelSession:
     """One annotator's pass over the store, sentence by sentence."""
 
-    def __init__(self, store: Store, annotator: str):
+    def __init__(self, store: Store, annotator: str, *, count: bool = True):
         self.store = store
         self.annotator = annotator
         self.show_all = False  # show (and step onto) teasers and boilerplate too
@@ -250,8 +250,15 @@ class LabelSession:
         self.saved: LabelRow | None = None
         self._started = time.monotonic()
         self._decisions = 0
-        self._done, self._total = store.progress(annotator)
+        self._counted: tuple[int, int] | None = None  # (finished, total) when the session began
+        self._delta = 0  # finished sentences gained (or lost) since
+        if count:
+            self.set_totals(*store.progress(annotator))
         self.resume()
+
+    def set_totals(self, finished: int, total: int) -> None:
+        """The corpus-wide counts: one pass over the store, which the screen runs in a worker."""
+        self._counted = (finished, total)
 
     # where we are
     def resume(self) -> None:
@@ -297,7 +304,7 @@ class LabelSession:
         self.store.record(self.current.sid, self.annotator, labels, status=status, action=action)
         self._decisions += 1
         finished = ("done", "skipped")
-        self._done += (status in finished) - (before in finished)
+        self._delta += (status in finished) - (before in finished)
         self.labels = labels
         self.saved = self.store.labels(self.current.sid, self.annotator)
 
@@ -345,7 +352,7 @@ class LabelSession:
         if undone is None:
             return False
         finished = ("done", "skipped")
-        self._done += (undone.status_after in finished) - (undone.status_before in finished)
+        self._delta += (undone.status_after in finished) - (undone.status_before in finished)
         return self.go(self.store.sentence(undone.sid))
 
     def advance(self) -> bool:
@@ -360,7 +367,8 @@ class LabelSession:
         doc_done, doc_total = self.store.document_progress(self.current.doc_id, self.annotator)
         minutes = (time.monotonic() - self._started) / 60
         rate = round(self._decisions / minutes * 60, 1) if minutes >= 1 and self._decisions else None
-        return Progress(doc_done, doc_total, self._done, self._total, rate)
+        done, total = (self._counted[0] + self._delta, self._counted[1]) if self._counted else (None, None)
+        return Progress(doc_done, doc_total, done, total, rate)
 
     def context(self, n: int = 2) -> Context:
         row = self.current

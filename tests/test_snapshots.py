@@ -16,6 +16,12 @@ from tests.conftest import SEEDS
 SIZE = (120, 36)
 
 
+async def settled(pilot) -> None:
+    """Deterministic frames: the progress count runs in a worker."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 @pytest.fixture
 def app(tmp_path):
     db = tmp_path / "seeds.db"
@@ -42,15 +48,15 @@ def app(tmp_path):
 
 
 def test_main_screen(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled)
 
 
 def test_quote_mode(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, press=["q", "right_square_bracket", "v", "l", "l", "l"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled, press=["q", "right_square_bracket", "v", "l", "l", "l"])
 
 
 def test_help(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled, press=["question_mark"])
 
 
 def test_markup_like_text(snap_compare, tmp_path):
@@ -64,4 +70,4 @@ def test_markup_like_text(snap_compare, tmp_path):
     with Store(db) as s:
         s.ingest([analyse(SourceDoc("odd", "odd.txt", odd))])
     app = make_app(db, "alice")
-    assert snap_compare(app, terminal_size=SIZE, press=["j"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled, press=["j"])

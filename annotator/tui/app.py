@@ -28,7 +28,7 @@ class AnnotatorApp(App):
         from annotator.tui.screens.label import LabelScreen
 
         self.set_keymap(self.keymap)
-        self.push_screen(LabelScreen(LabelSession(self.store, self.annotator)))
+        self.push_screen(LabelScreen(LabelSession(self.store, self.annotator, count=False)))
         # Everything alive now lives as long as the app: keep it out of the collector's passes,
         # which otherwise show up as key-latency spikes.
         self.call_after_refresh(gc.freeze)
@@ -103,7 +103,7 @@ class AnnotatorApp(App):
             name = (name or "").strip()
             if name and name != self.annotator:
                 self.annotator = name
-                self.switch_screen(LabelScreen(LabelSession(self.store, name)))
+                self.switch_screen(LabelScreen(LabelSession(self.store, name, count=False)))
                 self.notify(f"Labelling as {name}.")
 
         self.push_screen(PromptScreen("Annotator name", self.annotator), done)

@@ -60,7 +60,7 @@ def bar(done: int, total: int, width: int = 16) -> str:
 
 def progress_line(p: Progress) -> Content:
     rate = f" · {p.per_hour:.0f} sentences/h" if p.per_hour else ""
-    return Content(
-        f"document {p.doc_done}/{p.doc_total} {bar(p.doc_done, p.doc_total)}   "
-        f"overall {p.done}/{p.total} {bar(p.done, p.total)}{rate}"
+    overall = (
+        f"overall {p.done}/{p.total} {bar(p.done, p.total)}" if p.total is not None else "overall counting…"
     )
+    return Content(f"document {p.doc_done}/{p.doc_total} {bar(p.doc_done, p.doc_total)}   {overall}{rate}")

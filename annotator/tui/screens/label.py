@@ -68,6 +68,19 @@ class LabelScreen(Screen):
 
     def on_mount(self) -> None:
         self.show()
+        self.run_worker(self._count, thread=True, exit_on_error=False, group="count")
+
+    def _count(self) -> None:
+        """Corpus-wide progress is one pass over the store: off the UI thread, on its own connection."""
+        from annotator.store import Store
+
+        with Store(self.session.store.path, create=False) as store:
+            totals = store.progress(self.session.annotator)
+        self.app.call_from_thread(self._counted, *totals)
+
+    def _counted(self, finished: int, total: int) -> None:
+        self.session.set_totals(finished, total)
+        self.query_one("#progress", Static).update(render.progress_line(self.session.progress()))
 
     def key(self, binding_id: str) -> str:
         return self.app.key_for(binding_id)
