@@ -52,7 +52,9 @@ def test_main_screen(snap_compare, app):
 
 
 def test_quote_mode(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=settled, press=["q", "right_square_bracket", "v", "l", "l", "l"])
+    assert snap_compare(
+        app, terminal_size=SIZE, run_before=settled, press=["q", "right_square_bracket", "v", "l", "l", "l"]
+    )
 
 
 def test_help(snap_compare, app):

@@ -115,3 +115,29 @@ def test_kill_9_loses_no_acknowledged_decision(workdir):
         assert "document 7/11" in screen
     finally:
         term.close()
+
+
+def test_two_processes_on_one_store(workdir):
+    alice = Terminal(f"{EXE} --db a.db label --annotator alice", workdir)
+    bob = Terminal(f"{EXE} --db a.db label --annotator bob", workdir)
+    try:
+        alice.wait_for("La Chine va envoyer des troupes")
+        bob.wait_for("La Chine va envoyer des troupes")
+        for n in range(1, 6):  # interleaved decisions from two processes
+            alice.keys("r", "2")
+            bob.keys("c", "1")
+            alice.wait_for(f"overall {n}/83")
+            bob.wait_for(f"overall {n}/83")
+    finally:
+        alice.close()
+        bob.close()
+    db = sqlite3.connect(workdir / "a.db")
+    counts = dict(
+        db.execute("SELECT annotator, count(*) FROM labels WHERE status = 'done' GROUP BY annotator")
+    )
+    assert counts == {"alice": 5, "bob": 5}
+    modes = {
+        a: m for a, m in db.execute("SELECT DISTINCT annotator, json_extract(labels, '$.mode') FROM labels")
+    }
+    assert modes == {"alice": "reporting", "bob": "commentary"}
+    db.close()

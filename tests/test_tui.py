@@ -166,3 +166,14 @@ async def test_switch_annotator_from_palette(seeds_db):
         await pilot.pause()
         await pilot.press("r", "2")
     assert labels_of(seeds_db, "alice") == [] and len(labels_of(seeds_db, "bob")) == 1
+
+
+async def test_mouse_drag_selects_words(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.mouse_down("#draft", offset=(4 + 3, 2))  # "Chine"
+        await pilot.mouse_up("#draft", offset=(4 + 17, 2))  # "envoyer"
+        await pilot.press("c", "enter")
+    ((_, row),) = labels_of(seeds_db)
+    assert row.labels.quotes[0].content[0].text == "Chine va envoyer"
