@@ -177,3 +177,18 @@ async def test_mouse_drag_selects_words(seeds_db):
         await pilot.press("c", "enter")
     ((_, row),) = labels_of(seeds_db)
     assert row.labels.quotes[0].content[0].text == "Chine va envoyer"
+
+
+async def test_palette_statistics_and_export(seeds_db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "2")
+        app.statistics()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "documents   5" in str(app.screen.query_one("MessageScreen Static:last-of-type").render())
+        await pilot.press("escape")
+        app.export()
+        await app.workers.wait_for_complete()
+    assert len((tmp_path / "exports" / "annotations.jsonl").read_bytes().splitlines()) == 1

@@ -90,10 +90,16 @@ class AnnotatorApp(App):
         self.call_from_thread(self.notify, f"Exported {manifest.records} records to exports/")
 
     def statistics(self) -> None:
+        self.run_worker(self._statistics, thread=True, exclusive=True, exit_on_error=False, group="stats")
+
+    def _statistics(self) -> None:
+        """Counting is a pass over the store: in a worker, on its own connection."""
         from annotator.cli import format_stats
         from annotator.tui.screens.prompt import MessageScreen
 
-        self.push_screen(MessageScreen("Statistics", format_stats(self.store.counts())))
+        with Store(self.store.path) as store:
+            text = format_stats(store.counts())
+        self.call_from_thread(self.push_screen, MessageScreen("Statistics", text))
 
     def switch_annotator(self) -> None:
         from annotator.tui.screens.label import LabelScreen
