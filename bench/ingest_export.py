@@ -105,7 +105,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sentences", type=int, default=1_000_000)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
+    with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
         work = Path(tmp)
         corpus = work / "corpus.jsonl"
         with corpus.open("wb") as f:

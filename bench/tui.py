@@ -153,7 +153,7 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the stores in this folder")
     args = ap.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(dir=ROOT / "bench"))
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="annotator-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     stores = {}
     for n in (args.small, args.big):
