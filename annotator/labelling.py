@@ -17,8 +17,6 @@ from annotator.store import LabelRow, SentenceRow, Store
 
 MODES: tuple[Mode, ...] = get_args(Mode)
 CLAIMS: tuple[Claim, ...] = get_args(Claim)
-FLAGS: tuple[Flag, ...] = get_args(Flag)
-QUOTE_TYPES: tuple[QuoteType, ...] = get_args(QuoteType)
 
 # Characters shown in place of what a terminal would obey or hide (control, bidi, zero-width);
 # one character for one, so offsets into the sentence stay true.
