@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from annotator.errors import UserError
 from annotator.labelling import LabelSession
 from annotator.store import Store
 
@@ -32,6 +33,15 @@ class AnnotatorApp(App):
         # Everything alive now lives as long as the app: keep it out of the collector's passes,
         # which otherwise show up as key-latency spikes.
         self.call_after_refresh(gc.freeze)
+
+    async def run_action(self, action, default_namespace=None) -> bool:
+        """A store that cannot write (full disk, locked too long) is reported, never a crash: the
+        decision was not stored, the screen did not move, and the next key tries again."""
+        try:
+            return await super().run_action(action, default_namespace)
+        except UserError as exc:
+            self.notify(f"Not saved: {exc}", severity="error", timeout=15)
+            return False
 
     def key_for(self, binding_id: str) -> str:
         """The keys of a binding as the user sees them (after remapping)."""

@@ -1,0 +1,234 @@
+"""Faults: a full disk, processes killed at random, several processes on one store, old and new stores."""
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotator.corpus.pipeline import analyse
+from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.errors import UserError
+from annotator.labelling import LabelSession
+from annotator.store import MIGRATIONS, Store
+from tests.conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fill_disk(store: Store) -> None:
+    """Make the store's file unable to grow: SQLite then fails writes with SQLITE_FULL, the error a
+    full disk gives."""
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def free_disk(store: Store) -> None:
+    store.db.execute("PRAGMA max_page_count = 1073741823")
+
+
+class FullDisk:
+    """A connection whose writes fail as SQLite's do on a full disk."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def execute(self, sql: str, *args):
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+def seeds_store(path: Path) -> Store:
+    store = Store(path)
+    store.ingest([analyse(d) for d in read_inputs([SEEDS])])
+    return store
+
+
+def test_disk_full_during_decisions_then_work_goes_on(tmp_path):
+    store = seeds_store(tmp_path / "s.db")
+    session = LabelSession(store, "alice")
+    first = session.current.sid
+    fill_disk(store)
+    big_note = "x" * 200_000  # needs new pages
+    with pytest.raises(UserError, match="database or disk is full; nothing was written"):
+        session.set_note(big_note)
+    assert session.current.sid == first and session.labels.note is None  # nothing moved, nothing half-done
+    assert store.labels(first, "alice") is None
+    assert store.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    free_disk(store)  # space is back
+    session.set_note(big_note)
+    session.set_label("mode", "reporting")
+    assert session.set_label("claim", "none")
+    assert store.labels(first, "alice").labels.note == big_note
+
+
+async def test_disk_full_in_the_screen_is_a_message_not_a_crash(tmp_path):
+    from annotator.tui.app import make_app
+
+    seeds_store(tmp_path / "s.db").close()
+    app = make_app(tmp_path / "s.db", "alice")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        real = app.store.db
+        app.store.db = FullDisk(real)  # the error SQLite raises when the disk is full
+        await pilot.press("r", "3")
+        assert app.is_running
+        assert "La Chine va envoyer" in str(app.screen.query_one("#sentence").render())  # did not move
+        assert any("Not saved" in str(n.message) for n in app._notifications)
+        app.store.db = real  # space is back
+        await pilot.press("r", "3")
+        assert "Pékin va envoyer" in str(app.screen.query_one("#sentence").render())
+    with Store(tmp_path / "s.db") as s:
+        assert s.counts()["annotators"]["alice"]["done"] == 1
+
+
+def test_disk_full_during_ingest_leaves_the_store_as_it_was(tmp_path):
+    store = Store(tmp_path / "s.db")
+    fill_disk(store)
+    with pytest.raises(UserError, match="disk is full"):
+        store.ingest([analyse(d) for d in read_inputs([SEEDS])])
+    assert store.is_empty()
+    free_disk(store)
+    assert len(store.ingest([analyse(d) for d in read_inputs([SEEDS])]).added) == 5
+
+
+LABELLER = textwrap.dedent(
+    """
+    import sys
+    from annotator.labelling import LabelSession
+    from annotator.store import Store
+    store = Store(sys.argv[1])
+    session = LabelSession(store, sys.argv[2])
+    n = 0
+    while session.current is not None and n < int(sys.argv[3]):
+        before = session.current.sid
+        session.set_label("mode", "reporting")
+        advanced = session.set_label("claim", "factual")
+        n += 1
+        print(f"ack {before}", flush=True)  # acknowledged: the store call has returned
+        if not advanced:
+            break
+    """
+)
+
+
+def test_kill_9_at_random_points_loses_nothing_acknowledged(tmp_path):
+    seeds_store(tmp_path / "s.db").close()
+    rng = random.Random(6)
+    acknowledged: set[int] = set()
+    for _ in range(12):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LABELLER, str(tmp_path / "s.db"), "alice", "1000"],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        )  # fmt: skip
+        time.sleep(0.25 + rng.random() * 0.3)
+        os.kill(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        acknowledged |= {int(line.split()[1]) for line in out.splitlines() if line.startswith("ack ")}
+        with Store(tmp_path / "s.db") as s:
+            assert s.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            done = {sid for (sid,) in s.db.execute("SELECT sid FROM labels WHERE status = 'done'")}
+        assert acknowledged <= done
+    assert acknowledged  # the kills did land after some decisions
+
+
+@pytest.mark.parametrize(("processes", "same_name"), [(2, False), (8, False), (8, True)])
+def test_many_processes_on_one_store(tmp_path, processes, same_name):
+    text = "\n".join(" ".join(f"Phrase {d}-{i}." for i in range(30)) for d in range(6))
+    with Store(tmp_path / "s.db") as s:
+        s.ingest([analyse(SourceDoc("d", "d.txt", text))])
+    names = ["same"] * processes if same_name else [f"a{i}" for i in range(processes)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", LABELLER, str(tmp_path / "s.db"), name, "40"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        for name in names
+    ]  # fmt: skip
+    results = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in results if err]
+    with Store(tmp_path / "s.db") as s:
+        events = s.db.execute("SELECT count(*) FROM events WHERE action = 'label'").fetchone()[0]
+        assert events == 2 * sum(out.count("ack ") for out, _ in results)  # every decision is in the log
+        undone_of = lambda who: s.db.execute(  # noqa: E731
+            "SELECT count(*) FROM events WHERE annotator = ? AND undone_by IS NOT NULL", (who,)
+        ).fetchone()[0]
+        for name in sorted(set(names)):
+            others = {o: undone_of(o) for o in set(names) - {name}}
+            assert s.undo(name) is not None
+            assert undone_of(name) >= 1
+            assert {o: undone_of(o) for o in others} == others  # undo touched only this annotator's history
+
+
+EXPORTER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from annotator.export.jsonl import export_jsonl
+    from annotator.store import Store
+    with Store(sys.argv[1]) as store:
+        export_jsonl(store, Path(sys.argv[2]), split="80/10/10")
+    """
+)
+
+
+def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
+    text = "\n".join(
+        " ".join(f"Phrase {d}-{i} assez longue pour peser." for i in range(40)) for d in range(200)
+    )
+    with Store(tmp_path / "s.db") as s:
+        s.ingest([analyse(SourceDoc(f"d{k}", f"d{k}", f"Titre {k}\n" + text)) for k in range(4)])
+        with s.write() as db:
+            db.execute(
+                "INSERT INTO labels SELECT sid, 'alice', 'done', ?, 'manual', '2026-01-01T00:00:00Z', "
+                "'2026-01-01T00:00:00Z' FROM sentences",
+                ('{"mode":"reporting","claim":"none","quotes":[],"flags":[],"note":null}',),
+            )
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-c", EXPORTER, str(tmp_path / "s.db"), str(out)], check=True, cwd=ROOT)
+    rng = random.Random(2)
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", EXPORTER, str(tmp_path / "s.db"), str(out)], cwd=ROOT)
+        time.sleep(0.3 + rng.random() * 1.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        manifest = out / "manifest.json"
+        if manifest.exists():
+            import hashlib
+
+            files = orjson.loads(manifest.read_bytes())["files"]
+            for name, sha in files.items():
+                assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha
+    # whatever happened, the next export succeeds and cleans up
+    subprocess.run([sys.executable, "-c", EXPORTER, str(tmp_path / "s.db"), str(out)], check=True, cwd=ROOT)
+    assert (out / "manifest.json").exists()
+
+
+def test_older_store_is_migrated_with_a_backup(tmp_path, monkeypatch):
+    path = tmp_path / "s.db"
+    seeds_store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    ran = []
+    monkeypatch.setitem(
+        MIGRATIONS, 0, lambda conn: ran.append(conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+    )
+    with Store(path) as s:
+        assert s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
+    assert ran == [5]
+    backup = tmp_path / "s.db.v0.bak"
+    assert backup.exists()
+    old = sqlite3.connect(backup)
+    assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("0",)
+    old.close()
