@@ -39,7 +39,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from annotator.corpus.reader import read_inputs
     from annotator.store import Store
 
-    sources = read_inputs(args.paths)
+    bad: list[str] = []
+    sources = read_inputs(args.paths, bad.append if args.skip_bad else None)
+    for message in bad:
+        print(f"annotator: {message} (skipped)", file=sys.stderr)
     with Store(_db_path(args)) as store:
         report = store.ingest(analyse_all(sources))
     print(
@@ -51,8 +54,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if report.labels_retired
             else ""
         )
+        + (f"; {len(bad)} bad files skipped" if bad else "")
     )
-    return 0
+    return 1 if bad else 0
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
@@ -255,6 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", parents=[common], help="add .txt files, folders or .jsonl of {id, text} to the store"
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="report bad files, ingest the others (exit status 1 all the same)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("segment", parents=[common], help="print one JSON line per sentence (no store)")

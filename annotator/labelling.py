@@ -20,7 +20,7 @@ CLAIMS: tuple[Claim, ...] = get_args(Claim)
 
 # Characters shown in place of what a terminal would obey or hide (control, bidi, zero-width);
 # one character for one, so offsets into the sentence stay true.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def visible(text: str) -> str:

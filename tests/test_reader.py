@@ -48,7 +48,7 @@ def test_missing_and_wrong_kind(tmp_path):
     with pytest.raises(UserError, match="not a .txt or .jsonl file"):
         read_inputs([tmp_path / "x.pdf"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="no .txt or .jsonl files"):
+    with pytest.raises(UserError, match="no readable .txt or .jsonl files"):
         read_inputs([tmp_path / "empty"])
 
 

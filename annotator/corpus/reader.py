@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,8 @@ import orjson
 
 from annotator.corpus.text import decode, normalise
 from annotator.errors import UserError
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +32,29 @@ def _slug(relative: Path) -> str:
     return "--".join(re.sub(r"[^\w.-]+", "-", p).strip("-") or "_" for p in parts)
 
 
-def _files(path: Path) -> Iterator[tuple[Path, str | None]]:
+def shown(path: Path | str) -> str:
+    """A file name fit for a one-line message: control characters (a newline in a name) escaped."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), str(path))
+
+
+def _files(path: Path, on_bad: Callable[[str], None] | None) -> Iterator[tuple[Path, str | None]]:
     """(file, doc_id for .txt files) for one command-line path; folders are walked recursively."""
     if not path.exists():
-        raise UserError(f"{path}: no such file or folder")
+        raise UserError(f"{shown(path)}: no such file or folder")
     if path.is_file():
         if path.suffix not in (".txt", ".jsonl"):
-            raise UserError(f"{path}: not a .txt or .jsonl file")
+            raise UserError(f"{shown(path)}: not a .txt or .jsonl file")
         yield path, path.stem
         return
+
+    def walk_error(exc: OSError) -> None:
+        message = f"{shown(exc.filename)}: cannot read the folder ({exc.strerror})"
+        if on_bad is None:
+            raise UserError(message)
+        on_bad(message)
+
     seen_dirs: set[tuple[int, int]] = set()
-    for root, dirs, names in os.walk(path, followlinks=True):
+    for root, dirs, names in os.walk(path, followlinks=True, onerror=walk_error):
         st = os.stat(root)
         if (st.st_dev, st.st_ino) in seen_dirs:  # a symlink loop
             dirs[:] = []
@@ -58,49 +72,59 @@ def _read_bytes(f: Path) -> bytes:
     try:
         return f.read_bytes()
     except OSError as exc:
-        raise UserError(f"{f}: cannot read ({exc.strerror})") from None
+        raise UserError(f"{shown(f)}: cannot read ({exc.strerror})") from None
 
 
 def read_jsonl(f: Path) -> Iterator[SourceDoc]:
     data = _read_bytes(f)
     if not data.strip():
-        raise UserError(f"{f}: empty file")
+        raise UserError(f"{shown(f)}: empty file")
     for n, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise UserError(f"{f}:{n}: not valid JSON ({exc.args[0].split(':')[0]})") from None
+            raise UserError(f"{shown(f)}:{n}: not valid JSON ({exc.args[0].split(':')[0]})") from None
         if (
             not isinstance(obj, dict)
             or not isinstance(obj.get("id"), str)
             or not isinstance(obj.get("text"), str)
         ):
-            raise UserError(f'{f}:{n}: expected an object with string fields "id" and "text"')
+            raise UserError(f'{shown(f)}:{n}: expected an object with string fields "id" and "text"')
         doc_id, text = obj["id"].strip(), normalise(obj["text"])
         if not doc_id or any(c.isspace() for c in doc_id):
-            raise UserError(f'{f}:{n}: "id" must be non-empty and contain no whitespace')
+            raise UserError(f'{shown(f)}:{n}: "id" must be non-empty and contain no whitespace')
         if not text.strip():
-            raise UserError(f'{f}:{n}: "text" is empty')
+            raise UserError(f'{shown(f)}:{n}: "text" is empty')
         yield SourceDoc(doc_id, f"{f}:{n}", text)
 
 
-def read_inputs(paths: list[Path]) -> list[SourceDoc]:
-    """Every document named by `paths`, checked; raises UserError on the first bad input."""
+def read_inputs(paths: list[Path], on_bad: Callable[[str], None] | None = None) -> list[SourceDoc]:
+    """Every document named by `paths`, checked. A bad file raises UserError, unless `on_bad` is
+    given (`--skip-bad`): then its message goes there and the file is left out whole."""
     docs: dict[str, SourceDoc] = {}
     for path in paths:
-        for f, doc_id in _files(path):
-            found = (
-                read_jsonl(f)
-                if f.suffix == ".jsonl"
-                else [SourceDoc(doc_id, str(f), decode(_read_bytes(f), str(f)))]
-            )
+        for f, doc_id in _files(path, on_bad):
+            try:
+                found = (
+                    list(read_jsonl(f))
+                    if f.suffix == ".jsonl"
+                    else [SourceDoc(doc_id, str(f), decode(_read_bytes(f), shown(f)))]
+                )
+                for doc in found:
+                    other = docs.get(doc.doc_id)
+                    if other is not None and other.text != doc.text:
+                        raise UserError(
+                            f"{shown(doc.path)}: document id {doc.doc_id!r} is also used by {shown(other.path)}"
+                        )
+            except UserError as exc:
+                if on_bad is None:
+                    raise
+                on_bad(str(exc))
+                continue
             for doc in found:
-                other = docs.get(doc.doc_id)
-                if other is not None and other.text != doc.text:
-                    raise UserError(f"{doc.path}: document id {doc.doc_id!r} is also used by {other.path}")
                 docs.setdefault(doc.doc_id, doc)
     if not docs:
-        raise UserError(f"no .txt or .jsonl files in {', '.join(map(str, paths))}")
+        raise UserError(f"no readable .txt or .jsonl files in {', '.join(map(shown, paths))}")
     return list(docs.values())

@@ -12,6 +12,7 @@ Sentences tile their block: consecutive sentences are separated only by whitespa
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -97,7 +98,10 @@ def _is_abbreviation(text: str, block_start: int, dot: int) -> bool:
         return False
     if token in abbreviations():
         return True
-    if token in month_abbreviations() and text[block_start:i].rstrip()[-1:].isdigit():
+    before = i  # the last non-space character before the token (scanning back: blocks can be huge)
+    while before > block_start and text[before - 1].isspace():
+        before -= 1
+    if token in month_abbreviations() and before > block_start and text[before - 1].isdigit():
         return True  # "le 5 sept. 2023"; "Ils sont sept." still ends a sentence
     if len(token) == 1 and token.isalpha() and token.isupper() and text[i - 1 : i] != "°":
         return True  # an initial: "J. Dupont"
@@ -105,7 +109,7 @@ def _is_abbreviation(text: str, block_start: int, dot: int) -> bool:
         return False  # "etc." and "J.-C." end a sentence when a capital follows: the period counts twice
     if "." in token and _DOTTED.match(token) and not token.replace(".", "").isdigit():
         return True  # "U.S", "a.m"
-    if token.isdigit() and len(token) <= 3 and not text[block_start:i].strip():
+    if token.isdigit() and len(token) <= 3 and before == block_start:
         return True  # a list item number at the start of the block: "1. La cabale"
     return False
 
@@ -131,7 +135,11 @@ def _starts_sentence(ch: str) -> bool:
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets tiling the block text[start:end]."""
     block = text[start:end]
-    intervals = _quote_intervals(text, start, end) if _QUOTE_RE.search(block) else ()
+    intervals = sorted(_quote_intervals(text, start, end)) if _QUOTE_RE.search(block) else []
+    # Sweep: intervals opened before the candidate, by closing position (a block may hold thousands).
+    opened: list[int] = []
+    next_interval = 0
+    closes = {c for _, c in intervals}
     cuts: list[int] = []
     for m in _TERMINAL.finditer(block):
         p_start = start + m.start()
@@ -141,7 +149,7 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             ch = text[p]
             if ch in _CLOSERS:
                 p += 1
-            elif ch in " \u00a0\u202f" and p + 1 < end and text[p + 1] in '»”"' and _closes(intervals, p + 1):
+            elif ch in " \u00a0\u202f" and p + 1 < end and text[p + 1] in '»”"' and p + 1 in closes:
                 p += 2
             else:
                 break
@@ -154,7 +162,12 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             continue
         if not _starts_sentence(text[q]) and not (text[q].islower() and _plain_word_before(text, start, m)):
             continue
-        if any(o < p_start and c >= p for o, c in intervals):
+        while next_interval < len(intervals) and intervals[next_interval][0] < p_start:
+            heapq.heappush(opened, intervals[next_interval][1])
+            next_interval += 1
+        while opened and opened[0] < p:
+            heapq.heappop(opened)
+        if opened:
             continue  # inside a quotation (or parenthesis) that closes later in this block
         if m.group() == "." and _is_abbreviation(text, start, p_start):
             continue
@@ -169,10 +182,6 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         s = q
     out.append((s, end))
     return out
-
-
-def _closes(intervals, pos: int) -> bool:
-    return any(c == pos for _, c in intervals)
 
 
 def segment(text: str) -> list[BlockSpan]:

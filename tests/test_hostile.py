@@ -1,0 +1,215 @@
+"""Hostile and broken input: files, text shown in the terminal, imports, offsets (hypothesis)."""
+
+import unicodedata
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.cli import main
+from annotator.corpus.pipeline import analyse
+from annotator.corpus.reader import SourceDoc
+from annotator.corpus.text import normalise
+from annotator.errors import UserError
+from annotator.export.importer import import_file
+from annotator.export.jsonl import export_jsonl
+from annotator.labelling import visible
+from annotator.model import Quote, SentenceLabels, Span
+from annotator.store import Store
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("utf16.txt", "\ufeffBonjour.".encode("utf-16"), "UTF-16 text"),
+        ("nul.txt", b"Bonjour\x00 le monde.", "NUL byte at byte 7"),
+        ("png.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
+        ("latin.txt", "Pékin".encode("latin-1"), "invalid UTF-8 at byte 1"),
+        ("blank.txt", b"\n \n", "empty file"),
+        ("line\nbreak.txt", b"\xff", "line\\nbreak.txt: invalid UTF-8 at byte 0"),
+    ],
+)
+def test_bad_file_one_line_exit_1_nothing_ingested(tmp_path, capsys, name, data, message):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.txt").write_text("Un bon texte.", "utf-8")
+    (tmp_path / "in" / name).write_bytes(data)
+    code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "in")
+    assert code == 1 and err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert not (tmp_path / "s.db").exists() or Store(tmp_path / "s.db").is_empty()
+
+
+def test_skip_bad_ingests_the_others(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.txt").write_text("Un bon texte.", "utf-8")
+    (tmp_path / "in" / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "in" / "bad.jsonl").write_text('{"id": "a", "text": "ok"}\n{oops\n', "utf-8")
+    code, out, err = run(capsys, "--db", tmp_path / "s.db", "ingest", "--skip-bad", tmp_path / "in")
+    assert code == 1
+    assert (
+        "bad.txt: UTF-16 text" in err and "bad.jsonl:2: not valid JSON" in err and err.count("(skipped)") == 2
+    )
+    assert "1 added" in out and "2 bad files skipped" in out
+    with Store(tmp_path / "s.db") as s:
+        assert [d[0] for d in s.documents()] == ["good"]  # nothing of the bad .jsonl, not even its good line
+
+
+def test_unreadable_file(tmp_path, capsys, monkeypatch):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "secret.txt").write_text("Texte.", "utf-8")
+    real = Path.read_bytes
+
+    def denied(self):
+        if self.name == "secret.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "in")
+    assert code == 1 and "secret.txt: cannot read (Permission denied)" in err
+
+
+def test_a_50_mb_single_line(tmp_path, capsys):
+    sentence = "Le ministère a annoncé des exercices « conjoints » le 5 sept. 2023 à Pékin. "
+    (tmp_path / "big.txt").write_text(sentence * (50_000_000 // len(sentence)), "utf-8")
+    code, out, _ = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "big.txt")
+    assert code == 0 and "1 added" in out
+    with Store(tmp_path / "s.db") as s:
+        assert s.counts()["sentences"] == 50_000_000 // len(sentence)
+
+
+def test_100_000_tiny_files_in_deep_folders(tmp_path, capsys):
+    root = tmp_path / "corpus"
+    deep = root.joinpath(*[f"n{i}" for i in range(60)])
+    deep.mkdir(parents=True)
+    (deep / "profond.txt").write_text("Tout au fond.", "utf-8")
+    for d in range(100):
+        folder = root / f"f{d:03d}"
+        folder.mkdir()
+        for i in range(1000):
+            (folder / f"{i:04d}.txt").write_bytes(b"Une phrase %d." % i)
+    code, out, _ = run(capsys, "--db", tmp_path / "s.db", "ingest", root)
+    assert code == 0 and "100001 added" in out
+    with Store(tmp_path / "s.db") as s:
+        assert s.counts()["documents"] == 100_001
+
+
+def test_symlink_loop_and_dangling_link(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Texte.", "utf-8")
+    (tmp_path / "in" / "loop").symlink_to(tmp_path / "in")
+    (tmp_path / "in" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "in")
+    assert code == 1 and "gone.txt: cannot read" in err
+    code, out, _ = run(capsys, "--db", tmp_path / "s.db", "ingest", "--skip-bad", tmp_path / "in")
+    assert "1 added" in out
+
+
+HOSTILE = [
+    "\x1b[2J\x1b[H",  # clear screen, cursor home
+    "\x1b]0;pwned\x07",  # window title
+    "\x1b]52;c;cHduZWQ=\x07",  # OSC 52: write the clipboard
+    "\x1b]8;;http://evil.example\x1b\\lien\x1b]8;;\x1b\\",  # hyperlink
+    "\x9b31m",  # C1 CSI
+    "a\u200bb\u200fc\u202ed\u2066e\ufeff",  # zero-width, bidi overrides and isolates, BOM
+    "\x00\x07\x08\x7f",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_terminal_controls_are_shown_not_obeyed(text):
+    shown = visible(text)
+    assert len(shown) == len(text)  # offsets into the sentence stay true
+    assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in shown)
+
+
+@given(st.text())
+def test_visible_never_lets_a_control_through(text):
+    shown = visible(text)
+    assert len(shown) == len(text)
+    assert not any(unicodedata.category(c) == "Cc" for c in shown)
+    assert not any(c in shown for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+async def test_hostile_text_in_the_screen(tmp_path):
+    from annotator.tui.app import make_app
+
+    with Store(tmp_path / "s.db") as s:
+        s.ingest(
+            [
+                analyse(
+                    SourceDoc(
+                        "evil",
+                        "evil.txt",
+                        "Titre\nTexte " + " ".join(HOSTILE) + " [@click=app.quit]x[/] fin.",
+                    )
+                )
+            ]
+        )
+    app = make_app(tmp_path / "s.db", "alice")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("j")
+        await pilot.click("#sentence")
+        assert app.is_running
+        text = str(app.screen.query_one("#sentence").render())
+        assert "␛]52;c;cHduZWQ=␇" in text and "[@click=app.quit]x[/]" in text
+
+
+def test_import_a_million_bad_lines_lists_the_first_100(tmp_path):
+    with Store(tmp_path / "s.db") as s:
+        s.ingest([analyse(SourceDoc("d", "d.txt", "Une phrase."))])
+        path = tmp_path / "huge.jsonl"
+        path.write_bytes(b"{not json\n" * 1_000_000)
+        with pytest.raises(UserError) as err:
+            import_file(s, path)
+        lines = str(err.value).splitlines()
+        assert len(lines) == 102
+        assert lines[0].endswith("huge.jsonl:1: not valid JSON (a truncated line?)")
+        assert lines[100].endswith("… and 999900 more bad lines")
+        assert lines[101].endswith("nothing imported (1000000 bad lines)")
+        assert s.counts()["annotators"] == {}
+
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300).filter(
+    str.strip
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=texts, data=st.data())
+def test_offsets_and_round_trip_on_arbitrary_text(tmp_path_factory, text, data):
+    folder = tmp_path_factory.mktemp("rt")
+    stored = normalise(text)
+    with Store(folder / "s.db") as s:
+        s.ingest([analyse(SourceDoc("d", "d.txt", stored))])
+        rows = list(s.sentences())
+        for row in rows:
+            assert stored[row.start : row.end] == row.text
+            end = data.draw(st.integers(1, len(row.text)))
+            start = data.draw(st.integers(0, end - 1))
+            span = Span(start=start, end=end, text=row.text[start:end])
+            s.record(
+                row.sid,
+                "alice",
+                SentenceLabels(mode="none", claim="none", quotes=[Quote(type="direct", content=[span])]),
+            )
+        export_jsonl(s, folder / "a")
+    with Store(folder / "t.db") as t:
+        t.ingest([analyse(SourceDoc("d", "d.txt", stored))])
+        import_file(t, folder / "a" / "annotations.jsonl")
+        export_jsonl(t, folder / "b")
+    assert (folder / "a" / "annotations.jsonl").read_bytes() == (
+        folder / "b" / "annotations.jsonl"
+    ).read_bytes()
+    assert len((folder / "a" / "annotations.jsonl").read_bytes().splitlines()) == len(rows)
+    assert all(
+        orjson.loads(line)["status"] == "done"
+        for line in (folder / "a" / "annotations.jsonl").read_bytes().splitlines()
+    )
