@@ -284,7 +284,14 @@ class LabelSession:
         return self.go(self.store.step_document(self.current.sid, direction, labelled_only=not self.show_all))
 
     def next_unannotated(self) -> bool:
-        return self.go(self.store.next_unannotated(self.annotator, self.current.sid))
+        return self.go(self._next_to_do())
+
+    def _next_to_do(self) -> SentenceRow | None:
+        """The next sentence to do; when the counts say nothing is left, the store's scan (the
+        whole corpus, when nothing is left) is not run at all."""
+        if self._counted and self._counted[0] + self._delta >= self._counted[1]:
+            return None
+        return self.store.next_unannotated(self.annotator, self.current.sid)
 
     def jump(self, doc_id: str) -> bool:
         return self.go(self.store.first(doc_id, labelled_only=not self.show_all))
@@ -354,7 +361,7 @@ class LabelSession:
         return self.go(self.store.sentence(undone.sid))
 
     def advance(self) -> bool:
-        return self.go(self.store.next_unannotated(self.annotator, self.current.sid)) or self.step(+1)
+        return self.go(self._next_to_do()) or self.step(+1)
 
     def _status(self) -> str:
         """Editing flags, a note or quotes keeps a finished sentence finished."""

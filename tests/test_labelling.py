@@ -216,3 +216,22 @@ def test_context_shows_article_around(small):
     ]
     s.search("Phrase quatre")
     assert s.context().headline == "Titre du jour"
+
+
+def test_nothing_left_needs_no_scan(small, monkeypatch):
+    s = LabelSession(small, "alice")
+    while s.progress().done < s.progress().total:
+        s.set_label("mode", "reporting")
+        s.set_label("claim", "none")
+        if s.current.text == "Autre phrase." and s.saved and s.saved.status == "done":
+            break
+    assert s.progress().done == s.progress().total
+
+    def no_scan(*args):
+        raise AssertionError("scanned the store although the counts say nothing is left")
+
+    monkeypatch.setattr(small, "next_unannotated", no_scan)
+    assert not s.next_unannotated()
+    s.undo()  # one sentence to do again: the store is asked once more
+    monkeypatch.undo()
+    assert s.next_unannotated() and s.saved.status == "todo"
