@@ -193,12 +193,6 @@ class QuoteDraft:
         self.pinned = None
         return True
 
-    def role_at(self, offset: int) -> str | None:
-        for role, spans in (("content", self.content), ("cue", [self.cue]), ("source", [self.source])):
-            if any(s and s[0] <= offset < s[1] for s in spans):
-                return role
-        return None
-
     def quote(self) -> Quote:
         """The finished quote; raises ValueError when it has no content."""
         if not self.content:

@@ -465,18 +465,10 @@ class Store:
     def find_documents(self, query: str, annotator: str, limit: int = 200) -> list[tuple[str, int, int]]:
         """(doc_id, finished, total labelled-type sentences) of documents whose id contains `query`."""
         docs = self.db.execute(
-            "SELECT doc, doc_id FROM documents WHERE instr(lower(doc_id), lower(?)) ORDER BY doc LIMIT ?",
+            "SELECT doc_id FROM documents WHERE instr(lower(doc_id), lower(?)) ORDER BY doc LIMIT ?",
             (query, limit),
         ).fetchall()
-        out = []
-        for doc, doc_id in docs:
-            done, total = self.db.execute(
-                "SELECT count(l.sid), count(*) FROM sentences s LEFT JOIN labels l ON l.sid = s.sid "
-                "AND l.annotator = ? AND l.status != 'todo' WHERE s.doc = ? AND s.labelled",
-                (annotator, doc),
-            ).fetchone()
-            out.append((doc_id, done, total))
-        return out
+        return [(doc_id, *self.document_progress(doc_id, annotator)) for (doc_id,) in docs]
 
     def speakers(self, doc_id: str, annotator: str) -> list[str]:
         """Speakers the annotator has already named in this document, most recent first."""

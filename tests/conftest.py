@@ -29,3 +29,13 @@ def store(tmp_path: Path):
 
 def seed_text(name: str) -> str:
     return next(SEEDS.glob(f"{name}_*.txt")).read_text("utf-8")
+
+
+def set_store_version(path: Path, version: int) -> None:
+    """Rewrite a store's version behind its back, as an older or newer annotator would have left it."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    db.commit()
+    db.close()

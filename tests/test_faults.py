@@ -18,7 +18,7 @@ from annotator.corpus.reader import SourceDoc, read_inputs
 from annotator.errors import UserError
 from annotator.labelling import LabelSession
 from annotator.store import MIGRATIONS, Store
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, set_store_version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -216,10 +216,7 @@ def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
 def test_older_store_is_migrated_with_a_backup(tmp_path, monkeypatch):
     path = tmp_path / "s.db"
     seeds_store(path).close()
-    db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
-    db.commit()
-    db.close()
+    set_store_version(path, 0)
     ran = []
     monkeypatch.setitem(
         MIGRATIONS, 0, lambda conn: ran.append(conn.execute("SELECT count(*) FROM documents").fetchone()[0])

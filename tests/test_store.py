@@ -8,6 +8,7 @@ from annotator.corpus.reader import SourceDoc
 from annotator.errors import UserError
 from annotator.model import SentenceLabels
 from annotator.store import Store
+from tests.conftest import set_store_version
 
 LABELS = SentenceLabels(mode="reporting", claim="factual")
 
@@ -141,10 +142,7 @@ def test_two_connections_write_concurrently(tmp_path):
 def test_newer_store_is_refused(tmp_path):
     path = tmp_path / "s.db"
     Store(path).close()
-    db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
-    db.commit()
-    db.close()
+    set_store_version(path, 99)
     with pytest.raises(UserError, match="written by a newer annotator"):
         Store(path)
 
