@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 class Terminal:
     def __init__(self, command: str, cwd: Path):
         self.name = f"annotator-test-{uuid.uuid4().hex[:8]}"
-        env = "TERM=xterm-256color ANNOTATOR_NAME=alice"
+        # The pane decides the size: COLUMNS/LINES inherited from the caller would override it.
+        env = "-u COLUMNS -u LINES TERM=xterm-256color ANNOTATOR_NAME=alice"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "36", "-c", str(cwd),
              f"env {env} {command}; echo annotator-exited-$?; sleep 30"],
