@@ -66,7 +66,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
     out = sys.stdout.buffer
     for doc in read_inputs(args.files):
-        a = analyse(doc)
+        a = analyse(doc, suggest=False)
         for block, start, end in a.sentences():
             line = SegmentLine(
                 doc_id=a.doc_id,
@@ -77,6 +77,50 @@ def cmd_segment(args: argparse.Namespace) -> int:
                 text=a.text[start:end],
             )
             out.write(orjson.dumps(line.model_dump()) + b"\n")
+    return 0
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    if args.refresh:
+        return _refresh_suggestions(args)
+    if not args.files:
+        raise UserError("give the files to read, or --refresh to redo the suggestions stored in --db")
+    from annotator.corpus.pipeline import analyse
+    from annotator.corpus.reader import read_inputs
+    from annotator.model import SentenceLabels, SuggestionLine
+
+    out = sys.stdout.buffer
+    empty = SentenceLabels()
+    for doc in read_inputs(args.files):
+        a = analyse(doc)
+        for (block, start, end), labels in zip(a.sentences(), a.suggestions, strict=True):
+            typed = a.types[block]
+            got = SentenceLabels.model_validate_json(labels) if labels else empty
+            line = SuggestionLine(
+                doc_id=a.doc_id,
+                block=block,
+                block_type=typed.block_type,
+                lang=typed.lang,
+                start=start,
+                end=end,
+                text=a.text[start:end],
+                mode=got.mode,
+                claim=got.claim,
+                quotes=got.quotes,
+            )
+            out.write(orjson.dumps(line.model_dump(mode="json")) + b"\n")
+    return 0
+
+
+def _refresh_suggestions(args: argparse.Namespace) -> int:
+    from annotator.store import Store
+    from annotator.suggest import ENGINE
+
+    with Store(_db_path(args), create=False) as store:
+        changed, total = store.refresh_suggestions()
+    print(
+        f"{_db_path(args)}: suggestions of {ENGINE} for {total} documents ({changed} sentences changed); labels untouched"
+    )
     return 0
 
 
@@ -269,6 +313,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("segment", parents=[common], help="print one JSON line per sentence (no store)")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser(
+        "suggest", parents=[common], help="print the suggested labels of every sentence (no store)"
+    )
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="recompute the suggestions stored in --db with this engine; human labels are not touched",
+    )
+    p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("export", parents=[common], help="write validated JSONL records and manifest.json")
     p.add_argument("--out", type=Path, default=Path("exports"), help="output folder (default exports/)")

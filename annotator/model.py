@@ -146,6 +146,31 @@ class SegmentLine(Record):
     text: str
 
 
+class SuggestionLine(Record):
+    """One line of `annotator suggest`: the engine's labels for a sentence (spans relative to
+    `text`; `mode`/`claim` are null when the engine has no opinion)."""
+
+    doc_id: str
+    block: NonNegative
+    block_type: BlockType
+    lang: str
+    start: NonNegative
+    end: NonNegative
+    text: str
+    mode: Mode | None
+    claim: Claim | None
+    quotes: list[Quote]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SuggestionLine:
+        if len(self.text) != self.end - self.start:
+            raise ValueError(
+                f"text has {len(self.text)} characters but start-end covers {self.end - self.start}"
+            )
+        SentenceLabels(quotes=self.quotes).check(self.text)
+        return self
+
+
 class Event(Record):
     """One entry of the append-only event log: the audit trail and the undo history."""
 
@@ -233,6 +258,7 @@ SCHEMAS: dict[str, type[Record]] = {
     "block": Block,
     "sentence": Sentence,
     "segment_line": SegmentLine,
+    "suggestion_line": SuggestionLine,
     "span": Span,
     "quote": Quote,
     "sentence_labels": SentenceLabels,

@@ -16,9 +16,6 @@ from annotator.corpus.text import sha256
 _PARALLEL_FROM = 200  # documents; below this, starting worker processes costs more than it saves
 
 
-_PARALLEL_FROM = 200  # documents; below this, starting worker processes costs more than it saves
-
-
 @dataclass(frozen=True, slots=True)
 class AnalysedDoc:
     source: SourceDoc
@@ -26,6 +23,7 @@ class AnalysedDoc:
     blocks: list[BlockSpan]
     types: list[TypedBlock]
     fingerprint: frozenset[int]
+    suggestions: list[str | None]  # per sentence: the engine's labels as JSON, or None
 
     @property
     def doc_id(self) -> str:
@@ -42,21 +40,31 @@ class AnalysedDoc:
                 yield b.index, s, e
 
 
-def _parts(text: str) -> tuple[str, list[BlockSpan], list[TypedBlock], frozenset[int]]:
+def _parts(
+    text: str, suggest: bool = True
+) -> tuple[str, list[BlockSpan], list[TypedBlock], frozenset[int], list[str | None]]:
     spans = segment(text)
     types = type_blocks([text[b.start : b.end] for b in spans])
     article = [
         text[b.start : b.end] for b, t in zip(spans, types, strict=True) if t.block_type in ARTICLE_TYPES
     ]
-    return sha256(text), spans, types, fingerprint(article)
+    suggestions: list[str | None] = []
+    if suggest:
+        from annotator.suggest.engine import suggest_document
+
+        suggestions = [
+            s.labels.model_dump_json() if s.labels else None for s in suggest_document(text, spans, types)
+        ]
+    return sha256(text), spans, types, fingerprint(article), suggestions
 
 
-def analyse(doc: SourceDoc) -> AnalysedDoc:
-    return AnalysedDoc(doc, *_parts(doc.text))
+def analyse(doc: SourceDoc, *, suggest: bool = True) -> AnalysedDoc:
+    return AnalysedDoc(doc, *_parts(doc.text, suggest))
 
 
 def analyse_all(docs: list[SourceDoc]) -> Iterator[AnalysedDoc]:
-    """Analyse many documents, in order, on every core when there are enough of them."""
+    """Analyse many documents (suggestions included), in order, on every core when there are
+    enough of them."""
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(docs) < _PARALLEL_FROM:
         yield from map(analyse, docs)

@@ -1,0 +1,220 @@
+"""Suggestions for a whole document: quotes per sentence, speakers across the article, hints.
+
+`suggest_document` returns, for every sentence in document order, the suggested labels (or None
+when the engine has nothing to say). Only French sentences of labelled blocks get quotes and
+hints; reader comments get hints but never quotes (SCHEME §2).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from annotator.corpus.blocktype import TypedBlock
+from annotator.corpus.segment import BlockSpan
+from annotator.model import LABELLED_BLOCK_TYPES, Quote, SentenceLabels, Span
+from annotator.suggest import hints
+from annotator.suggest.lexicon import lexicon
+from annotator.suggest.marks import MARKS, stretches
+from annotator.suggest.quotes import DETERMINERS, SUBJECT_PRONOUNS, Quoted, RawQuote, find_quotes
+
+# A person's name: two or more capitalised words ("Ned Price", "Sergueï Choïgou", "M. Ménard").
+_NAME = re.compile(
+    r"(?:\b(?:M\.|Mme|Dr)[ \u00a0]+)?\b[A-ZÉÈ][\w’'-]+(?:[ \u00a0]+(?:de[ \u00a0]+|van[ \u00a0]+|von[ \u00a0]+)?[A-ZÉÈ][\w-]+)+"
+)
+_NOT_NAME_START = DETERMINERS | {
+    "selon", "mais", "pour", "en", "dans", "depuis", "après", "avant", "alors", "car", "et", "il", "elle",
+    "interrogé", "interview", "lire", "source", "a", "c'est", "si", "quand", "lors", "plus", "cette",
+}  # fmt: skip
+_ORG_HEADS = {"ministère", "gouvernement", "armée", "commission", "agence", "association", "comité", "parti"}
+
+
+@dataclass(frozen=True, slots=True)
+class Suggested:
+    block: int
+    start: int
+    end: int
+    labels: SentenceLabels | None
+
+
+def names_in(text: str) -> list[tuple[int, str]]:
+    """Person-like names in a text with their offsets, in order."""
+    out = []
+    for m in _NAME.finditer(text):
+        words = m.group().split()
+        while words and words[0].lower().strip("’'") in _NOT_NAME_START:
+            words = words[1:]
+        words = (
+            words[-3:]
+            if words[-3:-2] in (["M."], ["Mme"], ["Dr"]) or words[-2:-1] in (["de"], ["van"], ["von"])
+            else words[-2:]
+        )
+        if len(words) >= 2 and not any(w.isupper() and len(w) > 3 for w in words):
+            out.append((m.start(), " ".join(words)))
+    return out
+
+
+class _Speakers:
+    """Who has spoken so far in the article, and who has been named."""
+
+    def __init__(self, text: str):
+        self.names = names_in(text)
+        self.last_person: str | None = None
+
+    def named_before(self, pos: int) -> list[str]:
+        return [n for p, n in self.names if p < pos]
+
+    def resolve(self, source: str | None, at: int) -> str | None:
+        if not source:
+            return None
+        words = source.split()
+        low = source.lower()
+        known = self.named_before(at + len(source))
+        if low in SUBJECT_PRONOUNS | {"lui", "eux"}:
+            return self.last_person or (known[-1] if known else None)
+        in_source = [n for _, n in names_in(source)]
+        if in_source:
+            return self._person(max(in_source, key=len))
+        if len(words) == 1 and words[0][:1].isupper():
+            for name in reversed(known):
+                parts = name.split()
+                if words[0] in (parts[0], parts[-1]):
+                    return self._person(name)
+            return words[0]
+        if (
+            words[0].lower() in ("le", "la", "l'", "l’")
+            and words[-1][:1].islower()
+            and not any(w in _ORG_HEADS for w in low.split())
+        ):
+            return self.last_person  # "le ministre", "le président russe": the person last quoted
+        if words[0].lower() in ("un", "une", "des", "certaines", "certains", "plusieurs"):
+            return None
+        head = source.split(" ", 1)[1] if words[0].lower() in DETERMINERS and len(words) > 1 else source
+        return re.sub(r"^(l['’])", "", head)
+
+    def _person(self, name: str) -> str:
+        self.last_person = name
+        return name
+
+
+def _quoted_in(text: str, block: BlockSpan, found) -> list[list[Quoted]]:
+    """The block's quoted stretches as each of its sentences sees them."""
+    length = block.end - block.start
+    per_sentence = []
+    for s, e in block.sentences:
+        rel_s, rel_e = s - block.start, e - block.start
+        mine = []
+        for key, stretch in enumerate(found):
+            a, b = stretch.inner(length)
+            if a < rel_e and rel_s < b:
+                mine.append(
+                    Quoted(
+                        max(a, rel_s) - rel_s,
+                        min(b, rel_e) - rel_s,
+                        a < rel_s,
+                        b > rel_e,
+                        key,
+                        stretch.close is None,
+                    )
+                )
+        per_sentence.append(mine)
+    return per_sentence
+
+
+def _span(text: str, r: tuple[int, int] | None) -> Span | None:
+    return Span(start=r[0], end=r[1], text=text[r[0] : r[1]]) if r else None
+
+
+def suggest_document(text: str, blocks: list[BlockSpan], types: list[TypedBlock]) -> list[Suggested]:
+    lex = lexicon()
+    cue_words = lex.words
+    speakers = _Speakers(text)
+    out: list[Suggested] = []
+    for block, typed in zip(blocks, types, strict=True):
+        labelled = typed.block_type in LABELLED_BLOCK_TYPES and typed.lang in ("fr", "und")
+        btext = text[block.start : block.end]
+        has_marks = any(c in MARKS for c in btext)
+        found = stretches(btext) if labelled and has_marks else []
+        views = _quoted_in(text, block, found) if found else [[] for _ in block.sentences]
+        raw_by_sentence: list[list[RawQuote]] = []
+        for (s, e), quoted in zip(block.sentences, views, strict=True):
+            sentence = text[s:e]
+            quotes: list[RawQuote] = []
+            if labelled and typed.block_type != "comment":
+                words = set(re.findall(r"\w+", sentence.lower()))
+                if quoted or not cue_words.isdisjoint(words) or "selon" in words or "après" in words:
+                    quotes = find_quotes(sentence, quoted, lex)
+            raw_by_sentence.append(quotes)
+        _resolve_speakers(text, block, raw_by_sentence, speakers)
+        for (s, e), quoted, quotes in zip(block.sentences, views, raw_by_sentence, strict=True):
+            out.append(
+                Suggested(block.index, s, e, _labels(text[s:e], typed.block_type, labelled, quotes, quoted))
+            )
+    return out
+
+
+def _resolve_speakers(
+    text: str, block: BlockSpan, per_sentence: list[list[RawQuote]], speakers: _Speakers
+) -> None:
+    by_stretch: dict[int, str] = {}
+    for (s, _), quotes in zip(block.sentences, per_sentence, strict=True):
+        sentence = text[s : block.end]
+        previous: str | None = None
+        for q in quotes:
+            if q.kind == "gerund" and previous:
+                q.speaker = previous
+            elif q.source:
+                q.speaker = speakers.resolve(sentence[q.source[0] : q.source[1]], s + q.source[0])
+            previous = q.speaker or previous
+    # a quotation over several sentences: every part gets the speaker its cue names
+    for (s, _), quotes in zip(block.sentences, per_sentence, strict=True):
+        for q in quotes:
+            if q.speaker and q.kind == "inverted":
+                for key in _stretch_keys(text, block, s, q):
+                    by_stretch[key] = q.speaker
+    last: str | None = None
+    for quotes in per_sentence:
+        for q in quotes:
+            if q.kind == "marks" and q.speaker is None:
+                q.speaker = by_stretch.get(q.stretch) or (
+                    last if q.stretch in by_stretch or q.stretch >= 0 else None
+                )
+            last = q.speaker or last
+
+
+def _stretch_keys(text: str, block: BlockSpan, s: int, q: RawQuote) -> list[int]:
+    length = block.end - block.start
+    found = stretches(text[block.start : block.end])
+    keys = []
+    for key, st in enumerate(found):
+        a, b = st.inner(length)
+        for c0, c1 in q.content:
+            if a <= s - block.start + c0 and s - block.start + c1 <= b + 1:
+                keys.append(key)
+    return keys
+
+
+def _labels(
+    sentence: str, block_type: str, labelled: bool, quotes: list[RawQuote], quoted: list[Quoted]
+) -> SentenceLabels | None:
+    if not labelled:
+        return None
+    lex = lexicon()
+    attributed = [r for q in quotes for r in (*q.content, q.cue, q.source) if r]
+    own = hints.author_text(sentence, attributed, [(q.start, q.end) for q in quoted])
+    has_attribution = any(q.cue or q.source for q in quotes)
+    mode = hints.mode_hint(block_type, own, has_attribution, lex)
+    claim = hints.claim_hint(block_type, sentence, own, mode, lex)
+    final = [
+        Quote(
+            type=q.type,
+            content=[_span(sentence, c) for c in q.content],
+            cue=_span(sentence, q.cue),
+            source=_span(sentence, q.source),
+            speaker=q.speaker,
+        )
+        for q in quotes
+    ]
+    if mode is None and claim is None and not final:
+        return None
+    return SentenceLabels(mode=mode, claim=claim, quotes=final)

@@ -1,0 +1,148 @@
+"""The lexicons of the suggestion engine, read from data files and turned into lookups.
+
+Reporting verbs are listed once by lemma; the third-person forms and participles of regular
+verbs are generated here (SCHEME §4: "a annoncé", "indique", "s'est réjoui", "estimant").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+def lines(name: str) -> list[str]:
+    data = resources.files("annotator.suggest").joinpath(f"data/{name}").read_text("utf-8")
+    return [line.strip() for line in data.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@dataclass(frozen=True, slots=True)
+class Verb:
+    lemma: str
+    reflexive: bool
+    tail: tuple[str, ...]  # words that follow every form: ("l'accent",) for "mettre l'accent"
+    finite: frozenset[str]  # third-person forms of the simple tenses
+    participles: frozenset[str]  # past participles (compound tenses, passives)
+    gerunds: frozenset[str]  # present participles ("estimant", "tout en assurant")
+    introducers: frozenset[str]  # what else opens its content: "de", "à", "sur", "obj" (an object)
+
+
+def _er_forms(lemma: str) -> tuple[set[str], set[str], set[str]]:
+    stem = lemma[:-2]
+    # before a and o: annoncer → annonçait, juger → jugeait
+    soft = stem[:-1] + "ç" if stem.endswith("c") else stem + "e" if stem.endswith("g") else stem
+    # é in the last syllable opens to è where the ending is mute: répéter → répète
+    open_stem = re.sub(r"é([^aeiouyéèêë]+)$", r"è\1", stem)
+    finite = {
+        open_stem + "e", open_stem + "ent",
+        soft + "ait", soft + "aient", soft + "a", stem + "èrent",
+        lemma + "a", lemma + "ont", lemma + "ait", lemma + "aient",
+        open_stem + "era", open_stem + "erait", open_stem + "eront", open_stem + "eraient",
+    }  # fmt: skip
+    participles = {stem + "é", stem + "ée", stem + "és", stem + "ées"}
+    return finite, participles, {soft + "ant"}
+
+
+def _ir_forms(lemma: str) -> tuple[set[str], set[str], set[str]]:
+    stem = lemma[:-2]
+    finite = {
+        stem + "it", stem + "issent", stem + "issait", stem + "issaient", stem + "irent",
+        lemma + "a", lemma + "ont", lemma + "ait", lemma + "aient",
+    }  # fmt: skip
+    return finite, {stem + "i", stem + "ie", stem + "is", stem + "ies"}, {stem + "issant"}
+
+
+def parse_verb(line: str) -> Verb:
+    """One line of reporting_verbs.txt."""
+    line, _, introducers = line.partition(">")
+    head, *groups = [part.strip() for part in line.split("|")]
+    reflexive = head.startswith(("se ", "s'", "s’"))
+    if reflexive:
+        head = head[3:] if head.startswith("se ") else head[2:]
+    lemma, _, tail = head.partition(" + ")
+    lemma = lemma.strip()
+    if groups:
+        if len(groups) != 3:
+            raise ValueError(f"{lemma!r}: an irregular verb lists FINITE | PARTICIPLES | PRESENT PARTICIPLE")
+        finite, participles, gerunds = (set(g.split()) for g in groups)
+    elif lemma.endswith("er"):
+        finite, participles, gerunds = _er_forms(lemma)
+    elif lemma.endswith("ir"):
+        finite, participles, gerunds = _ir_forms(lemma)
+    else:
+        raise ValueError(f"{lemma!r}: list the forms of a verb that is not a regular -er or -ir verb")
+    return Verb(
+        lemma,
+        reflexive,
+        tuple(tail.replace("’", "'").split()),
+        frozenset(finite),
+        frozenset(participles),
+        frozenset(gerunds),
+        frozenset(introducers.split()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    finite: dict[str, tuple[Verb, ...]]
+    participles: dict[str, tuple[Verb, ...]]
+    gerunds: dict[str, tuple[Verb, ...]]
+    passive: frozenset[str]  # participles of verbs whose passive is an agentless attribution
+    adverbs: frozenset[str]
+    source_nouns: frozenset[str]
+    title_nouns: frozenset[str]
+    naming_nouns: frozenset[str]
+    relays: re.Pattern[str]
+    author_clauses: re.Pattern[str]  # ", malgré …": where a quote's content stops
+    evaluative: re.Pattern[str]
+    checkworthy: re.Pattern[str]
+    event_verbs: re.Pattern[str]
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every form that can be a cue: a sentence with none of them needs no cue search."""
+        return frozenset(self.finite) | frozenset(self.participles) | frozenset(self.gerunds)
+
+
+def _index(verbs: list[Verb], attr: str) -> dict[str, tuple[Verb, ...]]:
+    out: dict[str, tuple[Verb, ...]] = {}
+    for verb in verbs:
+        for form in getattr(verb, attr):
+            out[form] = (*out.get(form, ()), verb)
+    return out
+
+
+def _stems(name: str) -> re.Pattern[str]:
+    """A word list where "stem*" matches any ending, as one case-insensitive pattern."""
+    parts = []
+    for entry in lines(name):
+        words = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in entry.split()]
+        parts.append(r"\s+".join(words))
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")(?!\w)", re.I)
+
+
+@cache
+def lexicon() -> Lexicon:
+    verbs = [parse_verb(line) for line in lines("reporting_verbs.txt")]
+    passive_verbs = [v for v in verbs if v.lemma in set(lines("passive_cues.txt"))]
+    passive_verbs += [
+        parse_verb(lemma) for lemma in lines("passive_cues.txt") if lemma not in {v.lemma for v in verbs}
+    ]
+    return Lexicon(
+        finite=_index(verbs, "finite"),
+        participles=_index(verbs, "participles"),
+        gerunds=_index(verbs, "gerunds"),
+        passive=frozenset(f for v in passive_verbs for f in v.participles),
+        adverbs=frozenset(lines("adverbs.txt")),
+        source_nouns=frozenset(lines("source_nouns.txt")),
+        title_nouns=frozenset(lines("title_nouns.txt")),
+        naming_nouns=frozenset(lines("naming_nouns.txt")),
+        relays=re.compile("|".join(f"(?:{p})" for p in lines("relays.txt")), re.I),
+        author_clauses=re.compile(
+            r",[ \u00a0]+(?:" + "|".join(re.escape(p) for p in lines("author_clauses.txt")) + r")(?!\w)", re.I
+        ),
+        evaluative=_stems("evaluative.txt"),
+        checkworthy=_stems("checkworthy.txt"),
+        event_verbs=_stems("event_verbs.txt"),
+    )

@@ -1,0 +1,862 @@
+"""Quotes in one French sentence: cues, sources and content by rule (SCHEME §4).
+
+The sentence is read as tokens. A cue is a reporting verb group ("a annoncé", "a-t-il déclaré",
+"s'est réjoui", "estimant"), a preposition ("selon", "d'après", "pour X, « »") or an agentless
+passive ("ont été accusées de"). Where the cue stands decides the rest:
+- after a comma or a closing mark ("…, a annoncé le ministère"): the content is the clause before
+  it and the source the noun phrase after it;
+- before its content ("Pékin assure que …"): the source is the subject before it and the content
+  starts at "que", a colon, quotation marks, or what the verb takes ("de", "à", an object).
+Dashes and parentheses make incises with their own quotes ("– prévus … selon Moscou –").
+Quoted stretches no cue claims are quotes only when they look said (long, not a name or title).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from annotator.suggest.lexicon import Lexicon, Verb
+
+Range = tuple[int, int]
+
+_TOKEN = re.compile(r"[^\W\d_]{1,7}['’](?=\w)|\w+(?:[-/.]\w+)*|\S")
+_INVERTED = re.compile(r"^(\w+?)-(?:t-)?(il|elle|on|ils|elles)$", re.I)
+OPENING = '«“‹"'
+CLOSING = '»”›"'
+_DASHES = "–—"
+
+AUX_AVOIR = {
+    "a",
+    "ont",
+    "avait",
+    "avaient",
+    "aura",
+    "auront",
+    "aurait",
+    "auraient",
+    "eut",
+    "eurent",
+    "ait",
+    "aient",
+}
+AUX_ETRE = {
+    "est",
+    "sont",
+    "était",
+    "étaient",
+    "sera",
+    "seront",
+    "serait",
+    "seraient",
+    "fut",
+    "furent",
+    "soit",
+    "soient",
+}
+REFLEXIVE = {"se", "s'", "s’"}
+SUBJECT_PRONOUNS = {"il", "elle", "ils", "elles", "on"}
+FIRST_PERSON = {"je", "j'", "j’", "nous", "tu", "vous"}
+DETERMINERS = {
+    "le", "la", "les", "l'", "l’", "un", "une", "des", "du", "son", "sa", "ses", "leur", "leurs", "ce",
+    "cet", "cette", "ces", "certains", "certaines", "plusieurs", "deux", "trois", "quelques", "aux", "au",
+}  # fmt: skip
+QUE = {"que", "qu'", "qu’"}
+DE = {"de", "d'", "d’", "du", "des"}
+A = {"à", "au", "aux"}
+# Words that end a noun phrase read forward from a cue (an inverted subject, a "selon" source).
+NP_STOP = {
+    "qui", "que", "qu'", "qu’", "dont", "lors", "à", "au", "aux", "dans", "en", "pour", "devant", "sur",
+    "avec", "selon", "comme", "pendant", "après", "avant", "depuis", "par", "lorsque", "alors", "tout",
+    "cité", "citée", "cités", "citées", "et", "mais", "ou", "où", "lui-même", "elle-même", "quant",
+}  # fmt: skip
+# Words that end a subject read backwards from a cue.
+CLAUSE_BOUNDARY = {
+    "que",
+    "qu'",
+    "qu’",
+    "et",
+    "mais",
+    "car",
+    "où",
+    "lorsque",
+    "quand",
+    "si",
+    "puisque",
+    "dont",
+    "ou",
+}
+LEADING = {
+    "mais", "et", "or", "ainsi", "puis", "enfin", "alors", "toutefois", "pourtant", "cependant", "aussi",
+    "donc", "car", "d'ailleurs", "d’ailleurs", "également", "hier", "aujourd'hui",
+}  # fmt: skip
+ADVERBIAL_SEGMENTS = {
+    "de son côté", "pour sa part", "quant à lui", "quant à elle", "lui aussi", "elle aussi", "toutefois",
+    "en effet", "par ailleurs", "lui-même", "elle-même", "de leur côté", "pour leur part", "à son tour",
+    "enfin", "lui", "elle", "eux", "cependant", "pourtant", "néanmoins", "de même", "en outre",
+}  # fmt: skip
+TIME_WORDS = {
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "hier", "aujourd'hui",
+    "soir", "matin", "midi", "après-midi", "ce", "cette", "dernier", "dernière", "prochain", "janvier",
+    "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+    "décembre", "encore", "aussi", "également", "ensuite", "enfin", "déjà", "notamment", "plus", "tard",
+    "tôt", "la", "veille", "semaine", "mois", "jour", "récemment", "toutefois", "d'ailleurs", "d’ailleurs",
+}  # fmt: skip
+PREPOSITIONS = {
+    "sur",
+    "dans",
+    "lors",
+    "devant",
+    "à",
+    "au",
+    "aux",
+    "en",
+    "pendant",
+    "après",
+    "avant",
+    "depuis",
+    "auprès",
+}
+CONTINUATION_STOP = NP_STOP | {
+    "a",
+    "ont",
+    "avait",
+    "ce",
+    "cette",
+    "il",
+    "elle",
+    "on",
+    "ne",
+    "n'",
+    "n’",
+    "y",
+    "cela",
+    "ça",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    start: int
+    end: int
+    text: str
+    low: str
+
+    @property
+    def capital(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def tokenize(text: str) -> list[Tok]:
+    return [Tok(m.start(), m.end(), m.group(), m.group().lower()) for m in _TOKEN.finditer(text)]
+
+
+@dataclass
+class RawQuote:
+    """A quote found in one sentence (sentence offsets); `speaker` is filled in per article."""
+
+    cue: Range | None
+    source: Range | None
+    content: list[Range]
+    type: str = "indirect"
+    speaker: str | None = None
+    kind: str = ""  # how it was found: inverted, preposed, preposition, gerund, passive, marks
+    stretch: int = -1  # for a quote found by its marks alone: the stretch it is
+
+
+@dataclass
+class Quoted:
+    """A quoted stretch as this sentence sees it: the text inside the marks (sentence offsets)."""
+
+    start: int
+    end: int
+    opened_before: bool  # the quote began in an earlier sentence
+    open_after: bool  # it goes on after this sentence
+    key: int = -1  # the stretch's number in its block: sentences of one quotation share it
+    unclosed: bool = False  # no closing mark anywhere in the block
+
+
+@dataclass
+class _Cue:
+    kind: str  # finite, participle, gerund, passive, preposition
+    first: int  # token index where the cue group starts (auxiliary, reflexive pronoun)
+    last: int  # token index where it ends (tail included)
+    span: Range
+    verbs: tuple[Verb, ...] = ()
+    pronoun: Range | None = None  # "il" in "a-t-il déclaré"
+    inverted: bool = False
+
+
+@dataclass
+class _Sentence:
+    text: str
+    toks: list[Tok]
+    quoted: list[Quoted]
+    lex: Lexicon
+    scopes: list[Range] = field(default_factory=list)
+    boundaries: list[int] = field(default_factory=list)  # where the clause of a later cue starts
+
+    def in_quotes(self, pos: int) -> bool:
+        return any(q.start <= pos < q.end for q in self.quoted)
+
+    def unclosed_at(self, pos: int) -> Quoted | None:
+        return next((q for q in self.quoted if q.unclosed and q.start <= pos < q.end), None)
+
+    def scope(self, pos: int) -> Range:
+        best = (0, len(self.text))
+        for a, b in self.scopes:
+            if a <= pos < b and b - a < best[1] - best[0]:
+                best = (a, b)
+        return best
+
+    def index_at(self, pos: int) -> int:
+        """The first token starting at or after `pos`."""
+        for i, t in enumerate(self.toks):
+            if t.start >= pos:
+                return i
+        return len(self.toks)
+
+
+# ---------------------------------------------------------------------------------- incises
+
+
+def _incises(text: str, quoted: list[Quoted]) -> list[Range]:
+    """Dash pairs and parentheses outside quotation marks: (start, end) of the stretch between."""
+    out: list[Range] = []
+    inside = lambda i: any(q.start <= i < q.end for q in quoted)  # noqa: E731
+    dashes = [i for i, c in enumerate(text) if c in _DASHES and not inside(i)]
+    for a, b in zip(dashes[::2], dashes[1::2], strict=False):
+        out.append((a + 1, b))
+    if len(dashes) % 2:
+        out.append((dashes[-1] + 1, len(text)))
+    stack = []
+    for i, c in enumerate(text):
+        if c == "(" and not inside(i):
+            stack.append(i)
+        elif c == ")" and stack and not inside(i):
+            out.append((stack.pop() + 1, i))
+    return out
+
+
+# ---------------------------------------------------------------------------------- cues
+
+
+def _skip_adverbs(s: _Sentence, j: int, step: int) -> int:
+    """Move over adverbs (and a ", lui," incise) from token j in direction step."""
+    toks, adverbs = s.toks, s.lex.adverbs
+    while 0 <= j < len(toks):
+        low = toks[j].low
+        if low in adverbs or low.endswith("ment") and len(low) > 6 or low == ",":
+            j += step
+            continue
+        break
+    return j
+
+
+def _tail_matches(s: _Sentence, verb: Verb, after: int) -> int | None:
+    """Token index of the last word of the verb's tail starting at token `after`, or None."""
+    if not verb.tail:
+        return after - 1
+    want = " ".join(verb.tail)
+    got = ""
+    j = after
+    while j < len(s.toks) and len(got) < len(want):
+        got = (got + ("" if got.endswith("'") or not got else " ") + s.toks[j].low.replace("’", "'")).strip()
+        j += 1
+    return j - 1 if got == want else None
+
+
+def _with_tail(s: _Sentence, verbs: tuple[Verb, ...], i: int) -> tuple[tuple[Verb, ...], int] | None:
+    """The verbs whose tail follows token i, and the last token of the group."""
+    fits = [(v, _tail_matches(s, v, i + 1)) for v in verbs]
+    fits = [(v, end) for v, end in fits if end is not None]
+    if not fits:
+        return None
+    longest = max(end for _, end in fits)
+    return tuple(v for v, end in fits if end == longest), longest
+
+
+def _find_cues(s: _Sentence) -> list[_Cue]:
+    lex, toks = s.lex, s.toks
+    cues: list[_Cue] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if not t.text[:1].isalpha():
+            i += 1
+            continue
+        unclosed = s.unclosed_at(t.start)
+        if s.in_quotes(t.start) and not unclosed:
+            i += 1
+            continue
+        cue = _verb_cue(s, i) or _preposition_cue(s, i)
+        if cue is None or unclosed and not cue.inverted:
+            i += 1
+            continue
+        if unclosed:  # an unbalanced mark: the plausible quotation stops at the cue's comma
+            unclosed.end = toks[cue.first - 1].start
+        window = s.text[max(0, cue.span[0] - 16) : cue.span[1] + 12]
+        if not lex.relays.search(window):
+            cues.append(cue)
+        i = cue.last + 1
+    return cues
+
+
+def _verb_cue(s: _Sentence, i: int) -> _Cue | None:
+    lex, toks = s.lex, s.toks
+    t = toks[i]
+    low = t.low
+    inv = _INVERTED.match(low)
+    if inv:  # "estime-t-il", "a-t-il déclaré", "avait-il dit"
+        head = inv.group(1)
+        pron = (t.start + inv.start(2), t.start + inv.end(2))
+        if head in lex.finite:
+            fit = _with_tail(s, lex.finite[head], i)
+            if fit:
+                verbs, last = fit
+                return _Cue("finite", i, last, (t.start, toks[last].end if last > i else t.start + len(head)),
+                            verbs, pron, True)  # fmt: skip
+        if head in AUX_AVOIR | AUX_ETRE:
+            j = _skip_adverbs(s, i + 1, 1)
+            if j < len(toks) and toks[j].low in lex.participles:
+                fit = _with_tail(s, lex.participles[toks[j].low], j)
+                if fit:
+                    verbs, last = fit
+                    return _Cue("participle", j, last, (toks[j].start, toks[last].end), verbs, pron, True)
+        return None
+    if low in lex.participles:
+        return _participle_cue(s, i)
+    if low in lex.finite:
+        fit = _with_tail(s, lex.finite[low], i)
+        if not fit:
+            return None
+        verbs, last = fit
+        prev = toks[i - 1].low if i else ""
+        reflexive = prev in REFLEXIVE
+        verbs = tuple(v for v in verbs if v.reflexive == reflexive)
+        if (
+            not verbs
+            or prev in FIRST_PERSON
+            or prev in DETERMINERS
+            or prev in DE
+            or (i >= 2 and toks[i - 2].low in FIRST_PERSON and reflexive)
+        ):
+            return None
+        first = i - 1 if reflexive else i
+        cue = _Cue("finite", first, last, (toks[first].start, toks[last].end), verbs)
+        cue.inverted = _inverted(s, cue)
+        if not cue.inverted and not _introduced(s, cue):
+            return None
+        return cue
+    if low in lex.gerunds:
+        verbs = lex.gerunds[low]
+        fit = _with_tail(s, verbs, i)
+        if not fit:
+            return None
+        verbs, last = fit
+        first = i - 1 if i and toks[i - 1].low in REFLEXIVE else i
+        cue = _Cue("gerund", first, last, (t.start, toks[last].end), verbs)
+        if _content_start(s, cue, ("que", ":", "mark", "de")) is None:
+            return None
+        return cue
+    return None
+
+
+def _participle_cue(s: _Sentence, i: int) -> _Cue | None:
+    lex, toks = s.lex, s.toks
+    low = toks[i].low
+    fit = _with_tail(s, lex.participles[low], i)
+    if not fit:
+        return None
+    verbs, last = fit
+    j = _skip_adverbs(s, i - 1, -1)
+    passive = False
+    if j >= 0 and toks[j].low == "été":  # "ont été accusées"
+        passive = True
+        j -= 1
+    if j >= 0 and (toks[j].low in AUX_AVOIR or toks[j].low in AUX_ETRE):
+        aux = toks[j].low
+        reflexive = j >= 1 and toks[j - 1].low in REFLEXIVE
+        if passive or (aux in AUX_ETRE and not reflexive):
+            if low not in lex.passive:
+                return None
+            cue = _Cue("passive", j, last, (toks[j].start, toks[last].end), verbs)
+            return cue if _content_start(s, cue, ("de",)) is not None else None
+        verbs = tuple(v for v in verbs if v.reflexive == reflexive)
+        if not verbs:
+            return None
+        first = j - 1 if reflexive else j
+        if first >= 1 and toks[first - 1].low in FIRST_PERSON:
+            return None
+        cue = _Cue("participle", first, last, (toks[first].start, toks[last].end), verbs)
+        cue.inverted = _inverted(s, cue)
+        if not cue.inverted and not _introduced(s, cue):
+            return None
+        return cue
+    if low in lex.passive:  # "le président, accusé de …"
+        cue = _Cue("passive", i, last, (toks[i].start, toks[last].end), verbs)
+        return cue if _content_start(s, cue, ("de",)) is not None else None
+    return None
+
+
+def _after_comma(s: _Sentence, first: int) -> bool:
+    """An inverted cue follows its content: a comma, a closing mark or the end of a quoted stretch."""
+    if first == 0:
+        return False
+    prev = s.toks[first - 1]
+    if prev.text in ",»”›" or prev.text == '"' and any(q.end == prev.start for q in s.quoted):
+        return True
+    return any(
+        q.end <= prev.end and s.text[q.end : s.toks[first].start].strip(' \u00a0»”"›,') == ""
+        for q in s.quoted
+    )
+
+
+def _inverted(s: _Sentence, cue: _Cue) -> bool:
+    """After a comma, a verb is inverted ("…, a annoncé le ministère") unless the comma closes an
+    incise around its subject ("Ned Price, porte-parole, a indiqué que") or content follows it."""
+    if not _after_comma(s, cue.first):
+        return False
+    toks = s.toks
+    k = _skip_adverbs(s, cue.last + 1, 1)
+    if k < len(toks) and (toks[k].low in QUE or toks[k].text == ":"):
+        return False
+    if toks[cue.first - 1].text != ",":
+        return True
+    segs = _segments_back(s, cue.first - 1, 0)
+    if not segs:
+        return True
+    a, b = segs[0]
+    if _words(s, a, b) in ADVERBIAL_SEGMENTS:
+        return False
+    if len(segs) > 1:
+        pa, pb = segs[1]
+        if toks[a].low in s.lex.title_nouns and _name_like(s, pa, pb):
+            return False
+        if _name_like(s, a, b) and toks[pa].low in DETERMINERS:
+            return False
+    return True
+
+
+def _introduced(s: _Sentence, cue: _Cue) -> bool:
+    return _content_start(s, cue, _introducers(cue)) is not None
+
+
+def _introducers(cue: _Cue) -> tuple[str, ...]:
+    """What may open a preposed cue's content: que, a colon, quotation marks, an infinitive, and
+    what its verbs take ("de", "à", "sur", "obj")."""
+    return tuple({"que", ":", "mark", "infinitive"} | {k for v in cue.verbs for k in v.introducers})
+
+
+_INFINITIVE = re.compile(r"^[a-zàâçéèêëîïôûùüÿœ]+(?:er|ir|re|oir)$")
+
+
+def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | None:
+    """Offset where the content opens after a preposed cue, by what the verb takes."""
+    toks = s.toks
+    j = cue.last + 1
+    scope_end = s.scope(cue.span[0])[1]
+    near = _skip_adverbs(s, j, 1)
+    for k in range(j, min(len(toks), j + 9)):
+        t = toks[k]
+        if t.start >= scope_end:
+            break
+        if t.low in QUE and "que" in kinds:
+            return t.start
+        if t.text == ":" and ":" in kinds:
+            return toks[k + 1].start if k + 1 < len(toks) else None
+        if t.text in OPENING and "mark" in kinds and k <= near + 1:
+            return t.start
+        if t.text in ".;!?":
+            break
+        if k - near > 3:
+            continue
+        if t.low in DE and "de" in kinds:
+            return t.start
+        if t.low in A and "à" in kinds:
+            return t.start
+        for prep in ("sur", "pour", "contre"):
+            if t.low == prep and prep in kinds:
+                return t.start
+        if k == near:
+            if "infinitive" in kinds and _INFINITIVE.match(t.low) and t.low not in DETERMINERS:
+                return t.start
+            if "obj" in kinds and (t.low in DETERMINERS or t.capital) and t.low not in A:
+                return t.start
+        if t.text == ",":
+            break
+    return None
+
+
+def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
+    toks = s.toks
+    t = toks[i]
+    if t.low == "selon" or (t.low in ("d'", "d’") and i + 1 < len(toks) and toks[i + 1].low == "après"):
+        last = i if t.low == "selon" else i + 1
+        if _source_like(s, last + 1):
+            return _Cue("preposition", i, last, (t.start, toks[last].end))
+        return None
+    if t.low == "pour" and _source_like(s, i + 1):
+        # "Pour elle, « … »": only when a quotation opens right after the comma
+        k = next((k for k in range(i + 1, min(len(toks), i + 12)) if toks[k].text == ","), None)
+        if k is not None and k + 1 < len(toks) and toks[k + 1].text in OPENING:
+            return _Cue("preposition", i, i, (t.start, t.end))
+    return None
+
+
+def _source_like(s: _Sentence, k: int) -> bool:
+    """Whether tokens from k name someone who can say something."""
+    toks = s.toks
+    if k >= len(toks):
+        return False
+    t = toks[k]
+    if t.low in ("lui", "elle", "eux", "elles"):
+        return True
+    if t.low in ("moi", "nous", "que", "qu'", "qu’", "ce"):
+        return False
+    if t.capital and t.text[:1].isalpha():
+        return True
+    if t.low in DETERMINERS:
+        for n in toks[k + 1 : k + 3]:
+            if n.low in s.lex.source_nouns or n.low in s.lex.title_nouns or n.capital:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------------- sources
+
+
+def _np_forward(s: _Sentence, k: int, end: int) -> Range | None:
+    """The noun phrase from token k (an inverted subject, a "selon" source), with an apposition."""
+    toks = s.toks
+    # time and place before the subject: "mercredi 8 novembre", "hier sur les ondes de X,"
+    while k < len(toks) and toks[k].start < end and (toks[k].low in TIME_WORDS or toks[k].text.isdigit()):
+        if toks[k].low in ("la", "ce", "cette") and k + 1 < len(toks) and toks[k + 1].low not in TIME_WORDS:
+            break
+        k += 1
+    if k < len(toks) and toks[k].low in PREPOSITIONS:
+        comma = next((c for c in range(k, len(toks)) if toks[c].text in ",.;"), None)
+        if comma is not None and toks[comma].text == "," and comma + 1 < len(toks):
+            k = comma + 1
+    if k >= len(toks) or toks[k].start >= end:
+        return None
+    first = toks[k]
+    if not (first.low in DETERMINERS or first.capital or first.low in SUBJECT_PRONOUNS | {"lui", "eux"}):
+        return None
+    j = k
+    while j + 1 < len(toks) and toks[j + 1].start < end:
+        nxt = toks[j + 1]
+        if nxt.low in NP_STOP or not (nxt.text[:1].isalnum() or nxt.text in "'’-"):
+            break
+        j += 1
+    start, stop = first.start, toks[j].end
+    # apposition: ", porte-parole du ministère" / ", directeur général de l'Office (ONLCDT)"
+    if j + 2 < len(toks) and toks[j + 1].text == ",":
+        a = j + 2
+        if toks[a].low in DETERMINERS and a + 1 < len(toks):
+            a += 1
+        if toks[a].low in s.lex.title_nouns:
+            e = a
+            while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
+                e += 1
+            stop = toks[e].end
+    return start, stop
+
+
+def _segments_back(s: _Sentence, i: int, floor: int) -> list[tuple[int, int]]:
+    """Comma-separated segments (token index ranges) before token i, nearest first, up to a clause
+    boundary."""
+    toks = s.toks
+    out = []
+    end = i
+    j = i - 1
+    while j >= 0 and toks[j].start >= floor:
+        t = toks[j]
+        if t.text == ",":
+            out.append((j + 1, end))
+            end = j
+        elif t.text in ';:()«»“”"–—' or t.low in CLAUSE_BOUNDARY and (t.low != "et" or _long_before(s, j)):
+            break
+        j -= 1
+    out.append((j + 1, end))
+    return [(a, b) for a, b in out if a < b]
+
+
+def _long_before(s: _Sentence, j: int) -> bool:
+    """Whether "et" at token j joins two clauses (a long stretch before it) rather than two nouns
+    ("La Chine et la Russie")."""
+    k = j - 1
+    while k >= 0 and s.toks[k].text not in ",;:" and s.toks[k].low not in CLAUSE_BOUNDARY:
+        k -= 1
+    return j - k > 5
+
+
+def _words(s: _Sentence, a: int, b: int) -> str:
+    return " ".join(t.low for t in s.toks[a:b])
+
+
+def _name_like(s: _Sentence, a: int, b: int) -> bool:
+    toks = s.toks[a:b]
+    return bool(toks) and all(
+        t.capital or t.low in ("de", "van", "von", "da", "el", "al", "ben", "m.", "mme") for t in toks
+    )
+
+
+def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
+    """The subject of a preposed cue: the nearest noun phrase before it in the clause."""
+    toks = s.toks
+    segs = _segments_back(s, cue.first, floor)
+    if not segs:
+        return None
+    k = 0
+    while k < len(segs) and _words(s, *segs[k]) in ADVERBIAL_SEGMENTS:
+        k += 1
+    if k >= len(segs):
+        return None
+    a, b = segs[k]
+    if toks[b - 1].low == "qui":
+        if b - a > 3 and toks[a].low in ("c'", "c’") and toks[a + 1].low == "est":
+            a, b = a + 2, b - 1  # "c'est le chef de la diplomatie qui a annoncé"
+        else:
+            return None  # a relative clause: the antecedent is not read here
+    while a < b and (toks[a].low in LEADING or toks[a].text in '«»"“”'):
+        a += 1
+    if a >= b:
+        return None
+    if toks[a].low in PREPOSITIONS or toks[a].low in ("selon", "alors", "bien", "si"):
+        return None
+    start = toks[a].start
+    if toks[a].low in s.lex.title_nouns and k + 1 < len(segs) and _name_like(s, *segs[k + 1]):
+        start = toks[segs[k + 1][0]].start  # "Wang Yi, ministre chinois des Affaires étrangères,"
+    elif _name_like(s, a, b) and k + 1 < len(segs):
+        pa, pb = segs[k + 1]
+        while pa < pb and toks[pa].low in LEADING:
+            pa += 1
+        if pa < pb and toks[pa].low in DETERMINERS and toks[pa].low not in A:
+            start = toks[pa].start  # "le porte-parole du département d'Etat, Ned Price,"
+    return start, toks[b - 1].end
+
+
+# ---------------------------------------------------------------------------------- content
+
+
+def _trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
+    while a < b and text[a] in " \u00a0\u202f\t,;:–—":
+        a += 1
+    while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + (".…" if drop_final else ""):
+        b -= 1
+    return a, b
+
+
+def _strip_marks(text: str, a: int, b: int) -> Range:
+    """Drop the outer quotation marks of a span that is one quoted stretch."""
+    if b - a >= 2 and text[a] in OPENING and text[b - 1] in CLOSING:
+        inner = text[a + 1 : b - 1]
+        if not any(c in inner for c in '«»“”"') or text[a] == "«" and inner.count("«") == inner.count("»"):
+            a, b = _trim(text, a + 1, b - 1, drop_final=False)
+    return a, b
+
+
+def _minus(rng: Range, holes: list[Range], text: str) -> list[Range]:
+    """A content range with incises cut out (an incise with its own quote)."""
+    out = []
+    a, b = rng
+    for h0, h1 in sorted(holes):
+        if h1 <= a or h0 >= b:
+            continue
+        out.append((a, h0 - 1))
+        a = h1 + 1
+    out.append((a, b))
+    parts = [_trim(text, x, y) for x, y in out]
+    return [p for p in parts if p[0] < p[1]]
+
+
+def _said(text: str, q: Quoted) -> bool:
+    """Quoted text someone said, not a name in marks («Vostok», «Nord/Interaction-2023»)."""
+    words = text[q.start : q.end].split()
+    return not (len(words) <= 3 and words and words[0][:1].isupper() and not q.opened_before)
+
+
+def _classify(text: str, content: list[Range], quoted: list[Quoted]) -> str:
+    quoted = [q for q in quoted if _said(text, q)]
+
+    def within(a: int, b: int) -> bool:
+        return any(q.start - 1 <= a and b <= q.end + 1 for q in quoted)
+
+    if all(within(a, b) for a, b in content):
+        return "direct"
+    if any(q.start < b and a < q.end for a, b in content for q in quoted):
+        return "mixed"
+    return "indirect"
+
+
+# ---------------------------------------------------------------------------------- assembly
+
+
+def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]:
+    s = _Sentence(text, tokenize(text), quoted, lex)
+    s.scopes = _incises(text, quoted)
+    cues = _find_cues(s)
+    # where each cue's clause begins: preposed content stops there
+    boundaries = sorted(
+        [_boundary(s, c) for c in cues if c.inverted or c.kind in ("gerund", "preposition")]
+        + [m.start() for m in lex.author_clauses.finditer(text) if not s.in_quotes(m.start())]
+    )
+    s.boundaries = boundaries
+    quotes: list[RawQuote] = []
+    covered: list[Range] = []  # content so far: a cue inside it is part of it ("ce qu'il appelle")
+    for cue in cues:
+        scope = s.scope(cue.span[0])
+        if any(a <= cue.span[0] < b and s.scope(a) == scope for a, b in covered):
+            continue
+        quote = _build(s, cue, quotes)
+        if quote is None or not quote.content:
+            continue
+        quotes.append(quote)
+        covered.extend(quote.content)
+    # incises that hold a quote are cut out of the enclosing quotes' content
+    holes = [s.scope(q.cue[0]) for q in quotes if q.cue and s.scope(q.cue[0]) != (0, len(text))]
+    for q in quotes:
+        if q.cue and s.scope(q.cue[0]) == (0, len(text)):
+            q.content = [p for c in q.content for p in _minus(c, holes, text)]
+    quotes = [q for q in quotes if q.content]
+    quotes.extend(_unclaimed(s, quotes))
+    for q in quotes:
+        q.content = [_strip_marks(text, a, b) for a, b in q.content]
+        q.type = _classify(text, q.content, quoted)
+    return sorted(quotes, key=lambda q: q.content[0][0])
+
+
+def _boundary(s: _Sentence, cue: _Cue) -> int:
+    """Where the clause of a cue that follows other content starts (its comma, or the cue)."""
+    j = cue.first - 1
+    while j >= 0 and s.toks[j].low in ("tout", "en", "et"):
+        j -= 1
+    return s.toks[j].start if j >= 0 and s.toks[j].text == "," else s.toks[cue.first].start
+
+
+def _next_boundary(s: _Sentence, after: int, end: int) -> int:
+    """The end of content that starts at `after`: the next clause boundary in the same scope."""
+    scope = s.scope(after)
+    return next((b for b in s.boundaries if after < b < end and s.scope(b) == scope), end)
+
+
+def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
+    text, toks = s.text, s.toks
+    lo, hi = s.scope(cue.span[0])
+    previous_end = max(
+        [lo] + [max(e for _, e in _elements(q)) for q in done if lo <= _elements(q)[0][0] < hi]
+    )
+    if cue.kind == "preposition":
+        return _preposition(s, cue, previous_end, hi)
+    if cue.kind == "gerund":
+        start = _content_start(s, cue, ("que", ":", "mark", "de"))
+        end = _next_boundary(s, start, hi)
+        source = done[-1].source if done else None
+        return RawQuote((cue.span[0], cue.span[1]), source, [_trim(text, start, end)], kind="gerund")
+    if cue.kind == "passive":
+        start = _content_start(s, cue, ("de",))
+        end = _next_boundary(s, start, hi)
+        return RawQuote(cue.span, None, [_trim(text, start, end)], kind="passive")
+    if cue.inverted:
+        comma = toks[cue.first - 1].start if cue.first else cue.span[0]
+        content = [_trim(text, previous_end, comma)] if previous_end < comma else []
+        content = [c for c in content if c[0] < c[1]]
+        if not content:
+            return None
+        source = cue.pronoun or _np_forward(s, cue.last + 1, hi)
+        after = source[1] if source else cue.span[1]
+        more = _continuation(s, after, hi)
+        return RawQuote(cue.span, source, content + more, kind="inverted")
+    start = _content_start(s, cue, _introducers(cue))
+    if start is None:
+        return None
+    end = _next_boundary(s, start, hi)
+    source = _subject_back(s, cue, previous_end)
+    content = _trim(text, start, end)
+    if content[0] >= content[1]:
+        return None
+    return RawQuote(cue.span, source, [content], kind="preposed")
+
+
+def _elements(q: RawQuote) -> list[Range]:
+    return sorted([*q.content, *(r for r in (q.cue, q.source) if r)])
+
+
+def _continuation(s: _Sentence, after: int, hi: int) -> list[Range]:
+    """ "« A », a-t-il dit, « B »": content that goes on after the cue and source."""
+    text = s.text
+    rest = text[after:hi]
+    m = re.match(r"[ \u00a0]*,[ \u00a0]*", rest)
+    if not m:
+        return []
+    start = after + m.end()
+    k = s.index_at(start)
+    if k >= len(s.toks):
+        return []
+    t = s.toks[k]
+    if not (
+        t.text in OPENING
+        or (t.text[:1].islower() and t.low not in CONTINUATION_STOP and t.low not in s.lex.gerunds)
+    ):
+        return []
+    end = _next_boundary(s, start, hi)
+    part = _trim(text, start, end)
+    return [part] if part[0] < part[1] else []
+
+
+def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuote | None:
+    text, toks = s.text, s.toks
+    clause_start = _trim(text, previous_end, hi)[0]
+    lead = [t for t in toks if clause_start <= t.start < cue.span[0]]
+    preposed = all(t.low in LEADING | {"toujours", "mais", "et"} for t in lead)
+    source = _np_forward(s, cue.last + 1, hi)
+    if source is None:
+        return None
+    if preposed:
+        comma = next((t for t in toks if t.start >= source[1] and t.text == ","), None)
+        if comma is None or comma.start >= hi:
+            return None
+        source = _trim(text, source[0], min(source[1], comma.start))
+        end = _next_boundary(s, comma.end, hi)
+        content = _trim(text, comma.end, end)
+    else:
+        before = cue.span[0]
+        if before > 0 and text[:before].rstrip().endswith(","):
+            before = text.rindex(",", 0, before)
+        content = _trim(text, clause_start, before)
+    if content[0] >= content[1]:
+        return None
+    return RawQuote(cue.span, source, [content], kind="preposition")
+
+
+def _unclaimed(s: _Sentence, quotes: list[RawQuote]) -> list[RawQuote]:
+    """Quoted stretches no cue accounts for that still look said: a sentence inside a quote that
+    runs over several sentences, a quotation after a colon, a long quotation that is no title."""
+    out = []
+    text = s.text
+    for q in s.quoted:
+        if any(a <= q.start < b or q.start <= a < q.end for c in quotes for a, b in c.content):
+            continue
+        inner = _trim(text, q.start, q.end, drop_final=False)
+        if inner[0] >= inner[1]:
+            continue
+        words = text[inner[0] : inner[1]].split()
+        before = text[: max(0, q.start - 1)].rstrip(" \u00a0")
+        starts_sentence = not before.strip(' \u00a0«“"')
+        after_colon = before.endswith(":")
+        if q.opened_before or (starts_sentence and (q.open_after or q.end >= len(text.rstrip(" .!?")) - 1)):
+            out.append(RawQuote(None, None, [inner], kind="marks", stretch=q.key))
+        elif after_colon and len(words) >= 2:
+            out.append(RawQuote(None, None, [inner], kind="marks"))
+        elif len(words) >= 4 and not _title_like(s, q, words):
+            out.append(RawQuote(None, None, [inner], kind="marks"))
+    return out
+
+
+def _title_like(s: _Sentence, q: Quoted, words: list[str]) -> bool:
+    """A name or a title in quotation marks: a capital after a naming noun, or mid-sentence."""
+    before = [t for t in s.toks if t.end <= q.start - 1][-2:]
+    if any(t.low in s.lex.naming_nouns for t in before):
+        return True
+    return words[0][:1].isupper() and bool(before)
