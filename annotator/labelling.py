@@ -240,6 +240,7 @@ class LabelSession:
         self.current: SentenceRow | None = None
         self.labels = SentenceLabels()
         self.saved: LabelRow | None = None
+        self.suggestion: SentenceLabels | None = None  # the engine's labels, shown until a decision
         self._started = time.monotonic()
         self._decisions = 0
         self._counted: tuple[int, int] | None = None  # (finished, total) when the session began
@@ -268,8 +269,14 @@ class LabelSession:
             return False
         self.current = row
         self.saved = self.store.labels(row.sid, self.annotator)
-        self.labels = self.saved.labels if self.saved else SentenceLabels()
+        self.suggestion = None if self.saved else self.store.suggestion(row.sid)
+        self.labels = self.saved.labels if self.saved else (self.suggestion or SentenceLabels())
         return True
+
+    @property
+    def suggested(self) -> bool:
+        """Whether what is shown is the engine's suggestion, not yet confirmed by the annotator."""
+        return self.suggestion is not None and self.labels == self.suggestion
 
     def step(self, direction: int) -> bool:
         return self.go(self.store.step(self.current.sid, direction, labelled_only=not self.show_all))
@@ -299,13 +306,23 @@ class LabelSession:
 
     # decisions: each is stored before anything moves
     def _store(self, labels: SentenceLabels, status: str, action: str = "label") -> None:
+        """Store a decision: origin `suggested` when it keeps the suggestion as it is, else `manual`."""
         before = self.saved.status if self.saved else None
-        self.store.record(self.current.sid, self.annotator, labels, status=status, action=action)
+        kept = self.suggestion is not None and labels == self.suggestion
+        origin = (
+            "suggested"
+            if kept or self.saved and self.saved.origin == "suggested" and labels == self.labels
+            else "manual"
+        )
+        self.store.record(
+            self.current.sid, self.annotator, labels, status=status, action=action, origin=origin
+        )
         self._decisions += 1
         finished = ("done", "skipped")
         self._delta += (status in finished) - (before in finished)
         self.labels = labels
         self.saved = self.store.labels(self.current.sid, self.annotator)
+        self.suggestion = None
 
     def set_label(self, name: str, value: str) -> bool:
         """Set mode or claim; store it; advance when the sentence is complete. Returns True when it advanced."""

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # ingest-only modules stay unimported for the labelling scree
     from annotator.corpus import clusters
     from annotator.corpus.pipeline import AnalysedDoc
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,13 +76,21 @@ CREATE TABLE events (                   -- append-only: the audit trail and the 
     undoes INTEGER, undone_by INTEGER, at TEXT NOT NULL
 );
 CREATE INDEX events_annotator ON events(annotator, event_id);
+CREATE TABLE suggestions (              -- the engine's labels, apart from any annotator's
+    sid INTEGER PRIMARY KEY, engine TEXT NOT NULL, labels TEXT NOT NULL
+);
 CREATE TABLE shingles (hash INTEGER NOT NULL, doc INTEGER NOT NULL);
 CREATE INDEX shingles_hash ON shingles(hash);
 CREATE INDEX shingles_doc ON shingles(doc);
 """
 
 # Forward migrations: MIGRATIONS[n] turns a version-n store into version n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    # 1 → 2: suggestions (empty until `annotator suggest --refresh` or the next ingest)
+    1: lambda db: db.execute(
+        "CREATE TABLE suggestions (sid INTEGER PRIMARY KEY, engine TEXT NOT NULL, labels TEXT NOT NULL)"
+    ),
+}
 
 _EMPTY_LABELS = orjson.dumps(SentenceLabels().model_dump(mode="json")).decode()
 
@@ -253,7 +261,15 @@ class Store:
             rows,
         )
         self._assign_cluster(db, index, d, doc)
-        return [sid for (sid,) in db.execute("SELECT sid FROM sentences WHERE doc=? ORDER BY pos", (d,))]
+        sids = [sid for (sid,) in db.execute("SELECT sid FROM sentences WHERE doc=? ORDER BY pos", (d,))]
+        if doc.suggestions:
+            from annotator.suggest import ENGINE
+
+            db.executemany(
+                "INSERT INTO suggestions VALUES (?, ?, ?)",
+                [(sid, ENGINE, js) for sid, js in zip(sids, doc.suggestions, strict=True) if js],
+            )
+        return sids
 
     def _cluster_index(self, db: sqlite3.Connection, docs: list[AnalysedDoc]) -> clusters.ClusterIndex:
         """The index restricted to what this batch can match: postings of the hashes it contains."""
@@ -306,6 +322,7 @@ class Store:
         old = db.execute(
             "SELECT sid, text, start, end FROM sentences WHERE doc=? ORDER BY pos", (d,)
         ).fetchall()
+        db.execute("DELETE FROM suggestions WHERE sid IN (SELECT sid FROM sentences WHERE doc=?)", (d,))
         db.execute("DELETE FROM sentences WHERE doc=?", (d,))
         db.execute("DELETE FROM blocks WHERE doc=?", (d,))
         db.execute("DELETE FROM shingles WHERE doc=?", (d,))
@@ -334,6 +351,40 @@ class Store:
                 )
                 db.execute("DELETE FROM labels WHERE sid=?", (sid,))
                 report.labels_retired += n
+
+    def refresh_suggestions(self) -> tuple[int, int]:
+        """Recompute every document's suggestions with this engine; labels are not touched.
+        Returns (sentences whose suggestion changed, documents)."""
+        from annotator.corpus.pipeline import analyse_all
+        from annotator.corpus.reader import SourceDoc
+        from annotator.suggest import ENGINE
+
+        docs = self.db.execute("SELECT doc, doc_id, path, text FROM documents ORDER BY doc").fetchall()
+        changed = 0
+        with self.write() as db:
+            analysed = analyse_all([SourceDoc(doc_id, path, text) for _, doc_id, path, text in docs])
+            for (d, *_), a in zip(docs, analysed, strict=True):
+                stored = {
+                    (start, end): (sid, old)
+                    for sid, start, end, old in db.execute(
+                        "SELECT s.sid, s.start, s.end, g.labels FROM sentences s "
+                        "LEFT JOIN suggestions g ON g.sid = s.sid WHERE s.doc=?",
+                        (d,),
+                    )
+                }
+                for (_, start, end), js in zip(a.sentences(), a.suggestions, strict=True):
+                    sid, old = stored.get((start, end), (None, None))
+                    if sid is None:
+                        continue
+                    changed += old != js
+                    db.execute("DELETE FROM suggestions WHERE sid=?", (sid,))
+                    if js:
+                        db.execute("INSERT INTO suggestions VALUES (?, ?, ?)", (sid, ENGINE, js))
+        return changed, len(docs)
+
+    def suggestion(self, sid: int) -> SentenceLabels | None:
+        row = self.db.execute("SELECT labels FROM suggestions WHERE sid=?", (sid,)).fetchone()
+        return SentenceLabels.model_validate_json(row[0]) if row else None
 
     # ---------------------------------------------------------------- reading
 

@@ -17,7 +17,8 @@ from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc, read_inputs
 from annotator.errors import UserError
 from annotator.labelling import LabelSession
-from annotator.store import MIGRATIONS, Store
+from annotator.model import SentenceLabels
+from annotator.store import Store
 from tests.conftest import SEEDS, set_store_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,19 +214,26 @@ def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
     assert (out / "manifest.json").exists()
 
 
-def test_older_store_is_migrated_with_a_backup(tmp_path, monkeypatch):
+def test_older_store_is_migrated_with_a_backup(tmp_path):
+    """A version-1 store (before suggestions) opens as version 2 with its labels, a backup of the
+    old file beside it, and an empty suggestions table that a refresh fills."""
     path = tmp_path / "s.db"
-    seeds_store(path).close()
-    set_store_version(path, 0)
-    ran = []
-    monkeypatch.setitem(
-        MIGRATIONS, 0, lambda conn: ran.append(conn.execute("SELECT count(*) FROM documents").fetchone()[0])
-    )
+    with seeds_store(path) as s:
+        sid = s.first().sid
+        s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE suggestions")
+    db.commit()
+    db.close()
+    set_store_version(path, 1)
     with Store(path) as s:
-        assert s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
-    assert ran == [5]
-    backup = tmp_path / "s.db.v0.bak"
-    assert backup.exists()
+        assert s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert s.labels(sid, "alice").labels.mode == "reporting"
+        assert s.db.execute("SELECT count(*) FROM suggestions").fetchone() == (0,)
+        changed, docs = s.refresh_suggestions()
+        assert docs == 5 and changed > 20
+        assert s.labels(sid, "alice").labels.claim == "factual"
+    backup = tmp_path / "s.db.v1.bak"
     old = sqlite3.connect(backup)
-    assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("0",)
+    assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
     old.close()

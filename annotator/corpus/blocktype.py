@@ -94,6 +94,8 @@ def type_blocks(texts: list[str]) -> list[TypedBlock]:
             zone, kind = "comments", "boilerplate"
         elif _matches("comment_end_markers.txt", text):
             zone, kind = "teasers", "boilerplate"
+        elif _CREDIT.search(text) and len(text.split()) > 5 and zone == "article":
+            kind = "caption"  # "Photo : la centrale (AFP / X)": the credit makes it a caption
         elif _matches("boilerplate.txt", text) or lang not in ("fr", "und"):
             kind = "boilerplate"
         elif zone == "teasers":

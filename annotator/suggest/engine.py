@@ -7,6 +7,7 @@ hints; reader comments get hints but never quotes (SCHEME §2).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from annotator.corpus.segment import BlockSpan
 from annotator.model import LABELLED_BLOCK_TYPES, Quote, SentenceLabels, Span
 from annotator.suggest import hints
 from annotator.suggest.lexicon import lexicon
-from annotator.suggest.marks import MARKS, stretches
+from annotator.suggest.marks import MARKS, Stretch, stretches
 from annotator.suggest.quotes import DETERMINERS, SUBJECT_PRONOUNS, Quoted, RawQuote, find_quotes
 
 # A person's name: two or more capitalised words ("Ned Price", "Sergueï Choïgou", "M. Ménard").
@@ -26,7 +27,6 @@ _NOT_NAME_START = DETERMINERS | {
     "selon", "mais", "pour", "en", "dans", "depuis", "après", "avant", "alors", "car", "et", "il", "elle",
     "interrogé", "interview", "lire", "source", "a", "c'est", "si", "quand", "lors", "plus", "cette",
 }  # fmt: skip
-_ORG_HEADS = {"ministère", "gouvernement", "armée", "commission", "agence", "association", "comité", "parti"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +59,13 @@ class _Speakers:
 
     def __init__(self, text: str):
         self.names = names_in(text)
+        self.positions = [p for p, _ in self.names]
         self.last_person: str | None = None
 
-    def named_before(self, pos: int) -> list[str]:
-        return [n for p, n in self.names if p < pos]
+    def named_before(self, pos: int, recent: int = 50) -> list[str]:
+        """The names met before `pos` (the most recent ones: enough to resolve a surname)."""
+        end = bisect.bisect_left(self.positions, pos)
+        return [n for _, n in self.names[max(0, end - recent) : end]]
 
     def resolve(self, source: str | None, at: int) -> str | None:
         if not source:
@@ -70,8 +73,10 @@ class _Speakers:
         words = source.split()
         low = source.lower()
         known = self.named_before(at + len(source))
-        if low in SUBJECT_PRONOUNS | {"lui", "eux"}:
+        if low in ("il", "elle", "lui"):
             return self.last_person or (known[-1] if known else None)
+        if low in SUBJECT_PRONOUNS | {"eux"}:
+            return None  # "ils", "on": a group nobody names here
         in_source = [n for _, n in names_in(source)]
         if in_source:
             return self._person(max(in_source, key=len))
@@ -81,10 +86,8 @@ class _Speakers:
                 if words[0] in (parts[0], parts[-1]):
                     return self._person(name)
             return words[0]
-        if (
-            words[0].lower() in ("le", "la", "l'", "l’")
-            and words[-1][:1].islower()
-            and not any(w in _ORG_HEADS for w in low.split())
+        if words[0].lower() in ("le", "la", "l'", "l’") and any(
+            w in lexicon().title_nouns for w in low.split()
         ):
             return self.last_person  # "le ministre", "le président russe": the person last quoted
         if words[0].lower() in ("un", "une", "des", "certaines", "certains", "plusieurs"):
@@ -97,16 +100,22 @@ class _Speakers:
         return name
 
 
-def _quoted_in(text: str, block: BlockSpan, found) -> list[list[Quoted]]:
-    """The block's quoted stretches as each of its sentences sees them."""
+def _quoted_in(text: str, block: BlockSpan, found: list[Stretch]) -> list[list[Quoted]]:
+    """The block's quoted stretches as each of its sentences sees them (both lists are in order
+    and stretches do not overlap: one pass over each)."""
     length = block.end - block.start
+    inner = [st.inner(length) for st in found]
     per_sentence = []
+    first = 0
     for s, e in block.sentences:
         rel_s, rel_e = s - block.start, e - block.start
+        while first < len(inner) and inner[first][1] <= rel_s:
+            first += 1
         mine = []
-        for key, stretch in enumerate(found):
-            a, b = stretch.inner(length)
-            if a < rel_e and rel_s < b:
+        key = first
+        while key < len(inner) and inner[key][0] < rel_e:
+            a, b = inner[key]
+            if b > rel_s:
                 mine.append(
                     Quoted(
                         max(a, rel_s) - rel_s,
@@ -114,9 +123,10 @@ def _quoted_in(text: str, block: BlockSpan, found) -> list[list[Quoted]]:
                         a < rel_s,
                         b > rel_e,
                         key,
-                        stretch.close is None,
+                        found[key].close is None,
                     )
                 )
+            key += 1
         per_sentence.append(mine)
     return per_sentence
 
@@ -145,7 +155,7 @@ def suggest_document(text: str, blocks: list[BlockSpan], types: list[TypedBlock]
                 if quoted or not cue_words.isdisjoint(words) or "selon" in words or "après" in words:
                     quotes = find_quotes(sentence, quoted, lex)
             raw_by_sentence.append(quotes)
-        _resolve_speakers(text, block, raw_by_sentence, speakers)
+        _resolve_speakers(text, block, raw_by_sentence, views, speakers)
         for (s, e), quoted, quotes in zip(block.sentences, views, raw_by_sentence, strict=True):
             out.append(
                 Suggested(block.index, s, e, _labels(text[s:e], typed.block_type, labelled, quotes, quoted))
@@ -154,11 +164,15 @@ def suggest_document(text: str, blocks: list[BlockSpan], types: list[TypedBlock]
 
 
 def _resolve_speakers(
-    text: str, block: BlockSpan, per_sentence: list[list[RawQuote]], speakers: _Speakers
+    text: str,
+    block: BlockSpan,
+    per_sentence: list[list[RawQuote]],
+    views: list[list[Quoted]],
+    speakers: _Speakers,
 ) -> None:
     by_stretch: dict[int, str] = {}
-    for (s, _), quotes in zip(block.sentences, per_sentence, strict=True):
-        sentence = text[s : block.end]
+    for (s, e), quotes, quoted in zip(block.sentences, per_sentence, views, strict=True):
+        sentence = text[s:e]
         previous: str | None = None
         for q in quotes:
             if q.kind == "gerund" and previous:
@@ -166,32 +180,17 @@ def _resolve_speakers(
             elif q.source:
                 q.speaker = speakers.resolve(sentence[q.source[0] : q.source[1]], s + q.source[0])
             previous = q.speaker or previous
-    # a quotation over several sentences: every part gets the speaker its cue names
-    for (s, _), quotes in zip(block.sentences, per_sentence, strict=True):
-        for q in quotes:
             if q.speaker and q.kind == "inverted":
-                for key in _stretch_keys(text, block, s, q):
-                    by_stretch[key] = q.speaker
+                # a quotation over several sentences: every part gets the speaker its cue names
+                for part in quoted:
+                    if any(part.start <= c0 + 1 and c1 <= part.end + 1 for c0, c1 in q.content):
+                        by_stretch[part.key] = q.speaker
     last: str | None = None
     for quotes in per_sentence:
         for q in quotes:
-            if q.kind == "marks" and q.speaker is None:
-                q.speaker = by_stretch.get(q.stretch) or (
-                    last if q.stretch in by_stretch or q.stretch >= 0 else None
-                )
+            if q.kind == "marks" and q.speaker is None and q.stretch >= 0:
+                q.speaker = by_stretch.get(q.stretch) or last
             last = q.speaker or last
-
-
-def _stretch_keys(text: str, block: BlockSpan, s: int, q: RawQuote) -> list[int]:
-    length = block.end - block.start
-    found = stretches(text[block.start : block.end])
-    keys = []
-    for key, st in enumerate(found):
-        a, b = st.inner(length)
-        for c0, c1 in q.content:
-            if a <= s - block.start + c0 and s - block.start + c1 <= b + 1:
-                keys.append(key)
-    return keys
 
 
 def _labels(

@@ -95,9 +95,9 @@ class Lexicon:
     naming_nouns: frozenset[str]
     relays: re.Pattern[str]
     author_clauses: re.Pattern[str]  # ", malgré …": where a quote's content stops
-    evaluative: re.Pattern[str]
-    checkworthy: re.Pattern[str]
-    event_verbs: re.Pattern[str]
+    evaluative: WordList
+    checkworthy: WordList
+    event_verbs: WordList
 
     @property
     def words(self) -> frozenset[str]:
@@ -113,13 +113,33 @@ def _index(verbs: list[Verb], attr: str) -> dict[str, tuple[Verb, ...]]:
     return out
 
 
-def _stems(name: str) -> re.Pattern[str]:
-    """A word list where "stem*" matches any ending, as one case-insensitive pattern."""
-    parts = []
-    for entry in lines(name):
-        words = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in entry.split()]
-        parts.append(r"\s+".join(words))
-    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")(?!\w)", re.I)
+_WORDS = re.compile(r"\w+")
+
+
+class WordList:
+    """A word list where "stem*" matches any ending. Single words are looked up word by word (a
+    set and a prefix tuple: fast on a million sentences); entries of several words by a pattern."""
+
+    def __init__(self, entries: list[str]):
+        single = [e.lower() for e in entries if " " not in e and "'" not in e]
+        self.exact = frozenset(w for w in single if not w.endswith("*"))
+        self.prefixes = tuple(w[:-1] for w in single if w.endswith("*"))
+        multi = [e for e in entries if " " in e or "'" in e]
+        parts = [
+            r"\s+".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in e.split())
+            for e in multi
+        ]
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.I) if parts else None
+
+    def search(self, text: str) -> bool:
+        for word in _WORDS.findall(text.lower()):
+            if word in self.exact or word.startswith(self.prefixes):
+                return True
+        return bool(self.pattern and self.pattern.search(text))
+
+
+def _stems(name: str) -> WordList:
+    return WordList(lines(name))
 
 
 @cache

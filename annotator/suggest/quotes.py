@@ -135,20 +135,19 @@ CONTINUATION_STOP = NP_STOP | {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Tok:
-    start: int
-    end: int
-    text: str
-    low: str
+    """A token (a plain slotted class: a sentence makes dozens, a corpus millions)."""
 
-    @property
-    def capital(self) -> bool:
-        return self.text[:1].isupper()
+    __slots__ = ("start", "end", "text", "low", "capital")
+
+    def __init__(self, start: int, end: int, text: str):
+        self.start, self.end, self.text = start, end, text
+        self.low = text.lower()
+        self.capital = text[:1].isupper()
 
 
 def tokenize(text: str) -> list[Tok]:
-    return [Tok(m.start(), m.end(), m.group(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    return [Tok(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
 
 
 @dataclass
@@ -296,7 +295,7 @@ def _find_cues(s: _Sentence) -> list[_Cue]:
         if unclosed:  # an unbalanced mark: the plausible quotation stops at the cue's comma
             unclosed.end = toks[cue.first - 1].start
         window = s.text[max(0, cue.span[0] - 16) : cue.span[1] + 12]
-        if not lex.relays.search(window):
+        if not (("comme" in window or "par" in window) and lex.relays.search(window)):
             cues.append(cue)
         i = cue.last + 1
     return cues
@@ -493,7 +492,8 @@ def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
     t = toks[i]
     if t.low == "selon" or (t.low in ("d'", "d’") and i + 1 < len(toks) and toks[i + 1].low == "après"):
         last = i if t.low == "selon" else i + 1
-        if _source_like(s, last + 1):
+        apart = i == 0 or toks[i - 1].text in ",–—(" or _np_then_comma(s, last + 1)
+        if _source_like(s, last + 1, loose=apart):
             return _Cue("preposition", i, last, (t.start, toks[last].end))
         return None
     if t.low == "pour" and _source_like(s, i + 1):
@@ -504,8 +504,18 @@ def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
     return None
 
 
-def _source_like(s: _Sentence, k: int) -> bool:
-    """Whether tokens from k name someone who can say something."""
+def _np_then_comma(s: _Sentence, k: int) -> bool:
+    """A short noun phrase from token k closed by a comma ("Selon la direction, …")."""
+    for j in range(k, min(len(s.toks), k + 8)):
+        if s.toks[j].text == ",":
+            return j > k
+        if not s.toks[j].text[:1].isalnum() and s.toks[j].text not in "'’-":
+            return False
+    return False
+
+
+def _source_like(s: _Sentence, k: int, *, loose: bool = False) -> bool:
+    """Whether tokens from k name someone who can say something; `loose` takes any noun phrase."""
     toks = s.toks
     if k >= len(toks):
         return False
@@ -517,6 +527,8 @@ def _source_like(s: _Sentence, k: int) -> bool:
     if t.capital and t.text[:1].isalpha():
         return True
     if t.low in DETERMINERS:
+        if loose:
+            return True
         for n in toks[k + 1 : k + 3]:
             if n.low in s.lex.source_nouns or n.low in s.lex.title_nouns or n.capital:
                 return True
@@ -536,8 +548,15 @@ def _np_forward(s: _Sentence, k: int, end: int) -> Range | None:
         k += 1
     if k < len(toks) and toks[k].low in PREPOSITIONS:
         comma = next((c for c in range(k, len(toks)) if toks[c].text in ",.;"), None)
-        if comma is not None and toks[comma].text == "," and comma + 1 < len(toks):
-            k = comma + 1
+        short = k + (2 if k + 1 < len(toks) and toks[k + 1].low in DETERMINERS else 1)
+        if (
+            toks[k].low in A
+            and short + 1 < len(toks)
+            and (toks[short + 1].capital or toks[short + 1].low in DETERMINERS)
+        ):
+            k = short + 1  # "à l'AFP Karim Benali": a short complement, then the subject
+        elif comma is not None and toks[comma].text == "," and comma + 1 < len(toks):
+            k = comma + 1  # "hier sur les ondes de la Chaîne III, Abdelmalek Sayah"
     if k >= len(toks) or toks[k].start >= end:
         return None
     first = toks[k]
@@ -766,7 +785,7 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
             return None
         source = cue.pronoun or _np_forward(s, cue.last + 1, hi)
         after = source[1] if source else cue.span[1]
-        more = _continuation(s, after, hi)
+        more = _continuation(s, after, hi, quoted_first=_strip_marks(text, *content[0]) != content[0])
         return RawQuote(cue.span, source, content + more, kind="inverted")
     start = _content_start(s, cue, _introducers(cue))
     if start is None:
@@ -783,7 +802,7 @@ def _elements(q: RawQuote) -> list[Range]:
     return sorted([*q.content, *(r for r in (q.cue, q.source) if r)])
 
 
-def _continuation(s: _Sentence, after: int, hi: int) -> list[Range]:
+def _continuation(s: _Sentence, after: int, hi: int, *, quoted_first: bool) -> list[Range]:
     """ "« A », a-t-il dit, « B »": content that goes on after the cue and source."""
     text = s.text
     rest = text[after:hi]
@@ -795,10 +814,9 @@ def _continuation(s: _Sentence, after: int, hi: int) -> list[Range]:
     if k >= len(s.toks):
         return []
     t = s.toks[k]
-    if not (
-        t.text in OPENING
-        or (t.text[:1].islower() and t.low not in CONTINUATION_STOP and t.low not in s.lex.gerunds)
-    ):
+    # after a quotation only a new quotation goes on with it (else: an apposition, a comment)
+    lower_ok = not quoted_first and t.text[:1].islower() and t.low not in CONTINUATION_STOP
+    if not (t.text in OPENING or lower_ok and t.low not in s.lex.gerunds):
         return []
     end = _next_boundary(s, start, hi)
     part = _trim(text, start, end)

@@ -109,9 +109,8 @@ class LabelScreen(Screen):
             else ""
         )
         self.query_one("#before", Static).update(render.dimmed(ctx.before))
-        suggested = bool(s.saved and s.saved.origin == "suggested")
         self.query_one("#sentence", Static).update(
-            render.sentence(row.text, s.labels.quotes, suggested=suggested)
+            render.sentence(row.text, s.labels.quotes, suggested=s.suggested)
         )
         self.query_one("#after", Static).update(render.dimmed(ctx.after))
         self.query_one("#panel", Static).update(self.panel())
@@ -122,9 +121,12 @@ class LabelScreen(Screen):
         labels = s.labels
         parts: list = []
 
+        # an unconfirmed suggestion is shown in italics, marked ◆, until a key decides
+        mark, chosen_style = ("◆", "italic #d19a66") if s.suggested else ("●", "bold #98c379")
+
         def choice(binding_id: str, name: str, chosen: bool) -> None:
             parts.append((f" {self.key(binding_id):>3} ", "bold"))
-            parts.append((f"{'●' if chosen else '○'} {name}\n", "bold #98c379" if chosen else ""))
+            parts.append((f"{mark if chosen else '○'} {name}\n", chosen_style if chosen else ""))
 
         parts.append(("Mode\n", "bold underline"))
         for mode in MODES:
@@ -154,6 +156,8 @@ class LabelScreen(Screen):
         parts.append(f" {visible(labels.note)}\n" if labels.note else (" none\n", "dim"))
         status = STATUS_NAMES[s.saved.status if s.saved else None]
         origin = f", {s.saved.origin}" if s.saved and s.saved.origin else ""
+        if s.suggested:
+            origin = f", suggested (◆): {self.key('accept')} accepts"
         parts.append(("\nStatus ", "bold"))
         parts.append(f"{status}{origin}\n")
         parts.append(
