@@ -16,7 +16,7 @@ _DATE_OR_NUMBER = re.compile(
     r"millions?|milliards?)\b",
     re.I,
 )
-_FIRST_PERSON = re.compile(r"(?<!\w)(?:je|j['’]|moi|selon moi|à mon avis)(?!\w)", re.I)
+_FIRST_PERSON = re.compile(r"(?<!\w)(?:(?:je|moi|à mon avis)(?!\w)|j['’])", re.I)
 _QUESTION = re.compile(r"\?[\s\u00a0»”\"]*$")
 
 

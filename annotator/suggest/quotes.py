@@ -456,7 +456,7 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
     j = cue.last + 1
     scope_end = s.scope(cue.span[0])[1]
     near = _skip_adverbs(s, j, 1)
-    for k in range(j, min(len(toks), j + 9)):
+    for k in range(j, min(len(toks), j + 13)):
         t = toks[k]
         if t.start >= scope_end:
             break
@@ -492,7 +492,9 @@ def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
     t = toks[i]
     if t.low == "selon" or (t.low in ("d'", "d’") and i + 1 < len(toks) and toks[i + 1].low == "après"):
         last = i if t.low == "selon" else i + 1
-        apart = i == 0 or toks[i - 1].text in ",–—(" or _np_then_comma(s, last + 1)
+        # standing apart ("…, selon X." / "Selon X, …") any noun phrase is a source; inside a
+        # clause only a speaker-like one ("selon les critères" is no attribution)
+        apart = i > 0 and toks[i - 1].text in ",–—(" or _np_then_comma(s, last + 1)
         if _source_like(s, last + 1, loose=apart):
             return _Cue("preposition", i, last, (t.start, toks[last].end))
         return None
@@ -530,7 +532,7 @@ def _source_like(s: _Sentence, k: int, *, loose: bool = False) -> bool:
         if loose:
             return True
         for n in toks[k + 1 : k + 3]:
-            if n.low in s.lex.source_nouns or n.low in s.lex.title_nouns or n.capital:
+            if n.low in s.lex.source_nouns or n.low in s.lex.title_nouns:
                 return True
     return False
 
@@ -673,6 +675,8 @@ def _strip_marks(text: str, a: int, b: int) -> Range:
         inner = text[a + 1 : b - 1]
         if not any(c in inner for c in '«»“”"') or text[a] == "«" and inner.count("«") == inner.count("»"):
             a, b = _trim(text, a + 1, b - 1, drop_final=False)
+    elif b - a >= 2 and text[a] in OPENING and not any(c in text[a + 1 : b] for c in CLOSING):
+        a, b = _trim(text, a + 1, b, drop_final=False)  # a quotation that goes on after the sentence
     return a, b
 
 
@@ -832,6 +836,10 @@ def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuot
     if source is None:
         return None
     if preposed:
+        k = s.index_at(source[1])
+        if k < len(toks) and toks[k].text in OPENING:  # "Selon Alan « Dave m'a contacté … »"
+            end = _next_boundary(s, toks[k].start, hi)
+            return RawQuote(cue.span, source, [_trim(text, toks[k].start, end)], kind="preposition")
         comma = next((t for t in toks if t.start >= source[1] and t.text == ","), None)
         if comma is None or comma.start >= hi:
             return None
@@ -867,7 +875,7 @@ def _unclaimed(s: _Sentence, quotes: list[RawQuote]) -> list[RawQuote]:
             out.append(RawQuote(None, None, [inner], kind="marks", stretch=q.key))
         elif after_colon and len(words) >= 2:
             out.append(RawQuote(None, None, [inner], kind="marks"))
-        elif len(words) >= 4 and not _title_like(s, q, words):
+        elif len(words) >= 5 and not _title_like(s, q, words):
             out.append(RawQuote(None, None, [inner], kind="marks"))
     return out
 

@@ -1,0 +1,226 @@
+"""Scoring the engine against hand-annotated gold (tests/fixtures): quote content, cue, source and
+type, block type, mode and claim precision, and the keys an annotator types with and without
+suggestions.
+
+A gold file has one JSON line per sentence of its documents, in order: `doc`, `text`,
+`block_type`, and for labelled blocks `mode`, `claim` and `quotes` whose spans are written as the
+text they cover (the first occurrence in the sentence).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from annotator.corpus.pipeline import analyse
+from annotator.corpus.reader import read_inputs
+from annotator.errors import UserError
+from annotator.model import LABELLED_BLOCK_TYPES, Quote, SentenceLabels, Span
+
+
+@dataclass
+class Pair:
+    text: str
+    gold_block: str
+    pred_block: str
+    gold: SentenceLabels | None  # None: a block that gets no labels
+    pred: SentenceLabels
+
+
+def _span(text: str, piece: str | None, where: str) -> Span | None:
+    if piece is None:
+        return None
+    at = text.find(piece)
+    if at < 0:
+        raise UserError(f"{where}: {piece!r} is not in the sentence")
+    return Span(start=at, end=at + len(piece), text=piece)
+
+
+def _gold_labels(line: dict, where: str) -> SentenceLabels:
+    text = line["text"]
+    quotes = [
+        Quote(
+            type=q["type"],
+            content=[_span(text, c, where) for c in q["content"]],
+            cue=_span(text, q.get("cue"), where),
+            source=_span(text, q.get("source"), where),
+            speaker=q.get("speaker"),
+        )
+        for q in line["quotes"]
+    ]
+    return SentenceLabels(mode=line["mode"], claim=line["claim"], quotes=quotes)
+
+
+def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
+    """Gold and engine output side by side, sentence by sentence."""
+    predicted: dict[str, list[tuple[str, str, SentenceLabels]]] = {}
+    for doc in read_inputs(docs):
+        a = analyse(doc)
+        predicted[a.doc_id] = [
+            (
+                a.text[s:e],
+                a.types[b].block_type,
+                SentenceLabels.model_validate_json(js) if js else SentenceLabels(),
+            )
+            for (b, s, e), js in zip(a.sentences(), a.suggestions, strict=True)
+        ]
+    out = []
+    cursor: Counter[str] = Counter()
+    for n, raw in enumerate(gold_file.read_bytes().splitlines(), start=1):
+        line = orjson.loads(raw)
+        where = f"{gold_file}:{n}"
+        doc = predicted.get(line["doc"])
+        if doc is None:
+            raise UserError(f"{where}: no document {line['doc']!r}")
+        i = cursor[line["doc"]]
+        if i >= len(doc) or doc[i][0] != line["text"]:
+            raise UserError(f"{where}: the sentences of {line['doc']} no longer match the gold")
+        cursor[line["doc"]] += 1
+        text, block, pred = doc[i]
+        gold = _gold_labels(line, where) if line["block_type"] in LABELLED_BLOCK_TYPES else None
+        out.append(Pair(text, line["block_type"], block, gold, pred))
+    return out
+
+
+# ------------------------------------------------------------------------------------ metrics
+
+
+@dataclass
+class PRF:
+    tp: int = 0
+    pred: int = 0
+    gold: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / self.pred if self.pred else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / self.gold if self.gold else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def overlap(a: list[Span], b: list[Span]) -> float:
+    """Characters shared over characters covered by either (0..1)."""
+    sa = {i for s in a for i in range(s.start, s.end)}
+    sb = {i for s in b for i in range(s.start, s.end)}
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+def match_quotes(gold: list[Quote], pred: list[Quote]) -> list[tuple[Quote, Quote]]:
+    """Greedy one-to-one matching by content overlap >= 0.5."""
+    scored = sorted(
+        ((overlap(g.content, p.content), gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(pred)),
+        reverse=True,
+    )
+    used_g, used_p, out = set(), set(), []
+    for score, gi, pi in scored:
+        if score >= 0.5 and gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            out.append((gold[gi], pred[pi]))
+    return out
+
+
+def _match_spans(gold: list[Span], pred: list[Span], exact: bool) -> int:
+    used, tp = set(), 0
+    for p in pred:
+        for gi, g in enumerate(gold):
+            ok = (g.start, g.end) == (p.start, p.end) if exact else overlap([g], [p]) >= 0.5
+            if gi not in used and ok:
+                used.add(gi)
+                tp += 1
+                break
+    return tp
+
+
+@dataclass
+class Scores:
+    content: PRF = field(default_factory=PRF)
+    cue: PRF = field(default_factory=PRF)
+    source: PRF = field(default_factory=PRF)
+    type: PRF = field(default_factory=PRF)
+    blocks: int = 0
+    blocks_right: int = 0
+    mode: PRF = field(default_factory=PRF)  # tp = right where not null, pred = not null, gold = labelled
+    claim: PRF = field(default_factory=PRF)
+    sentences: int = 0  # labelled gold sentences
+    keys_without: int = 0
+    keys_with: int = 0
+
+    @property
+    def block_accuracy(self) -> float:
+        return self.blocks_right / self.blocks if self.blocks else 1.0
+
+
+QUOTE_KEYS = 2  # q to open the editor, enter to save
+SPAN_KEYS = 4  # move to the start, v, move to the end, the role key (a lower bound)
+
+
+def quote_keys(q: Quote) -> int:
+    spans = len(q.content) + (q.cue is not None) + (q.source is not None)
+    return QUOTE_KEYS + SPAN_KEYS * spans + (q.type != "direct")
+
+
+def keys_with(gold: SentenceLabels, pred: SentenceLabels) -> int:
+    """Keys to turn the suggestion into the gold labels (flags and notes left out of both)."""
+    keys = 0
+    matched = match_quotes(gold.quotes, pred.quotes)
+    for g, p in matched:
+        wrong = (
+            ([(s.start, s.end) for s in g.content] != [(s.start, s.end) for s in p.content])
+            + (g.cue != p.cue)
+            + (g.source != p.source)
+        )
+        if wrong or g.type != p.type:
+            keys += QUOTE_KEYS + SPAN_KEYS * wrong + (g.type != p.type)
+    keys += sum(quote_keys(g) for g in gold.quotes if all(g is not m[0] for m in matched))
+    keys += 3 * (len(pred.quotes) - len(matched))  # q, d, enter: delete a wrong quote
+    fixes = (pred.mode != gold.mode) + (pred.claim != gold.claim)
+    return keys + (fixes or 1)  # the last label key moves on; otherwise enter accepts
+
+
+def keys_without(gold: SentenceLabels) -> int:
+    return 2 + sum(quote_keys(q) for q in gold.quotes)
+
+
+def score(items: list[Pair]) -> Scores:
+    sc = Scores()
+    for item in items:
+        sc.blocks += 1
+        sc.blocks_right += item.gold_block == item.pred_block
+        if item.gold is None:
+            continue
+        gold, pred = item.gold, item.pred
+        sc.sentences += 1
+        matched = match_quotes(gold.quotes, pred.quotes)
+        for prf, tp in (
+            (sc.content, len(matched)),
+            (sc.type, sum(g.type == p.type for g, p in matched)),
+        ):
+            prf.tp += tp
+            prf.pred += len(pred.quotes)
+            prf.gold += len(gold.quotes)
+        for name, exact, prf in (("cue", True, sc.cue), ("source", False, sc.source)):
+            g_spans = [getattr(q, name) for q in gold.quotes if getattr(q, name)]
+            p_spans = [getattr(q, name) for q in pred.quotes if getattr(q, name)]
+            prf.tp += _match_spans(g_spans, p_spans, exact)
+            prf.pred += len(p_spans)
+            prf.gold += len(g_spans)
+        for name, prf in (("mode", sc.mode), ("claim", sc.claim)):
+            p = getattr(pred, name)
+            prf.gold += 1
+            if p is not None:
+                prf.pred += 1
+                prf.tp += p == getattr(gold, name)
+        sc.keys_without += keys_without(gold)
+        sc.keys_with += keys_with(gold, pred)
+    return sc
