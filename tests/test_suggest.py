@@ -1,0 +1,212 @@
+"""The suggestion engine: SCHEME §5 examples, lexicon entries, quality on the gold sets, the
+`suggest` command, and suggestions in the store and the labelling session."""
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotator.cli import main
+from annotator.corpus.pipeline import analyse, analyse_all
+from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.labelling import LabelSession
+from annotator.model import SentenceLabels, SuggestionLine
+from annotator.store import Store
+from annotator.suggest.evaluate import pairs, score
+from annotator.suggest.lexicon import lexicon, lines, parse_verb
+from tests.conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "tests" / "fixtures" / "suggest_eval"
+
+
+def suggestions(path: Path) -> dict[str, SentenceLabels]:
+    a = analyse(read_inputs([path])[0])
+    return {
+        a.text[s:e]: SentenceLabels.model_validate_json(js) if js else SentenceLabels()
+        for (_, s, e), js in zip(a.sentences(), a.suggestions, strict=True)
+    }
+
+
+def one(sugg: dict[str, SentenceLabels], start: str) -> SentenceLabels:
+    return next(v for k, v in sugg.items() if k.startswith(start))
+
+
+def spans(q):
+    return (
+        q.type,
+        [c.text for c in q.content],
+        q.cue.text if q.cue else None,
+        q.source.text if q.source else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def seed_002():
+    return suggestions(SEEDS / "002_89538b8c11680e57.txt")
+
+
+def test_scheme_example_2_mixed_quote_with_inverted_cue(seed_002):
+    (q,) = one(seed_002, "Pékin va envoyer").quotes
+    assert (
+        q.type == "mixed"
+        and q.cue.text == "a annoncé"
+        and q.source.text == "le ministère chinois de la Défense"
+    )
+    assert q.content[0].text.startswith("Pékin") and q.content[0].text.endswith("armées")
+
+
+def test_scheme_example_3_two_selon_quotes_and_vostok_is_a_name(seed_002):
+    first, second = one(seed_002, "Selon un communiqué").quotes
+    assert spans(first) == (
+        "indirect",
+        [
+            "la Chine va participer aux exercices annuels « Vostok »",
+            "dans le cadre de sa coopération avec la Russie",
+        ],
+        "Selon",
+        "un communiqué diffusé mercredi",
+    )
+    assert spans(second) == ("indirect", ["prévus du 30 août au 5 septembre"], "selon", "Moscou")
+    assert not any(q.content[0].text == "Vostok" for q in one(seed_002, "Selon un communiqué").quotes)
+
+
+def test_scheme_example_4_agentless_passive(seed_002):
+    (q,) = one(seed_002, "La Chine et l’Inde ont été accusées").quotes
+    assert (q.type, q.cue.text, q.source, q.speaker) == ("indirect", "ont été accusées", None, None)
+
+
+def test_scheme_example_5_pronoun_source_resolved_to_the_previous_speaker(seed_002):
+    previous = one(seed_002, "Interrogé sur").quotes[0]
+    assert previous.source.text == "le porte-parole du département d’Etat, Ned Price"
+    (q,) = one(seed_002, "« La plupart").quotes
+    assert (q.type, q.cue.text, q.source.text, q.speaker) == ("direct", "déclaré", "il", "Ned Price")
+
+
+def test_scheme_examples_6_and_7():
+    s001 = suggestions(SEEDS / "001_106029bdbed4721f.txt")
+    (q,) = one(s001, "Le ministre avait également").quotes
+    assert (q.cue.text, q.source.text, q.speaker) == (
+        "avait également mis l’accent",
+        "Le ministre",
+        "Wang Yi",
+    )
+    s004 = suggestions(SEEDS / "004_ea7b43bf03d6d809.txt")
+    first, second = one(s004, "La coopération militaire entre la Russie").quotes
+    assert (first.type, first.cue.text, first.source.text) == (
+        "mixed",
+        "s'est réjoui",
+        "le président Vladimir Poutine",
+    )
+    assert (second.type, second.cue.text, second.speaker) == ("indirect", "assurant", "Vladimir Poutine")
+
+
+def test_no_quote_for_names_and_scare_quotes():
+    text = (
+        "Les salariés ont baptisé leur campement « Le Fort ».\n\n"
+        "La Chine participe aux exercices « Vostok ».\n\n"
+        "Cette orientation « économique » dérange Paris."
+    )
+    a = analyse(SourceDoc("x", "x", text))
+    assert all(js is None or not orjson.loads(js)["quotes"] for js in a.suggestions)
+
+
+def test_unbalanced_mark_stops_at_the_cue():
+    text = "L'objectif est de \"renforcer le partenariat stratégique, a ajouté Andrey Belousov."
+    (q,) = SentenceLabels.model_validate_json(analyse(SourceDoc("x", "x", text)).suggestions[0]).quotes
+    assert (q.type, q.cue.text, q.source.text) == ("mixed", "a ajouté", "Andrey Belousov")
+    assert q.content[0].text == "L'objectif est de \"renforcer le partenariat stratégique"
+
+
+@pytest.mark.parametrize("line", lines("reporting_verbs.txt"))
+def test_every_reporting_verb_is_recognised(line):
+    """Each lexicon entry, in a compound tense and in a simple one, is found as a cue."""
+    verb = parse_verb(line)
+    tail = " " + " ".join(verb.tail) if verb.tail else ""
+    refl = "s'est " if verb.reflexive else "a "
+    pp = sorted(verb.participles)[0]
+    compound = f"Le ministre {refl}{pp}{tail} que la situation était grave."
+    q = SentenceLabels.model_validate_json(analyse(SourceDoc("x", "x", compound)).suggestions[0]).quotes
+    assert q and q[0].cue.text == f"{refl}{pp}{tail}".strip(), compound
+    finite = sorted(f for f in verb.finite if f.endswith("e") or f.endswith("t")) or sorted(verb.finite)
+    inverted = f"« La situation est grave », {finite[0]}{tail} le ministre."
+    if verb.reflexive:
+        inverted = f"« La situation est grave », se {finite[0]}{tail} le ministre."
+    q = SentenceLabels.model_validate_json(analyse(SourceDoc("x", "x", inverted)).suggestions[0]).quotes
+    assert q and q[0].cue and q[0].source.text == "le ministre", inverted
+
+
+def test_lexicon_loads_and_generates_regular_forms():
+    lex = lexicon()
+    assert {"annonçait", "annonce", "annoncé", "annonçant"} <= lex.words
+    assert "répète" in lex.finite and "réjoui" in lex.participles and "accusées" in lex.passive
+
+
+@pytest.mark.parametrize(
+    "gold,docs",
+    [
+        (EVAL / "gold.jsonl", sorted(EVAL.glob("*.txt"))),
+        (ROOT / "tests/fixtures/seeds_gold.jsonl", sorted(SEEDS.glob("*.txt"))),
+    ],
+    ids=["eval", "seeds"],
+)
+def test_quality_targets_on_the_gold_sets(gold, docs):
+    sc = score(pairs(gold, docs))
+    assert sc.blocks >= 120 and sc.content.gold >= 50
+    assert sc.content.f1 >= 0.85 and sc.cue.f1 >= 0.85 and sc.source.f1 >= 0.75
+    assert sc.block_accuracy >= 0.95 and sc.mode.precision >= 0.9
+    assert sc.keys_with < sc.keys_without / 2
+
+
+def test_every_seed_boilerplate_and_teaser_line_is_typed():
+    items = pairs(ROOT / "tests/fixtures/seeds_gold.jsonl", sorted(SEEDS.glob("*.txt")))
+    furniture = [p for p in items if p.gold_block in ("teaser", "boilerplate")]
+    assert len(furniture) >= 30
+    assert [p.text for p in furniture if p.pred_block != p.gold_block] == []
+
+
+def test_suggest_command_prints_validated_lines(capsys):
+    assert main(["suggest", str(SEEDS / "002_89538b8c11680e57.txt")]) == 0
+    lines_ = capsys.readouterr().out.splitlines()
+    records = [SuggestionLine.model_validate_json(line) for line in lines_]
+    text = (SEEDS / "002_89538b8c11680e57.txt").read_text("utf-8")
+    assert all(text[r.start : r.end] == r.text for r in records)
+    assert records[0].quotes[0].cue.text == "a annoncé" and records[0].lang == "fr"
+
+
+def test_suggest_without_files_is_a_usage_error(capsys):
+    assert main(["suggest"]) == 1
+    assert "--refresh" in capsys.readouterr().err
+
+
+def test_ingest_stores_suggestions_and_accepting_records_their_origin(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.ingest(analyse_all(read_inputs([SEEDS / "002_89538b8c11680e57.txt"])))
+        session = LabelSession(store, "alice")
+        first = session.current
+        assert session.suggested and session.labels.quotes and session.complete
+        assert session.accept()
+        saved = store.labels(first.sid, "alice")
+        assert saved.origin == "suggested" and saved.labels == store.suggestion(first.sid)
+        # on the next sentence, one key corrects the mode: the record is manual
+        second = session.current
+        suggested = store.suggestion(second.sid)
+        other = "commentary" if suggested.mode != "commentary" else "reporting"
+        session.set_label("mode", other)
+        assert store.labels(second.sid, "alice").origin == "manual"
+        assert store.labels(second.sid, "alice").labels.quotes == suggested.quotes
+
+
+def test_refresh_keeps_human_labels(tmp_path, capsys):
+    db = tmp_path / "s.db"
+    assert main(["--db", str(db), "ingest", str(SEEDS)]) == 0
+    with Store(db) as store:
+        sid = store.first().sid
+        store.record(sid, "bob", SentenceLabels(mode="none", claim="none"))
+        store.db.execute("DELETE FROM suggestions")
+    capsys.readouterr()
+    assert main(["--db", str(db), "suggest", "--refresh"]) == 0
+    assert "5 documents" in capsys.readouterr().out
+    with Store(db) as store:
+        assert store.labels(sid, "bob").labels.mode == "none"
+        assert store.db.execute("SELECT count(*) FROM suggestions").fetchone()[0] > 50
