@@ -44,7 +44,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for message in bad:
         print(f"annotator: {message} (skipped)", file=sys.stderr)
     with Store(_db_path(args)) as store:
-        report = store.ingest(analyse_all(sources))
+        report = store.ingest(analyse_all(sources, suggest=not args.no_suggestions))
     print(
         f"{_db_path(args)}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged; {report.sentences} sentences"
@@ -307,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-bad",
         action="store_true",
         help="report bad files, ingest the others (exit status 1 all the same)",
+    )
+    p.add_argument(
+        "--no-suggestions",
+        action="store_true",
+        help="store no suggestions: every sentence starts empty (`suggest --refresh` adds them later)",
     )
     p.set_defaults(func=cmd_ingest)
 

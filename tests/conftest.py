@@ -23,7 +23,7 @@ def seeds_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path):
     with Store(tmp_path / "store.db") as s:
-        s.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        s.ingest([analyse(d, suggest=False) for d in read_inputs([SEEDS])])
         yield s
 
 

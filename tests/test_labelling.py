@@ -106,7 +106,12 @@ def small(tmp_path):
     text = "Titre du jour\nPhrase une. Phrase deux. Phrase trois.\nFermer\nPhrase quatre, dit-il."
     other = "Autre titre\nAutre phrase."
     with Store(tmp_path / "s.db") as store:
-        store.ingest([analyse(SourceDoc("d1", "d1.txt", text)), analyse(SourceDoc("d2", "d2.txt", other))])
+        store.ingest(
+            [
+                analyse(SourceDoc("d1", "d1.txt", text), suggest=False),
+                analyse(SourceDoc("d2", "d2.txt", other), suggest=False),
+            ]
+        )
         yield store
 
 

@@ -26,7 +26,7 @@ async def settled(pilot) -> None:
 def app(tmp_path):
     db = tmp_path / "seeds.db"
     with Store(db) as s:
-        s.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        s.ingest([analyse(d, suggest=False) for d in read_inputs([SEEDS])])
         first = s.next_unannotated("alice")
         s.record(
             first.sid,
@@ -70,6 +70,6 @@ def test_markup_like_text(snap_compare, tmp_path):
         "שלום עולם, \u202eà l’envers\u202c et des émojis 🇫🇷🎉."
     )
     with Store(db) as s:
-        s.ingest([analyse(SourceDoc("odd", "odd.txt", odd))])
+        s.ingest([analyse(SourceDoc("odd", "odd.txt", odd), suggest=False)])
     app = make_app(db, "alice")
     assert snap_compare(app, terminal_size=SIZE, run_before=settled, press=["j"])

@@ -65,7 +65,10 @@ class Terminal:
 
 @pytest.fixture
 def workdir(tmp_path):
-    subprocess.run([str(EXE), "--db", str(tmp_path / "a.db"), "ingest", str(ROOT / "seeds")], check=True)
+    subprocess.run(
+        [str(EXE), "--db", str(tmp_path / "a.db"), "ingest", "--no-suggestions", str(ROOT / "seeds")],
+        check=True,
+    )
     return tmp_path
 
 

@@ -19,7 +19,7 @@ SIZE = (120, 36)
 def seeds_db(tmp_path) -> Path:
     db = tmp_path / "seeds.db"
     with Store(db) as s:
-        s.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        s.ingest([analyse(d, suggest=False) for d in read_inputs([SEEDS])])
     return db
 
 
@@ -110,7 +110,7 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path):
     db = tmp_path / "odd.db"
     odd = "Il a écrit [bold]gras[/bold] et [/sic] puis \x1b[31mrouge\x1b[0m, tab\tici, [@click=app.quit]x[/]."
     with Store(db) as s:
-        s.ingest([analyse(SourceDoc("odd", "odd.txt", odd))])
+        s.ingest([analyse(SourceDoc("odd", "odd.txt", odd), suggest=False)])
     app = make_app(db, "alice")
     async with app.run_test(size=SIZE):
         text = shown(app, "#sentence")

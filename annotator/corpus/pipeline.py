@@ -62,14 +62,16 @@ def analyse(doc: SourceDoc, *, suggest: bool = True) -> AnalysedDoc:
     return AnalysedDoc(doc, *_parts(doc.text, suggest))
 
 
-def analyse_all(docs: list[SourceDoc]) -> Iterator[AnalysedDoc]:
+def analyse_all(docs: list[SourceDoc], *, suggest: bool = True) -> Iterator[AnalysedDoc]:
     """Analyse many documents (suggestions included), in order, on every core when there are
     enough of them."""
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(docs) < _PARALLEL_FROM:
-        yield from map(analyse, docs)
+        yield from (analyse(d, suggest=suggest) for d in docs)
         return
     with ProcessPoolExecutor(workers) as pool:
         # Only the texts travel to the workers and only the analysis comes back.
-        for doc, parts in zip(docs, pool.map(_parts, (d.text for d in docs), chunksize=64), strict=True):
+        for doc, parts in zip(
+            docs, pool.map(_parts, (d.text for d in docs), [suggest] * len(docs), chunksize=64), strict=True
+        ):
             yield AnalysedDoc(doc, *parts)
