@@ -135,6 +135,11 @@ class Sentence(Record):
     text: str
 
 
+def _check_length(text: str, start: int, end: int) -> None:
+    if len(text) != end - start:
+        raise ValueError(f"text has {len(text)} characters but start-end covers {end - start}")
+
+
 class SegmentLine(Record):
     """One line of `annotator segment`."""
 
@@ -163,10 +168,7 @@ class SuggestionLine(Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> SuggestionLine:
-        if len(self.text) != self.end - self.start:
-            raise ValueError(
-                f"text has {len(self.text)} characters but start-end covers {self.end - self.start}"
-            )
+        _check_length(self.text, self.start, self.end)
         SentenceLabels(quotes=self.quotes).check(self.text)
         return self
 
@@ -211,10 +213,7 @@ class ExportRecord(Record):
     def _consistent(self) -> ExportRecord:
         if self.id != sentence_id(self.doc_id, self.start, self.end):
             raise ValueError(f"id {self.id!r} does not match doc_id, start and end")
-        if len(self.text) != self.end - self.start:
-            raise ValueError(
-                f"text has {len(self.text)} characters but start-end covers {self.end - self.start}"
-            )
+        _check_length(self.text, self.start, self.end)
         self.labels.check(self.text)
         if self.status != "todo" and self.annotator is None:
             raise ValueError(f"a {self.status} record needs an annotator")

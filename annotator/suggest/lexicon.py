@@ -98,11 +98,7 @@ class Lexicon:
     evaluative: WordList
     checkworthy: WordList
     event_verbs: WordList
-
-    @property
-    def words(self) -> frozenset[str]:
-        """Every form that can be a cue: a sentence with none of them needs no cue search."""
-        return frozenset(self.finite) | frozenset(self.participles) | frozenset(self.gerunds)
+    words: frozenset[str]  # every form that can be a cue: a sentence with none needs no cue search
 
 
 def _index(verbs: list[Verb], attr: str) -> dict[str, tuple[Verb, ...]]:
@@ -149,10 +145,11 @@ def lexicon() -> Lexicon:
     passive_verbs += [
         parse_verb(lemma) for lemma in lines("passive_cues.txt") if lemma not in {v.lemma for v in verbs}
     ]
+    finite, participles, gerunds = (_index(verbs, a) for a in ("finite", "participles", "gerunds"))
     return Lexicon(
-        finite=_index(verbs, "finite"),
-        participles=_index(verbs, "participles"),
-        gerunds=_index(verbs, "gerunds"),
+        finite=finite,
+        participles=participles,
+        gerunds=gerunds,
         passive=frozenset(f for v in passive_verbs for f in v.participles),
         adverbs=frozenset(lines("adverbs.txt")),
         source_nouns=frozenset(lines("source_nouns.txt")),
@@ -165,4 +162,5 @@ def lexicon() -> Lexicon:
         evaluative=_stems("evaluative.txt"),
         checkworthy=_stems("checkworthy.txt"),
         event_verbs=_stems("event_verbs.txt"),
+        words=frozenset(finite) | frozenset(participles) | frozenset(gerunds),
     )
