@@ -207,6 +207,9 @@ class ExportRecord(Record):
     origin: Origin | None
     created_at: datetime | None
     updated_at: datetime | None
+    derived_from: list[int] | None = Field(
+        None, description="adjudicated records: the store's event ids of the annotators' decisions it was made from"
+    )
     split: Split | None = None
 
     @model_validator(mode="after")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # ingest-only modules stay unimported for the labelling scree
     from annotator.corpus import clusters
     from annotator.corpus.pipeline import AnalysedDoc
 
-STORE_VERSION = 2
+STORE_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +60,7 @@ CREATE UNIQUE INDEX sentences_order ON sentences(doc, pos);
 CREATE TABLE labels (                   -- current state per (sentence, annotator)
     sid INTEGER NOT NULL, annotator TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL,
     origin TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    derived_from TEXT,                  -- adjudicated labels: JSON list of the event ids they came from
     PRIMARY KEY (sid, annotator)
 ) WITHOUT ROWID;
 CREATE INDEX labels_annotator ON labels(annotator, sid);
@@ -73,12 +74,16 @@ CREATE TABLE events (                   -- append-only: the audit trail and the 
     sid INTEGER NOT NULL, sentence_id TEXT NOT NULL, annotator TEXT NOT NULL,
     action TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL, origin TEXT,
     before TEXT,                        -- the labels row this event replaced (JSON), or NULL
-    undoes INTEGER, undone_by INTEGER, at TEXT NOT NULL
+    undoes INTEGER, undone_by INTEGER, at TEXT NOT NULL,
+    derived_from TEXT
 );
 CREATE INDEX events_annotator ON events(annotator, event_id);
 CREATE TABLE suggestions (              -- the engine's labels, apart from any annotator's
     sid INTEGER PRIMARY KEY, engine TEXT NOT NULL, labels TEXT NOT NULL
 );
+CREATE TABLE splits (                   -- frozen train/dev/test assignment of clusters or documents
+    unit TEXT NOT NULL, key TEXT NOT NULL, split TEXT NOT NULL, PRIMARY KEY (unit, key)
+) WITHOUT ROWID;
 CREATE TABLE shingles (hash INTEGER NOT NULL, doc INTEGER NOT NULL);
 CREATE INDEX shingles_hash ON shingles(hash);
 CREATE INDEX shingles_doc ON shingles(doc);
@@ -90,6 +95,16 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: lambda db: db.execute(
         "CREATE TABLE suggestions (sid INTEGER PRIMARY KEY, engine TEXT NOT NULL, labels TEXT NOT NULL)"
     ),
+    # 2 → 3: provenance of adjudicated labels, frozen splits
+    2: lambda db: [
+        db.execute(statement)
+        for statement in (
+            "ALTER TABLE labels ADD COLUMN derived_from TEXT",
+            "ALTER TABLE events ADD COLUMN derived_from TEXT",
+            "CREATE TABLE splits (unit TEXT NOT NULL, key TEXT NOT NULL, split TEXT NOT NULL,"
+            " PRIMARY KEY (unit, key)) WITHOUT ROWID",
+        )
+    ],
 }
 
 _EMPTY_LABELS = orjson.dumps(SentenceLabels().model_dump(mode="json")).decode()
@@ -572,37 +587,47 @@ class Store:
         action: str = "label",
         created_at: str | None = None,
         updated_at: str | None = None,
+        derived_from: list[int] | None = None,
     ) -> int:
-        """Store one decision durably (one transaction) and return its event id."""
+        """Store one decision durably (one transaction) and return its event id. `derived_from`:
+        the events (other annotators' decisions) an adjudicated decision was made from."""
         sentence = self.sentence(sid)
         if sentence is None:
             raise KeyError(sid)
         labels.check(sentence.text)
         payload = orjson.dumps(labels.model_dump(mode="json")).decode()
+        derived = orjson.dumps(derived_from).decode() if derived_from is not None else None
         at = now()
         with self.write() as db:
             before = self._row_json(db, sid, annotator)
             cur = db.execute(
-                "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sid, sentence.id, annotator, action, status, payload, origin, before, at),
+                "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, at,"
+                " derived_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sid, sentence.id, annotator, action, status, payload, origin, before, at, derived),
             )
             created = created_at or (orjson.loads(before)["created_at"] if before else at)
-            db.execute(
-                "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (sid, annotator, status, payload, origin, created, updated_at or at),
-            )
+            self._put(db, sid, annotator, status, payload, origin, created, updated_at or at, derived)
             return cur.lastrowid
+
+    @staticmethod
+    def _put(db: sqlite3.Connection, *row) -> None:
+        """The current-state row of (sid, annotator, status, labels, origin, created_at, updated_at, derived_from)."""
+        db.execute(
+            "INSERT OR REPLACE INTO labels (sid, annotator, status, labels, origin, created_at, updated_at,"
+            " derived_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
 
     @staticmethod
     def _row_json(db: sqlite3.Connection, sid: int, annotator: str) -> str | None:
         row = db.execute(
-            "SELECT status, labels, origin, created_at, updated_at FROM labels WHERE sid=? AND annotator=?",
+            "SELECT status, labels, origin, created_at, updated_at, derived_from FROM labels"
+            " WHERE sid=? AND annotator=?",
             (sid, annotator),
         ).fetchone()
         if row is None:
             return None
-        keys = ("status", "labels", "origin", "created_at", "updated_at")
+        keys = ("status", "labels", "origin", "created_at", "updated_at", "derived_from")
         return orjson.dumps(dict(zip(keys, row, strict=True))).decode()
 
     def undo(self, annotator: str) -> Undone | None:
@@ -625,10 +650,8 @@ class Store:
             else:
                 b = orjson.loads(before)
                 status, labels, origin = b["status"], b["labels"], b["origin"]
-                db.execute(
-                    "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (sid, annotator, status, labels, origin, b["created_at"], b["updated_at"]),
-                )
+                derived = b.get("derived_from")  # rows saved before store version 3 have none
+                self._put(db, sid, annotator, status, labels, origin, b["created_at"], b["updated_at"], derived)
             cur = db.execute(
                 "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, undoes, at)"
                 " VALUES (?, ?, ?, 'undo', ?, ?, ?, NULL, ?, ?)",
@@ -689,7 +712,7 @@ class Store:
             " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
             " 'labels', json(coalesce(l.labels, ?)), 'status', coalesce(l.status, 'todo'),"
             " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
-            " 'updated_at', l.updated_at, 'split', x.split), x.split"
+            " 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'split', x.split), x.split"
         )
         joins = (
             "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
@@ -737,23 +760,25 @@ class Store:
         return (SentenceRow(*row[1:]), row[0]) if row else None
 
     def import_labels(
-        self, rows: list[tuple[int, str, SentenceLabels, Status, str | None, str | None, str | None]]
+        self, rows: list[tuple[int, str, SentenceLabels, Status, str | None, str | None, str | None, list | None]]
     ) -> int:
-        """Store imported decisions (sid, annotator, labels, status, origin, created_at, updated_at)
-        in one transaction; a decision identical to the current one is not repeated. Returns how
-        many changed something."""
+        """Store imported decisions (sid, annotator, labels, status, origin, created_at, updated_at,
+        derived_from) in one transaction; a decision identical to the current one is not repeated.
+        Returns how many changed something."""
         changed = 0
         at = now()
         with self.write() as db:
-            for sid, annotator, labels, status, origin, created_at, updated_at in rows:
+            for sid, annotator, labels, status, origin, created_at, updated_at, derived_from in rows:
                 payload = orjson.dumps(labels.model_dump(mode="json")).decode()
+                derived = orjson.dumps(derived_from).decode() if derived_from is not None else None
                 before = self._row_json(db, sid, annotator)
                 if before:
                     b = orjson.loads(before)
-                    same = (b["status"], orjson.loads(b["labels"]), b["origin"]) == (
+                    same = (b["status"], orjson.loads(b["labels"]), b["origin"], b["derived_from"]) == (
                         status,
                         orjson.loads(payload),
                         origin,
+                        derived,
                     )
                     if (
                         same
@@ -766,14 +791,11 @@ class Store:
                     (sid,),
                 ).fetchone()
                 db.execute(
-                    "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, at)"
-                    " VALUES (?, ?, ?, 'import', ?, ?, ?, ?, ?)",
-                    (sid, sentence_id(*text_id), annotator, status, payload, origin, before, at),
+                    "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, at,"
+                    " derived_from) VALUES (?, ?, ?, 'import', ?, ?, ?, ?, ?, ?)",
+                    (sid, sentence_id(*text_id), annotator, status, payload, origin, before, at, derived),
                 )
-                db.execute(
-                    "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (sid, annotator, status, payload, origin, created_at or at, updated_at or at),
-                )
+                self._put(db, sid, annotator, status, payload, origin, created_at or at, updated_at or at, derived)
                 changed += 1
         return changed
 

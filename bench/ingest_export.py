@@ -58,9 +58,9 @@ def label_everything(store: Store) -> int:
             "flags": [],
             "note": None,
         }
-        rows.append((sid, "alice", "done", orjson.dumps(labels).decode(), "manual", at, at))
+        rows.append((sid, "alice", "done", orjson.dumps(labels).decode(), "manual", at, at, None))
     with store.write() as db:
-        db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)
 
 

@@ -18,7 +18,7 @@ from annotator.corpus.reader import SourceDoc, read_inputs
 from annotator.errors import UserError
 from annotator.labelling import LabelSession
 from annotator.model import SentenceLabels
-from annotator.store import Store
+from annotator.store import STORE_VERSION, Store
 from tests.conftest import SEEDS, set_store_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +191,7 @@ def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
         with s.write() as db:
             db.execute(
                 "INSERT INTO labels SELECT sid, 'alice', 'done', ?, 'manual', '2026-01-01T00:00:00Z', "
-                "'2026-01-01T00:00:00Z' FROM sentences",
+                "'2026-01-01T00:00:00Z', NULL FROM sentences",
                 ('{"mode":"reporting","claim":"none","quotes":[],"flags":[],"note":null}',),
             )
     out = tmp_path / "out"
@@ -215,20 +215,30 @@ def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
 
 
 def test_older_store_is_migrated_with_a_backup(tmp_path):
-    """A version-1 store (before suggestions) opens as version 2 with its labels, a backup of the
-    old file beside it, and an empty suggestions table that a refresh fills."""
+    """A version-1 store (before suggestions, provenance and frozen splits) opens as the current
+    version with its labels, a backup of the old file beside it, and an empty suggestions table
+    that a refresh fills."""
     path = tmp_path / "s.db"
     with seeds_store(path) as s:
         sid = s.first().sid
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     db = sqlite3.connect(path)
-    db.execute("DROP TABLE suggestions")
+    for statement in (
+        "DROP TABLE suggestions",
+        "DROP TABLE splits",
+        "ALTER TABLE labels DROP COLUMN derived_from",
+        "ALTER TABLE events DROP COLUMN derived_from",
+    ):
+        db.execute(statement)
     db.commit()
     db.close()
     set_store_version(path, 1)
     with Store(path) as s:
-        assert s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        version = s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(STORE_VERSION),)
         assert s.labels(sid, "alice").labels.mode == "reporting"
+        assert s.undo("alice") is not None  # an event from before the migration undoes cleanly
+        s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
         assert s.db.execute("SELECT count(*) FROM suggestions").fetchone() == (0,)
         changed, docs = s.refresh_suggestions()
         assert docs == 5 and changed > 20

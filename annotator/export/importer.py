@@ -98,6 +98,7 @@ def import_file(store: Store, path: Path) -> ImportReport:
                 record.origin,
                 timestamp(record.created_at),
                 timestamp(record.updated_at),
+                record.derived_from,
             )
         )
     if not report.records:
