@@ -184,6 +184,30 @@ def format_stats(c: dict) -> str:
     return "\n".join(lines)
 
 
+def cmd_agree(args: argparse.Namespace) -> int:
+    from annotator import agreement
+    from annotator.store import Store
+
+    with Store(_db_path(args), create=False) as store:
+        table = agreement.load(store, _names(args.annotators))
+    result = agreement.report(table)
+    if args.json:
+        _print_json(result)
+    else:
+        print(agreement.format_report(result))
+    return 0
+
+
+def _names(spec: str | None) -> list[str] | None:
+    """'alice,bob' -> ['alice', 'bob']."""
+    if spec is None:
+        return None
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise UserError(f"{spec!r}: expected comma-separated annotator names")
+    return names
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from annotator.schemas import check_schemas, write_schemas
 
@@ -230,16 +254,34 @@ def cmd_label(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the labelling screen needs a terminal (stdin and stdout are not one)")
     db = _db_path(args)
-    _check_store(db)
+    _check_store(db, args)
     return _run_tui(db, args)
 
 
-def _check_store(db: Path) -> None:
+def _check_store(db: Path, args: argparse.Namespace) -> None:
     from annotator.store import Store
 
     with Store(db, create=False) as store:
         if store.is_empty():
             raise UserError(f"{db}: the store has no documents (run `annotator ingest PATH`)")
+        if args.overlap is not None:
+            store.set_assignment(_plan(args))
+
+
+def _plan(args: argparse.Namespace):
+    """--overlap F --team A,B [--overlap-unit U] as an assignment; --overlap none removes it."""
+    from annotator.assignment import Assignment
+
+    if args.overlap == "none":
+        return None
+    try:
+        fraction = float(args.overlap)
+    except ValueError:
+        raise UserError(f"--overlap {args.overlap!r}: expected a fraction such as 0.2, or none") from None
+    team = _names(args.team) if args.team else None
+    if not team:
+        raise UserError("--overlap needs --team A,B,...: the annotators who share the work")
+    return Assignment(tuple(team), fraction, args.overlap_unit)
 
 
 def cmd_default(args: argparse.Namespace) -> int:
@@ -297,6 +339,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--keys", action="store_true", help="list every binding id and its default keys, then exit"
     )
+    p.add_argument(
+        "--overlap",
+        metavar="FRACTION",
+        help="serve this fraction of sentences to every annotator of --team and divide the rest among "
+        "them; kept in the store for every later session (`none` removes it)",
+    )
+    p.add_argument("--team", metavar="A,B,...", help="the annotators who share the work (with --overlap)")
+    p.add_argument(
+        "--overlap-unit",
+        choices=("sentence", "document"),
+        default="sentence",
+        help="share and divide single sentences (default) or whole documents",
+    )
     p.set_defaults(func=cmd_label)
 
     p = sub.add_parser(
@@ -347,6 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", parents=[common], help="documents, sentences, blocks, progress per annotator")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "agree", parents=[common], help="inter-annotator agreement: kappa, alpha, quote span F1, per document"
+    )
+    p.add_argument("--annotators", metavar="A,B,...", help="only these annotators (default: everyone)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_agree)
 
     p = sub.add_parser(
         "schema", parents=[common], help="write (or --check) the JSON Schemas of every record type"

@@ -208,7 +208,8 @@ class ExportRecord(Record):
     created_at: datetime | None
     updated_at: datetime | None
     derived_from: list[int] | None = Field(
-        None, description="adjudicated records: the store's event ids of the annotators' decisions it was made from"
+        None,
+        description="adjudicated records: the store's event ids of the annotators' decisions it was made from",
     )
     split: Split | None = None
 

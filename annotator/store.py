@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from annotator.assignment import Assignment
 from annotator.errors import UserError
 from annotator.model import LABELLED_BLOCK_TYPES, Event, SentenceLabels, Status, now, sentence_id
 
@@ -169,6 +170,7 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.execute("PRAGMA synchronous=FULL")
         self._prepare()
+        self._serve(self.assignment())
 
     def close(self) -> None:
         self.db.close()
@@ -227,6 +229,30 @@ class Store:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise UserError(f"{self.path}: {exc}; nothing was written") from None
+
+    # ---------------------------------------------------------------- who is served what
+
+    def assignment(self) -> Assignment | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='assignment'").fetchone()
+        return Assignment.from_json(row[0]) if row else None
+
+    def set_assignment(self, plan: Assignment | None) -> None:
+        """Store the plan every process on this store follows (None: everyone is served everything)."""
+        with self.write() as db:
+            db.execute("DELETE FROM meta WHERE key='assignment'")
+            if plan is not None:
+                db.execute("INSERT INTO meta VALUES ('assignment', ?)", (plan.to_json(),))
+        self._serve(plan)
+
+    def _serve(self, plan: Assignment | None) -> None:
+        """`served(annotator, doc_id, start, end)` in SQL: whether the plan gives the sentence to the annotator."""
+        self._plan = plan
+        if plan:
+            self.db.create_function("served", 4, plan.serves, deterministic=True)
+
+    def _served(self, annotator_param: int) -> str:
+        """The SQL condition that keeps the sentences served to the annotator (none without a plan)."""
+        return f" AND served(?{annotator_param}, d.doc_id, s.start, s.end)" if self._plan else ""
 
     # ---------------------------------------------------------------- ingest
 
@@ -497,21 +523,20 @@ class Store:
         return SentenceRow(*row) if row else None
 
     def progress(self, annotator: str) -> tuple[int, int]:
-        """(finished, total) labelled-type sentences for the annotator: one pass, at session start."""
-        total = self.db.execute("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
-        done = self.db.execute(
-            "SELECT count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
-            "WHERE l.annotator = ? AND l.status != 'todo' AND s.labelled",
-            (annotator,),
-        ).fetchone()[0]
-        return done, total
-
-    def document_progress(self, doc_id: str, annotator: str) -> tuple[int, int]:
-        """(finished, total) labelled-type sentences of one document."""
+        """(finished, total) labelled-type sentences served to the annotator: one pass, at session start."""
         return self.db.execute(
             "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
-            "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ? AND l.status != 'todo' "
-            "WHERE d.doc_id = ? AND s.labelled",
+            "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo' "
+            "WHERE s.labelled" + self._served(1),
+            (annotator,),
+        ).fetchone()
+
+    def document_progress(self, doc_id: str, annotator: str) -> tuple[int, int]:
+        """(finished, total) labelled-type sentences of one document served to the annotator."""
+        return self.db.execute(
+            "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
+            "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo' "
+            "WHERE d.doc_id = ?2 AND s.labelled" + self._served(1),
             (annotator, doc_id),
         ).fetchone()
 
@@ -551,14 +576,16 @@ class Store:
         return list(names)
 
     def next_unannotated(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:
-        """The first labelled-type sentence (after `after_sid`, wrapping around) the annotator has not decided."""
+        """The first labelled-type sentence served to the annotator (after `after_sid`, wrapping
+        around) that they have not decided."""
         start = (0, -1)
         if after_sid is not None:
             start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
         sql = (
-            self._SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?, ?) AND NOT EXISTS "
-            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ? AND l.status != 'todo') "
-            "ORDER BY s.doc, s.pos LIMIT 1"
+            self._SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?1, ?2) AND NOT EXISTS "
+            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?3 AND l.status != 'todo') "
+            + self._served(3)
+            + " ORDER BY s.doc, s.pos LIMIT 1"
         )
         row = self.db.execute(sql, (*start, annotator)).fetchone()
         if row is None and after_sid is not None:
@@ -651,7 +678,9 @@ class Store:
                 b = orjson.loads(before)
                 status, labels, origin = b["status"], b["labels"], b["origin"]
                 derived = b.get("derived_from")  # rows saved before store version 3 have none
-                self._put(db, sid, annotator, status, labels, origin, b["created_at"], b["updated_at"], derived)
+                self._put(
+                    db, sid, annotator, status, labels, origin, b["created_at"], b["updated_at"], derived
+                )
             cur = db.execute(
                 "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, undoes, at)"
                 " VALUES (?, ?, ?, 'undo', ?, ?, ?, NULL, ?, ?)",
@@ -741,6 +770,17 @@ class Store:
             )
         return self.db.execute(sql, (annotator,) if annotator else ()).fetchone()[0]
 
+    def finished_decisions(self, annotators=None) -> Iterator[tuple[int, str, str, str]]:
+        """(sid, doc_id, annotator, labels JSON) of every finished decision in the annotators' own
+        layers (adjudicated ones left out), optionally only of some annotators."""
+        sql = (
+            "SELECT l.sid, d.doc_id, l.annotator, l.labels FROM labels l JOIN sentences s ON s.sid = l.sid "
+            "JOIN documents d ON d.doc = s.doc WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+        )
+        if annotators:
+            sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
+        yield from self.db.execute(sql + " ORDER BY s.doc, s.pos", tuple(annotators or ()))
+
     def cluster_names(self) -> list[str]:
         return [c for (c,) in self.db.execute("SELECT DISTINCT cluster FROM documents")]
 
@@ -760,7 +800,8 @@ class Store:
         return (SentenceRow(*row[1:]), row[0]) if row else None
 
     def import_labels(
-        self, rows: list[tuple[int, str, SentenceLabels, Status, str | None, str | None, str | None, list | None]]
+        self,
+        rows: list[tuple[int, str, SentenceLabels, Status, str | None, str | None, str | None, list | None]],
     ) -> int:
         """Store imported decisions (sid, annotator, labels, status, origin, created_at, updated_at,
         derived_from) in one transaction; a decision identical to the current one is not repeated.
@@ -795,7 +836,9 @@ class Store:
                     " derived_from) VALUES (?, ?, ?, 'import', ?, ?, ?, ?, ?, ?)",
                     (sid, sentence_id(*text_id), annotator, status, payload, origin, before, at, derived),
                 )
-                self._put(db, sid, annotator, status, payload, origin, created_at or at, updated_at or at, derived)
+                self._put(
+                    db, sid, annotator, status, payload, origin, created_at or at, updated_at or at, derived
+                )
                 changed += 1
         return changed
 

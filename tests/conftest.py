@@ -7,6 +7,7 @@ import pytest
 
 from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import read_inputs
+from annotator.model import SentenceLabels
 from annotator.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,3 +40,71 @@ def set_store_version(path: Path, version: int) -> None:
     db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     db.commit()
     db.close()
+
+
+GOLD = ROOT / "tests" / "fixtures" / "seeds_gold.jsonl"
+
+
+def seeds_gold() -> dict[tuple[str, str], SentenceLabels]:
+    """The reference labels of the seed sentences, by (doc_id, sentence text)."""
+    import orjson
+
+    from annotator.suggest.evaluate import gold_labels
+
+    out = {}
+    for n, raw in enumerate(GOLD.read_bytes().splitlines(), start=1):
+        line = orjson.loads(raw)
+        if "mode" in line:
+            out[line["doc"], line["text"]] = gold_labels(line, f"{GOLD}:{n}")
+    return out
+
+
+def perturb(labels: SentenceLabels, rng, noise: float) -> SentenceLabels:
+    """An annotator who mostly agrees with the reference: now and then another mode or claim, a
+    quote dropped, a cue left out, a content span cut short, another quote type."""
+    from annotator.model import Quote, Span
+
+    def maybe() -> bool:
+        return rng.random() < noise
+
+    quotes = []
+    for q in labels.quotes:
+        if maybe():
+            continue  # missed
+        content = list(q.content)
+        if maybe() and content[0].end - content[0].start > 4:
+            c = content[0]
+            cut = (c.end - c.start) // 3
+            content[0] = Span(start=c.start, end=c.end - cut, text=c.text[: len(c.text) - cut])
+        quotes.append(
+            Quote(
+                type=rng.choice(["direct", "indirect", "mixed"]) if maybe() else q.type,
+                content=content,
+                cue=None if maybe() else q.cue,
+                source=q.source,
+                speaker=q.speaker,
+            )
+        )
+    return SentenceLabels(
+        mode=rng.choice(["reporting", "commentary", "none"]) if maybe() else labels.mode,
+        claim=rng.choice(["none", "factual", "checkworthy"]) if maybe() else labels.claim,
+        quotes=quotes,
+    )
+
+
+def label_seeds(store: Store, annotators: list[str], plan, *, noise: float = 0.15, seed: int = 0) -> int:
+    """Every annotator labels the seed sentences the plan serves them, from the reference labels
+    with some noise of their own. Returns the number of decisions stored."""
+    import random
+
+    gold = seeds_gold()
+    n = 0
+    for k, name in enumerate(annotators):
+        rng = random.Random(f"{seed}-{k}")
+        for row in store.sentences():
+            labels = gold.get((row.doc_id, row.text))
+            if labels is None or not plan.serves(name, row.doc_id, row.start, row.end):
+                continue
+            store.record(row.sid, name, perturb(labels, rng, noise))
+            n += 1
+    return n

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import orjson
 
+from annotator import matching
 from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import read_inputs
 from annotator.errors import UserError
@@ -39,7 +40,7 @@ def _span(text: str, piece: str | None, where: str) -> Span | None:
     return Span(start=at, end=at + len(piece), text=piece)
 
 
-def _gold_labels(line: dict, where: str) -> SentenceLabels:
+def gold_labels(line: dict, where: str) -> SentenceLabels:
     text = line["text"]
     quotes = [
         Quote(
@@ -80,7 +81,7 @@ def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
             raise UserError(f"{where}: the sentences of {line['doc']} no longer match the gold")
         cursor[line["doc"]] += 1
         text, block, pred = doc[i]
-        gold = _gold_labels(line, where) if line["block_type"] in LABELLED_BLOCK_TYPES else None
+        gold = gold_labels(line, where) if line["block_type"] in LABELLED_BLOCK_TYPES else None
         out.append(Pair(text, line["block_type"], block, gold, pred))
     return out
 
@@ -108,33 +109,19 @@ class PRF:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def overlap(a: list[Span], b: list[Span]) -> float:
-    """Characters shared over characters covered by either (0..1)."""
-    sa = {i for s in a for i in range(s.start, s.end)}
-    sb = {i for s in b for i in range(s.start, s.end)}
-    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
-
-
 def match_quotes(gold: list[Quote], pred: list[Quote]) -> list[tuple[Quote, Quote]]:
-    """Greedy one-to-one matching by content overlap >= 0.5."""
-    scored = sorted(
-        ((overlap(g.content, p.content), gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(pred)),
-        reverse=True,
-    )
-    used_g, used_p, out = set(), set(), []
-    for score, gi, pi in scored:
-        if score >= 0.5 and gi not in used_g and pi not in used_p:
-            used_g.add(gi)
-            used_p.add(pi)
-            out.append((gold[gi], pred[pi]))
-    return out
+    return [(gold[i], pred[j]) for i, j in matching.match_quotes(gold, pred)]
 
 
 def _match_spans(gold: list[Span], pred: list[Span], exact: bool) -> int:
     used, tp = set(), 0
     for p in pred:
         for gi, g in enumerate(gold):
-            ok = (g.start, g.end) == (p.start, p.end) if exact else overlap([g], [p]) >= 0.5
+            ok = (
+                (g.start, g.end) == (p.start, p.end)
+                if exact
+                else matching.overlap([g], [p]) >= matching.OVERLAP
+            )
             if gi not in used and ok:
                 used.add(gi)
                 tp += 1
