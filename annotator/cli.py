@@ -125,13 +125,22 @@ def _refresh_suggestions(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from annotator.export.jsonl import export_jsonl
+    from annotator.export.formats import export
+    from annotator.export.jsonl import Selection
+
+    selection = Selection(
+        split=args.split,
+        seed=args.seed,
+        unit=args.unit,
+        resplit=args.resplit,
+        include_all=args.all,
+        annotator=args.annotator,
+        adjudicated=args.adjudicated,
+    )
     from annotator.store import Store
 
     with Store(_db_path(args), create=False) as store:
-        manifest = export_jsonl(
-            store, args.out, split=args.split, seed=args.seed, include_all=args.all, annotator=args.annotator
-        )
+        manifest = export(store, args.out, args.format, selection)
     files = ", ".join(manifest.files)
     print(f"{args.out}: {manifest.records} records in {files} (+ manifest.json)")
     return 0
@@ -387,10 +396,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", parents=[common], help="write validated JSONL records and manifest.json")
     p.add_argument("--out", type=Path, default=Path("exports"), help="output folder (default exports/)")
-    p.add_argument("--split", help="train/dev/test percentages by story cluster, e.g. 80/10/10")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "hf", "spacy", "iob"),
+        default="jsonl",
+        help="jsonl (canonical records), hf (Hugging Face datasets folder), spacy (DocBin), iob (CoNLL tags)",
+    )
+    p.add_argument("--split", help="train/dev/test percentages by story cluster, e.g. 80/10/10 (then frozen)")
     p.add_argument("--seed", type=int, default=0, help="seed of the split assignment (default 0)")
+    p.add_argument(
+        "--unit",
+        choices=("cluster", "document"),
+        default="cluster",
+        help="what a split keeps whole: a near-duplicate story cluster (default) or a document",
+    )
+    p.add_argument(
+        "--resplit", action="store_true", help="forget the frozen splits and assign every story afresh"
+    )
     p.add_argument("--all", action="store_true", help="also unfinished and skipped sentences (for inference)")
     p.add_argument("--annotator", help="only this annotator's labels")
+    p.add_argument(
+        "--adjudicated", action="store_true", help="only the adjudicated layer (see `annotator review`)"
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

@@ -228,13 +228,15 @@ class Manifest(Record):
     schema_version: Literal[1] = SCHEMA_VERSION
     tool_version: str
     created_at: datetime
+    format: Literal["jsonl", "hf", "spacy", "iob"] = "jsonl"
     files: dict[str, str] = Field(description="file name -> sha256 of its bytes")
     records: int
     counts: dict[str, dict[str, int]] = Field(
         description="per status, split, annotator, origin, block_type, mode, claim, quotes and flags"
     )
-    split: dict[str, int] | None = Field(None, description="the requested split percentages, when any")
+    split: dict[str, int] | None = Field(None, description="the split percentages in force, when split")
     seed: int | None = None
+    unit: Literal["cluster", "document"] | None = Field(None, description="what a split keeps whole")
 
 
 def sentence_id(doc_id: str, start: int, end: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -726,15 +727,14 @@ class Store:
         *,
         include_all: bool = False,
         annotator: str | None = None,
-        splits: dict[str, str] | None = None,
+        adjudicated: bool = False,
+        split_unit: str | None = None,
         chunk: int = 5000,
     ) -> Iterator[list[tuple[str, str | None]]]:
         """Chunks of (JSON object, split), one per export record, in corpus order, built by SQLite: decided sentences
-        (done; skipped and todo too with `include_all`), one per (sentence, annotator). `splits`
-        maps clusters to their split."""
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS export_split (cluster TEXT PRIMARY KEY, split TEXT)")
-        self.db.execute("DELETE FROM temp.export_split")
-        self.db.executemany("INSERT INTO temp.export_split VALUES (?, ?)", (splits or {}).items())
+        (done; skipped and todo too with `include_all`), one per (sentence, annotator), of one
+        annotator or only the adjudicated layer when asked. With `split_unit` ('cluster' or
+        'document'), each record carries the split frozen for its cluster or document."""
         record = (
             "json_object('schema_version', 1, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
             " 'doc_id', d.doc_id, 'doc_sha256', d.sha256, 'cluster', d.cluster, 'block', s.block,"
@@ -743,12 +743,13 @@ class Store:
             " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
             " 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'split', x.split), x.split"
         )
+        key = {"cluster": "d.cluster", "document": "d.doc_id", None: "NULL"}[split_unit]
         joins = (
             "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
-            "LEFT JOIN temp.export_split x ON x.cluster = d.cluster"
+            f"LEFT JOIN splits x ON x.unit = ? AND x.key = {key}"
         )
-        who = " AND l.annotator = ?" if annotator else ""
-        args = (_EMPTY_LABELS, annotator) if annotator else (_EMPTY_LABELS,)
+        who, params = self._layer(annotator, adjudicated)
+        args = (_EMPTY_LABELS, split_unit, *params)
         # Driven by the sentence order index, so no sort is needed.
         if include_all:
             sql = f"SELECT {record} FROM sentences s {joins} LEFT JOIN labels l ON l.sid = s.sid{who}"
@@ -758,17 +759,25 @@ class Store:
         while rows := cursor.fetchmany(chunk):
             yield rows
 
-    def export_size(self, *, include_all: bool = False, annotator: str | None = None) -> int:
+    @staticmethod
+    def _layer(annotator: str | None, adjudicated: bool) -> tuple[str, tuple]:
+        """The SQL condition on `l` that keeps one annotator's labels, or the adjudicated layer."""
+        if annotator:
+            return " AND l.annotator = ?", (annotator,)
+        if adjudicated:
+            return " AND l.origin = 'adjudicated'", ()
+        return "", ()
+
+    def export_size(
+        self, *, include_all: bool = False, annotator: str | None = None, adjudicated: bool = False
+    ) -> int:
         """How many records `export_json` will yield."""
+        who, params = self._layer(annotator, adjudicated)
         if include_all:
-            sql = "SELECT count(*) FROM sentences s LEFT JOIN labels l ON l.sid = s.sid" + (
-                " AND l.annotator = ?" if annotator else ""
-            )
+            sql = "SELECT count(*) FROM sentences s LEFT JOIN labels l ON l.sid = s.sid" + who
         else:
-            sql = "SELECT count(*) FROM labels l WHERE l.status = 'done'" + (
-                " AND l.annotator = ?" if annotator else ""
-            )
-        return self.db.execute(sql, (annotator,) if annotator else ()).fetchone()[0]
+            sql = "SELECT count(*) FROM labels l WHERE l.status = 'done'" + who
+        return self.db.execute(sql, params).fetchone()[0]
 
     def finished_decisions(self, annotators=None) -> Iterator[tuple[int, str, str, str]]:
         """(sid, doc_id, annotator, labels JSON) of every finished decision in the annotators' own
@@ -781,14 +790,49 @@ class Store:
             sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
         yield from self.db.execute(sql + " ORDER BY s.doc, s.pos", tuple(annotators or ()))
 
-    def cluster_names(self) -> list[str]:
-        return [c for (c,) in self.db.execute("SELECT DISTINCT cluster FROM documents")]
+    # ---------------------------------------------------------------- splits
 
-    def skipped_count(self, annotator: str | None = None) -> int:
-        sql = "SELECT count(*) FROM labels WHERE status = 'skipped'" + (
-            " AND annotator = ?" if annotator else ""
-        )
-        return self.db.execute(sql, (annotator,) if annotator else ()).fetchone()[0]
+    def split_groups(self, unit: str, field: str) -> dict[str, tuple[Counter, int]]:
+        """Per cluster or document: the finished values of `field` (mode, claim) and its number of
+        sentences to label; what a stratified split is made from."""
+        key = "d.cluster" if unit == "cluster" else "d.doc_id"
+        groups: dict[str, tuple[Counter, int]] = {}
+        for k, n in self.db.execute(
+            f"SELECT {key}, count(*) FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled GROUP BY 1"
+        ):
+            groups[k] = (Counter(), n)
+        for k, value, n in self.db.execute(
+            f"SELECT {key}, json_extract(l.labels, '$.{field}'), count(*) FROM labels l "
+            "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
+            "WHERE l.status = 'done' AND s.labelled GROUP BY 1, 2"
+        ):
+            if k in groups and value is not None:
+                groups[k][0][value] += n
+        return groups
+
+    def frozen_splits(self) -> tuple[dict | None, dict[str, str]]:
+        """The split plan stored by the first split export (or None) and its assignments."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='split_plan'").fetchone()
+        if row is None:
+            return None, {}
+        plan = orjson.loads(row[0])
+        return plan, dict(self.db.execute("SELECT key, split FROM splits WHERE unit=?", (plan["unit"],)))
+
+    def freeze_splits(self, plan: dict, assigned: dict[str, str], *, replace: bool = False) -> None:
+        """Keep the plan and new assignments (all of them afresh with `replace`)."""
+        with self.write() as db:
+            if replace:
+                db.execute("DELETE FROM splits")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('split_plan', ?)", (orjson.dumps(plan).decode(),))
+            db.executemany(
+                "INSERT INTO splits VALUES (?, ?, ?)", [(plan["unit"], k, v) for k, v in assigned.items()]
+            )
+
+    def skipped_count(self, annotator: str | None = None, adjudicated: bool = False) -> int:
+        who, params = self._layer(annotator, adjudicated)
+        return self.db.execute(
+            "SELECT count(*) FROM labels l WHERE l.status = 'skipped'" + who, params
+        ).fetchone()[0]
 
     def find_sentence(self, doc_id: str, start: int, end: int) -> tuple[SentenceRow, str] | None:
         """The sentence at these offsets of the current document version, with the document's sha256."""

@@ -25,7 +25,9 @@ LABELS = st.sampled_from(["reporting", "commentary", "none"])
 
 
 def same(ours: float | None, reference: float) -> bool:
-    return (ours is None and math.isnan(reference)) or (ours is not None and math.isclose(ours, reference, abs_tol=1e-12))
+    return (ours is None and math.isnan(reference)) or (
+        ours is not None and math.isclose(ours, reference, abs_tol=1e-12)
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,7 +11,7 @@ from annotator.corpus.reader import read_inputs
 from annotator.errors import UserError
 from annotator.export import atomic
 from annotator.export.importer import import_file
-from annotator.export.jsonl import export_jsonl
+from annotator.export.jsonl import Selection, export_jsonl
 from annotator.model import ExportRecord, Quote, SentenceLabels, Span
 from annotator.store import Store
 from tests.conftest import SEEDS
@@ -72,7 +72,7 @@ def test_export_records_and_manifest(store, tmp_path):
 
 def test_export_all_includes_unfinished(store, tmp_path):
     label_some(store, "alice", 5)
-    manifest = export_jsonl(store, tmp_path, include_all=True)
+    manifest = export_jsonl(store, tmp_path, Selection(include_all=True))
     records = lines(tmp_path / "annotations.jsonl")
     assert manifest.records == len(records) == 122
     assert {r["status"] for r in records} == {"done", "todo"}
@@ -87,7 +87,7 @@ def test_split_by_cluster_never_leaks_a_story(store, tmp_path):
         store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
         sids.append(row.sid)
     for seed in range(12):
-        manifest = export_jsonl(store, tmp_path / str(seed), split="60/20/20", seed=seed)
+        manifest = export_jsonl(store, tmp_path / str(seed), Selection(split="60/20/20", seed=seed, resplit=True))
         assert set(manifest.files) == {"train.jsonl", "dev.jsonl", "test.jsonl"}
         split_of_cluster: dict[str, set[str]] = {}
         for name in manifest.files:
@@ -97,15 +97,15 @@ def test_split_by_cluster_never_leaks_a_story(store, tmp_path):
         assert all(len(s) == 1 for s in split_of_cluster.values())
         assert sum(manifest.counts["split"].values()) == manifest.records == len(sids)
     # the same seed gives the same files
-    again = export_jsonl(store, tmp_path / "again", split="60/20/20", seed=3)
+    again = export_jsonl(store, tmp_path / "again", Selection(split="60/20/20", seed=3, resplit=True))
     assert again.files == orjson.loads((tmp_path / "3" / "manifest.json").read_bytes())["files"]
 
 
 def test_bad_split_spec(store, tmp_path):
     with pytest.raises(UserError, match="add up to 90"):
-        export_jsonl(store, tmp_path, split="80/5/5")
+        export_jsonl(store, tmp_path, Selection(split="80/5/5"))
     with pytest.raises(UserError, match="three whole percentages"):
-        export_jsonl(store, tmp_path, split="80/20")
+        export_jsonl(store, tmp_path, Selection(split="80/20"))
 
 
 def test_round_trip_is_the_identity(store, tmp_path):
@@ -127,7 +127,7 @@ def test_round_trip_is_the_identity(store, tmp_path):
 def test_export_per_annotator(store, tmp_path):
     label_some(store, "alice", 4)
     label_some(store, "bob", 3)
-    manifest = export_jsonl(store, tmp_path, annotator="bob")
+    manifest = export_jsonl(store, tmp_path, Selection(annotator="bob"))
     assert manifest.counts["annotator"] == {"bob": 3}
 
 
@@ -236,8 +236,8 @@ def test_lines_are_exactly_what_pydantic_serialises(store, tmp_path):
         SentenceLabels(mode="commentary", claim="none", note=odd, flags=["mt_noise", "uncertain"]),
     )
     label_some(store, "bob", 12)
-    export_jsonl(store, tmp_path / "a", include_all=True)
-    export_jsonl(store, tmp_path / "b", split="50/25/25", seed=2)
+    export_jsonl(store, tmp_path / "a", Selection(include_all=True))
+    export_jsonl(store, tmp_path / "b", Selection(split="50/25/25", seed=2))
     for path in [tmp_path / "a" / "annotations.jsonl", *(tmp_path / "b").glob("*.jsonl")]:
         for line in path.read_bytes().splitlines():
             model = ExportRecord.model_validate_json(line)
@@ -248,10 +248,10 @@ def test_parallel_export_equals_serial(store, tmp_path, monkeypatch):
     from annotator.export import jsonl
 
     label_some(store, "alice", 30)
-    serial = export_jsonl(store, tmp_path / "serial", split="70/15/15")
+    serial = export_jsonl(store, tmp_path / "serial", Selection(split="70/15/15"))
     monkeypatch.setattr(jsonl, "_PARALLEL_FROM", 0)
     monkeypatch.setattr(jsonl, "_CHUNK", 7)
-    parallel = export_jsonl(store, tmp_path / "parallel", split="70/15/15")
+    parallel = export_jsonl(store, tmp_path / "parallel", Selection(split="70/15/15"))
     assert parallel.files == serial.files and parallel.counts == serial.counts
 
 

@@ -174,10 +174,10 @@ EXPORTER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from annotator.export.jsonl import export_jsonl
+    from annotator.export.jsonl import Selection, export_jsonl
     from annotator.store import Store
     with Store(sys.argv[1]) as store:
-        export_jsonl(store, Path(sys.argv[2]), split="80/10/10")
+        export_jsonl(store, Path(sys.argv[2]), Selection(split="80/10/10"))
     """
 )
 

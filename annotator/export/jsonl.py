@@ -9,6 +9,7 @@ import threading
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty, Queue
 
@@ -63,26 +64,46 @@ def _tables(counts: Counter) -> dict[str, dict[str, int]]:
     return {k: dict(sorted(v.items())) for k, v in sorted(tables.items())}
 
 
-def export_jsonl(
-    store: Store,
-    out: Path,
-    *,
-    split: str | None = None,
-    seed: int = 0,
-    include_all: bool = False,
-    annotator: str | None = None,
-) -> Manifest:
-    """Write the export atomically into `out` and return its manifest."""
-    percentages = splits.parse_split(split) if split else None
-    split_of = (
-        {c: splits.assign(c, seed, percentages) for c in store.cluster_names()} if percentages else None
-    )
+@dataclass(frozen=True)
+class Selection:
+    """Which records an export holds and how they are split."""
 
+    split: str | None = None  # '80/10/10'
+    seed: int = 0
+    unit: splits.Unit = "cluster"
+    resplit: bool = False
+    include_all: bool = False  # unfinished and skipped sentences too
+    annotator: str | None = None  # one annotator's layer
+    adjudicated: bool = False  # the adjudicated layer
+
+    def __post_init__(self) -> None:
+        if self.annotator and self.adjudicated:
+            raise UserError("--annotator and --adjudicated: choose one layer")
+
+    def plan(self, store: Store) -> dict | None:
+        """The frozen split plan (assigning new stories), or None without --split."""
+        if not self.split:
+            return None
+        return splits.frozen(
+            store, splits.parse_split(self.split), self.seed, self.unit, resplit=self.resplit
+        )
+
+    def query(self) -> dict:
+        return {"include_all": self.include_all, "annotator": self.annotator, "adjudicated": self.adjudicated}
+
+
+def make_folder(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{out}: cannot create the export folder ({exc.strerror})") from None
-    names = [f"{s}.jsonl" for s in splits.SPLIT_NAMES] if percentages else [ALL_IN_ONE]
+
+
+def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) -> Manifest:  # noqa: B008 - frozen
+    """Write the export atomically into `out` and return its manifest."""
+    plan = selection.plan(store)
+    make_folder(out)
+    names = [f"{s}.jsonl" for s in splits.SPLIT_NAMES] if plan else [ALL_IN_ONE]
     staged: dict[str, StagedFile] = {}
     counts: Counter = Counter()
     total = 0
@@ -91,9 +112,9 @@ def export_jsonl(
     try:
         for name in names:
             staged[name] = StagedFile(out / name)
-        expected = store.export_size(include_all=include_all, annotator=annotator)
+        expected = store.export_size(**selection.query())
         chunks = store.export_json(
-            include_all=include_all, annotator=annotator, splits=split_of, chunk=_CHUNK
+            **selection.query(), split_unit=plan["unit"] if plan else None, chunk=_CHUNK
         )
         # The store builds each record's JSON exactly as pydantic serialises it (a test holds it
         # to that), so a line is written as built, once its chunk has passed the model.
@@ -111,21 +132,8 @@ def export_jsonl(
             total += len(rows)
         for f in staged.values():
             f.finish()
-        tables = _tables(counts)
-        if not include_all:
-            tables.setdefault("status", {})["skipped_not_exported"] = store.skipped_count(annotator)
-        manifest = Manifest(
-            tool_version=__version__,
-            created_at=now(),
-            files={name: f.sha256 for name, f in staged.items()},
-            records=total,
-            counts=tables,
-            split=percentages,
-            seed=seed if percentages else None,
-        )
-        body = orjson.dumps(manifest.model_dump(mode="json"), option=orjson.OPT_INDENT_2) + b"\n"
-        previous = _previous_files(out / MANIFEST)
-        publish(out, list(staged.values()), StagedFile.of(out / MANIFEST, body), stale=previous)
+        manifest = make_manifest(store, selection, plan, staged, total, _tables(counts), "jsonl")
+        finish(out, staged, manifest)
         return manifest
     except OSError as exc:
         for f in staged.values():
@@ -140,6 +148,39 @@ def export_jsonl(
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def make_manifest(
+    store: Store,
+    selection: Selection,
+    plan: dict | None,
+    staged: dict[str, StagedFile],
+    records: int,
+    tables: dict[str, dict[str, int]],
+    fmt: str,
+) -> Manifest:
+    if not selection.include_all:
+        tables.setdefault("status", {})["skipped_not_exported"] = store.skipped_count(
+            selection.annotator, selection.adjudicated
+        )
+    return Manifest(
+        tool_version=__version__,
+        created_at=now(),
+        format=fmt,
+        files={name: f.sha256 for name, f in staged.items()},
+        records=records,
+        counts=tables,
+        split=plan["percentages"] if plan else None,
+        seed=plan["seed"] if plan else None,
+        unit=plan["unit"] if plan else None,
+    )
+
+
+def finish(out: Path, staged: dict[str, StagedFile], manifest: Manifest) -> None:
+    """Put the staged files and the manifest in place, the manifest last."""
+    body = orjson.dumps(manifest.model_dump(mode="json"), option=orjson.OPT_INDENT_2) + b"\n"
+    previous = _previous_files(out / MANIFEST)
+    publish(out, list(staged.values()), StagedFile.of(out / MANIFEST, body), stale=previous)
 
 
 def prefetch(chunks: Iterator, depth: int = 3) -> Iterator:

@@ -1,0 +1,100 @@
+"""`annotator export --format`: the canonical JSONL, or files that training code loads as is
+(Hugging Face `datasets`, spaCy `DocBin`, CoNLL IOB). Every format reads the same validated
+records, split the same way, and is published the same way (staged, fsynced, manifest last)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from annotator.errors import UserError
+from annotator.export import splits
+from annotator.export.atomic import StagedFile
+from annotator.export.jsonl import (
+    Selection,
+    _count,
+    _tables,
+    export_jsonl,
+    finish,
+    make_folder,
+    make_manifest,
+)
+from annotator.model import ExportRecord, Manifest
+from annotator.store import Store
+
+_RECORDS = TypeAdapter(list[ExportRecord])
+
+# A writer gets the records of one split and a way to stage files, and returns its own count
+# tables (snapped spans, say) for the manifest.
+Writer = Callable[[str, list[ExportRecord], Callable[[str], StagedFile]], dict[str, Counter]]
+
+
+def records(store: Store, selection: Selection, plan: dict | None) -> Iterator[ExportRecord]:
+    for rows in store.export_json(**selection.query(), split_unit=plan["unit"] if plan else None):
+        yield from _RECORDS.validate_json("[" + ",".join(r for r, _ in rows) + "]")
+
+
+def export(store: Store, out: Path, fmt: str, selection: Selection = Selection()) -> Manifest:  # noqa: B008
+    if fmt == "jsonl":
+        return export_jsonl(store, out, selection)
+    writer = _writer(fmt)
+    plan = selection.plan(store)
+    by_split: dict[str, list[ExportRecord]] = defaultdict(list)
+    counts: Counter = Counter()
+    for r in records(store, selection, plan):
+        by_split[r.split or "train"].append(r)  # unsplit: one training split
+    total = 0
+    for part in by_split.values():
+        _count(counts, part)
+        total += len(part)
+    make_folder(out)
+    staged: dict[str, StagedFile] = {}
+
+    def stage(name: str) -> StagedFile:
+        staged[name] = StagedFile(out / name)
+        return staged[name]
+
+    try:
+        extra: dict[str, Counter] = defaultdict(Counter)
+        names = splits.SPLIT_NAMES if plan else ("train",)
+        for split in names:
+            for table, c in writer(split, by_split.get(split, []), stage).items():
+                extra[table].update(c)
+        for f in staged.values():
+            f.finish()
+        tables = _tables(counts)
+        tables.update({k: dict(sorted(v.items())) for k, v in extra.items()})
+        manifest = make_manifest(store, selection, plan, staged, total, tables, fmt)
+        if fmt == "hf":
+            from annotator.export import hf
+
+            card = hf.card(manifest, store)
+            staged["README.md"] = StagedFile.of(out / "README.md", card.encode())
+            manifest = manifest.model_copy(update={"files": {n: f.sha256 for n, f in staged.items()}})
+        finish(out, staged, manifest)
+        return manifest
+    except OSError as exc:
+        for f in staged.values():
+            f.discard()
+        raise UserError(
+            f"{out}: export failed, previous export left as it was ({exc.strerror or exc})"
+        ) from None
+    except BaseException:
+        for f in staged.values():
+            f.discard()
+        raise
+
+
+def _writer(fmt: str) -> Writer:
+    if fmt == "hf":
+        from annotator.export.hf import write
+    elif fmt == "spacy":
+        from annotator.export.docbin import write
+    elif fmt == "iob":
+        from annotator.export.iob import write
+    else:
+        raise UserError(f"--format {fmt!r}: expected jsonl, hf, spacy or iob")
+    return write
