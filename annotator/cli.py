@@ -217,6 +217,18 @@ def _names(spec: str | None) -> list[str] | None:
     return names
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from annotator.train import format_report, train
+
+    report = train(args.folder, args.model)
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_report(report))
+        print(f"\nmodel written to {args.model}")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from annotator.schemas import check_schemas, write_schemas
 
@@ -237,14 +249,26 @@ def _annotator_name(args: argparse.Namespace) -> str:
     return args.annotator or os.environ.get("ANNOTATOR_NAME") or os.environ.get("USER") or "annotator"
 
 
-def _run_tui(db: Path, args: argparse.Namespace) -> int:
-    from annotator.tui.app import make_app
-    from annotator.tui.keymap import keymap_path, load_keymap
+def _binding_ids() -> list:
     from annotator.tui.screens.label import BINDINGS as LABEL
     from annotator.tui.screens.quote import BINDINGS as QUOTE
+    from annotator.tui.screens.review import BINDINGS as REVIEW
 
-    keymap = load_keymap(keymap_path(args.keymap), {b.id for b in (*LABEL, *QUOTE)})
-    app = make_app(db, _annotator_name(args), keymap)
+    return [*LABEL, *QUOTE, *REVIEW]
+
+
+def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> int:
+    from annotator.tui.app import make_app
+    from annotator.tui.keymap import keymap_path, load_keymap
+
+    keymap = load_keymap(keymap_path(args.keymap), {b.id for b in _binding_ids()})
+    ordering = {}
+    if getattr(args, "order", "corpus") == "uncertain":
+        from annotator.train import _sklearn
+
+        _sklearn()  # a clear message now rather than a failing worker later
+        ordering = {"uncertain_first": True, "retrain_every": args.retrain_every}
+    app = make_app(db, _annotator_name(args), keymap, review, ordering)
     try:
         app.run()
     finally:
@@ -254,10 +278,7 @@ def _run_tui(db: Path, args: argparse.Namespace) -> int:
 
 def cmd_label(args: argparse.Namespace) -> int:
     if args.keys:
-        from annotator.tui.screens.label import BINDINGS as LABEL
-        from annotator.tui.screens.quote import BINDINGS as QUOTE
-
-        for b in (*LABEL, *QUOTE):
+        for b in _binding_ids():
             print(f"{b.id:<28} {b.key:<22} {b.description}")
         return 0
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -265,6 +286,18 @@ def cmd_label(args: argparse.Namespace) -> int:
     db = _db_path(args)
     _check_store(db, args)
     return _run_tui(db, args)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the review screen needs a terminal (stdin and stdout are not one)")
+    db = _db_path(args)
+    from annotator.store import Store
+
+    with Store(db, create=False) as store:
+        if store.is_empty():
+            raise UserError(f"{db}: the store has no documents (run `annotator ingest PATH`)")
+    return _run_tui(db, args, {"everything": args.all, "annotators": _names(args.annotators)})
 
 
 def _check_store(db: Path, args: argparse.Namespace) -> None:
@@ -356,6 +389,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--team", metavar="A,B,...", help="the annotators who share the work (with --overlap)")
     p.add_argument(
+        "--order",
+        choices=("corpus", "uncertain"),
+        default="corpus",
+        help="next sentence in corpus order (default), or the one a model is least sure about "
+        "(uncertainty sampling; needs the train extra)",
+    )
+    p.add_argument(
+        "--retrain-every",
+        type=int,
+        default=25,
+        metavar="N",
+        help="with --order uncertain: refit after N decisions",
+    )
+    p.add_argument(
         "--overlap-unit",
         choices=("sentence", "document"),
         default="sentence",
@@ -429,6 +476,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", parents=[common], help="documents, sentences, blocks, progress per annotator")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "review",
+        parents=[common],
+        help="the adjudication screen: disagreements side by side, take one with a key",
+    )
+    p.add_argument("--annotator", help="the reviewer's name (default $ANNOTATOR_NAME, else $USER)")
+    p.add_argument(
+        "--keymap",
+        type=Path,
+        help='TOML file of [keymap] binding-id = "keys" (default ~/.config/annotator/keys.toml)',
+    )
+    p.add_argument(
+        "--annotators", metavar="A,B,...", help="only these annotators' versions (default: everyone)"
+    )
+    p.add_argument("--all", action="store_true", help="every sentence two annotators finished, agreed or not")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser(
+        "train",
+        parents=[common],
+        help="baseline TF-IDF + logistic regression for mode and claim on an export",
+    )
+    p.add_argument(
+        "folder", type=Path, nargs="?", default=Path("exports"), help="a JSONL export (default exports/)"
+    )
+    p.add_argument("--model", type=Path, default=Path("models/baseline.pkl"), help="where to write the model")
+    p.add_argument("--json", action="store_true", help="machine-readable scores")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
         "agree", parents=[common], help="inter-annotator agreement: kappa, alpha, quote span F1, per document"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import get_args
 
@@ -233,9 +234,23 @@ class Progress:
 class LabelSession:
     """One annotator's pass over the store, sentence by sentence."""
 
-    def __init__(self, store: Store, annotator: str, *, count: bool = True):
+    def __init__(
+        self,
+        store: Store,
+        annotator: str,
+        *,
+        count: bool = True,
+        uncertain_first: bool = False,
+        retrain_every: int = 25,
+    ):
         self.store = store
         self.annotator = annotator
+        # Uncertainty sampling: the sentences a model is least sure about come first. The screen
+        # refits the model in a worker every `retrain_every` decisions and hands over the order.
+        self.uncertain_first = uncertain_first
+        self.retrain_every = retrain_every
+        self.priority: deque[int] = deque()
+        self._ranked_at: int | None = None  # decisions count when the last ranking was asked for
         self.show_all = False  # show (and step onto) teasers and boilerplate too
         self.current: SentenceRow | None = None
         self.labels = SentenceLabels()
@@ -292,7 +307,25 @@ class LabelSession:
         whole corpus, when nothing is left) is not run at all."""
         if self._counted and self._counted[0] + self._delta >= self._counted[1]:
             return None
+        while self.priority:
+            sid = self.priority.popleft()
+            saved = self.store.labels(sid, self.annotator)
+            if sid != self.current.sid and (saved is None or saved.status == "todo"):
+                return self.store.sentence(sid)
         return self.store.next_unannotated(self.annotator, self.current.sid)
+
+    def wants_ranking(self) -> bool:
+        """Whether it is time to refit the model and rank again (the caller does it in a worker)."""
+        if not self.uncertain_first:
+            return False
+        if self._ranked_at is None or self._decisions - self._ranked_at >= self.retrain_every:
+            self._ranked_at = self._decisions
+            return True
+        return False
+
+    def set_priority(self, sids: list[int] | None) -> None:
+        """The model's order (None: too few labels yet, keep going in corpus order)."""
+        self.priority = deque(sids or ())
 
     def jump(self, doc_id: str) -> bool:
         return self.go(self.store.first(doc_id, labelled_only=not self.show_all))
@@ -306,16 +339,10 @@ class LabelSession:
 
     # decisions: each is stored before anything moves
     def _store(self, labels: SentenceLabels, status: str, action: str = "label") -> None:
-        """Store a decision: origin `suggested` when it keeps the suggestion as it is, else `manual`."""
+        """Store a decision, then show what was stored."""
         before = self.saved.status if self.saved else None
-        kept = self.suggestion is not None and labels == self.suggestion
-        origin = (
-            "suggested"
-            if kept or self.saved and self.saved.origin == "suggested" and labels == self.labels
-            else "manual"
-        )
         self.store.record(
-            self.current.sid, self.annotator, labels, status=status, action=action, origin=origin
+            self.current.sid, self.annotator, labels, status=status, action=action, **self._provenance(labels)
         )
         self._decisions += 1
         finished = ("done", "skipped")
@@ -323,6 +350,12 @@ class LabelSession:
         self.labels = labels
         self.saved = self.store.labels(self.current.sid, self.annotator)
         self.suggestion = None
+
+    def _provenance(self, labels: SentenceLabels) -> dict:
+        """How a decision came about: `suggested` when it keeps the suggestion as it is, else `manual`."""
+        kept = self.suggestion is not None and labels == self.suggestion
+        resaved = self.saved and self.saved.origin == "suggested" and labels == self.labels
+        return {"origin": "suggested" if kept or resaved else "manual"}
 
     def set_label(self, name: str, value: str) -> bool:
         """Set mode or claim; store it; advance when the sentence is complete. Returns True when it advanced."""

@@ -790,6 +790,38 @@ class Store:
             sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
         yield from self.db.execute(sql + " ORDER BY s.doc, s.pos", tuple(annotators or ()))
 
+    def versions(
+        self, sid: int, reviewer: str, annotators: list[str] | None = None
+    ) -> list[tuple[str, SentenceLabels, int]]:
+        """(annotator, labels, id of the event that made them) of every finished own-layer decision
+        on a sentence but the reviewer's, by annotator name."""
+        sql = (
+            "SELECT l.annotator, l.labels, (SELECT max(e.event_id) FROM events e WHERE e.sid = l.sid"
+            " AND e.annotator = l.annotator) FROM labels l WHERE l.sid = ? AND l.annotator != ?"
+            " AND l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+        )
+        if annotators:
+            sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
+        rows = self.db.execute(sql + " ORDER BY l.annotator", (sid, reviewer, *(annotators or ()))).fetchall()
+        return [(a, SentenceLabels.model_validate_json(labels), event) for a, labels, event in rows]
+
+    def finished_texts(self) -> Iterator[tuple[str, str | None, str | None]]:
+        """(sentence text, mode, claim) of every finished decision: what a model learns from."""
+        yield from self.db.execute(
+            "SELECT s.text, json_extract(l.labels, '$.mode'), json_extract(l.labels, '$.claim') "
+            "FROM labels l JOIN sentences s ON s.sid = l.sid WHERE l.status = 'done'"
+        )
+
+    def unlabelled(self, annotator: str, limit: int) -> list[tuple[int, str]]:
+        """(sid, text) of the first `limit` sentences served to the annotator that they have not decided."""
+        return self.db.execute(
+            "SELECT s.sid, s.text FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled AND NOT EXISTS "
+            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo')"
+            + self._served(1)
+            + " ORDER BY s.doc, s.pos LIMIT ?2",
+            (annotator, limit),
+        ).fetchall()
+
     # ---------------------------------------------------------------- splits
 
     def split_groups(self, unit: str, field: str) -> dict[str, tuple[Counter, int]]:

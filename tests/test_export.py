@@ -87,7 +87,9 @@ def test_split_by_cluster_never_leaks_a_story(store, tmp_path):
         store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
         sids.append(row.sid)
     for seed in range(12):
-        manifest = export_jsonl(store, tmp_path / str(seed), Selection(split="60/20/20", seed=seed, resplit=True))
+        manifest = export_jsonl(
+            store, tmp_path / str(seed), Selection(split="60/20/20", seed=seed, resplit=True)
+        )
         assert set(manifest.files) == {"train.jsonl", "dev.jsonl", "test.jsonl"}
         split_of_cluster: dict[str, set[str]] = {}
         for name in manifest.files:

@@ -19,20 +19,37 @@ class AnnotatorApp(App):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, store: Store, annotator: str, keymap: dict[str, str] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        annotator: str,
+        keymap: dict[str, str] | None = None,
+        review: dict | None = None,
+        ordering: dict | None = None,
+    ):
         super().__init__()
+        self.ordering = ordering or {}  # LabelSession options: uncertain_first, retrain_every
         self.store = store
         self.annotator = annotator
         self.keymap = keymap or {}
+        self.review = review  # ReviewSession options: the app opens the review screen instead
 
     def on_mount(self) -> None:
-        from annotator.tui.screens.label import LabelScreen
-
         self.set_keymap(self.keymap)
-        self.push_screen(LabelScreen(LabelSession(self.store, self.annotator, count=False)))
+        self.push_screen(self._first_screen())
         # Everything alive now lives as long as the app: keep it out of the collector's passes,
         # which otherwise show up as key-latency spikes.
         self.call_after_refresh(gc.freeze)
+
+    def _first_screen(self) -> Screen:
+        if self.review is not None:
+            from annotator.adjudication import ReviewSession
+            from annotator.tui.screens.review import ReviewScreen
+
+            return ReviewScreen(ReviewSession(self.store, self.annotator, **self.review))
+        from annotator.tui.screens.label import LabelScreen
+
+        return LabelScreen(LabelSession(self.store, self.annotator, count=False, **self.ordering))
 
     async def run_action(self, action, default_namespace=None) -> bool:
         """A store that cannot write (full disk, locked too long) is reported, never a crash: the
@@ -48,11 +65,14 @@ class AnnotatorApp(App):
         from annotator.tui.screens.help import HelpScreen
         from annotator.tui.screens.label import BINDINGS as LABEL
         from annotator.tui.screens.quote import BINDINGS as QUOTE
+        from annotator.tui.screens.review import BINDINGS as REVIEW
 
         if binding_id in self.keymap:
             keys = self.keymap[binding_id]
         else:
-            keys = next((b.key for b in (*LABEL, *QUOTE, *HelpScreen.BINDINGS) if b.id == binding_id), "?")
+            keys = next(
+                (b.key for b in (*LABEL, *QUOTE, *REVIEW, *HelpScreen.BINDINGS) if b.id == binding_id), "?"
+            )
         return ",".join(self.get_key_display_name(k) for k in keys.split(","))
 
     def get_key_display_name(self, key: str) -> str:
@@ -125,6 +145,13 @@ class AnnotatorApp(App):
         self.push_screen(PromptScreen("Annotator name", self.annotator), done)
 
 
-def make_app(db: Path, annotator: str, keymap: dict[str, str] | None = None) -> AnnotatorApp:
-    """The one factory the CLI and the tests use."""
-    return AnnotatorApp(Store(db, create=False), annotator, keymap)
+def make_app(
+    db: Path,
+    annotator: str,
+    keymap: dict[str, str] | None = None,
+    review: dict | None = None,
+    ordering: dict | None = None,
+) -> AnnotatorApp:
+    """The one factory the CLI and the tests use (`review`: open the review screen with these
+    options; `ordering`: how the labelling screen picks the next sentence)."""
+    return AnnotatorApp(Store(db, create=False), annotator, keymap, review, ordering)

@@ -68,6 +68,9 @@ class LabelScreen(Screen):
 
     def on_mount(self) -> None:
         self.show()
+        self.count()
+
+    def count(self) -> None:
         self.run_worker(self._count, thread=True, exit_on_error=False, group="count")
 
     def _count(self) -> None:
@@ -96,13 +99,7 @@ class LabelScreen(Screen):
             )
             return
         ctx = s.context()
-        cluster = (
-            f" · story cluster {ctx.cluster} ({ctx.cluster_size} documents)" if ctx.cluster_size > 1 else ""
-        )
-        top = Content.assemble(
-            (visible(row.doc_id), "bold"), f" · {row.block_type}{cluster} · annotator ", (s.annotator, "bold")
-        )
-        self.query_one("#topbar", Static).update(top)
+        self.query_one("#topbar", Static).update(self.topbar(ctx))
         self.query_one("#headline", Static).update(
             Content(visible(ctx.headline), strip_control_codes=False).stylize("bold dim")
             if ctx.headline
@@ -115,6 +112,30 @@ class LabelScreen(Screen):
         self.query_one("#after", Static).update(render.dimmed(ctx.after))
         self.query_one("#panel", Static).update(self.panel())
         self.query_one("#progress", Static).update(render.progress_line(s.progress()))
+        if s.wants_ranking():
+            self.run_worker(self._rank, thread=True, exit_on_error=False, group="rank", exclusive=True)
+
+    def _rank(self) -> None:
+        """Refit the model on every finished label and rank this annotator's open sentences: in a
+        worker, on its own connection; the screen keeps going in the old order meanwhile."""
+        from annotator.store import Store
+        from annotator.train import unsure_first
+
+        with Store(self.session.store.path, create=False) as store:
+            ranked = unsure_first(store, self.session.annotator)
+        self.app.call_from_thread(self.session.set_priority, ranked)
+
+    def topbar(self, ctx) -> Content:
+        s = self.session
+        row = s.current
+        cluster = (
+            f" · story cluster {ctx.cluster} ({ctx.cluster_size} documents)" if ctx.cluster_size > 1 else ""
+        )
+        return Content.assemble(
+            (visible(row.doc_id), "bold"),
+            f" · {row.block_type}{cluster} · annotator ",
+            (visible(s.annotator), "bold"),
+        )
 
     def panel(self) -> Content:
         s = self.session

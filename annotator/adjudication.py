@@ -1,0 +1,161 @@
+"""Adjudication: a reviewer steps through the sentences annotators disagree on (or every shared
+one), sees each annotator's version, and takes one with a key or edits their own. The result is
+the adjudicated layer: the reviewer's labels with origin `adjudicated` and the event ids of the
+versions they were made from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import get_args
+
+from annotator.labelling import LabelSession, Progress
+from annotator.model import Flag, Quote, SentenceLabels
+from annotator.store import SentenceRow, Store
+
+FLAGS: tuple[Flag, ...] = get_args(Flag)
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    annotator: str
+    labels: SentenceLabels
+    event_id: int  # the event that left the annotator's labels as they are
+
+
+def quote_key(q: Quote) -> tuple:
+    """What makes two quotes the same quote (the speaker's spelling aside)."""
+    return (
+        q.type,
+        tuple((s.start, s.end) for s in q.content),
+        (q.cue.start, q.cue.end) if q.cue else None,
+        (q.source.start, q.source.end) if q.source else None,
+    )
+
+
+def same(a: SentenceLabels, b: SentenceLabels) -> bool:
+    """Agreement as the review sees it: mode, claim, flags and quotes (notes are not compared)."""
+    return (a.mode, a.claim, tuple(a.flags), sorted(map(quote_key, a.quotes))) == (
+        b.mode,
+        b.claim,
+        tuple(b.flags),
+        sorted(map(quote_key, b.quotes)),
+    )
+
+
+def review_queue(store: Store, *, everything: bool = False, annotators: list[str] | None = None) -> list[int]:
+    """Sentences (corpus order) finished by two or more annotators who disagree, or all such
+    sentences with `everything`."""
+    by_sid: dict[int, list[SentenceLabels]] = {}
+    for sid, _, _, labels in store.finished_decisions(annotators):
+        by_sid.setdefault(sid, []).append(SentenceLabels.model_validate_json(labels))
+    return [
+        sid
+        for sid, versions in by_sid.items()
+        if len(versions) >= 2 and (everything or any(not same(versions[0], v) for v in versions[1:]))
+    ]
+
+
+class ReviewSession(LabelSession):
+    """The labelling session of a reviewer: the queue is the disagreements, every decision is
+    adjudicated and remembers the versions it came from."""
+
+    def __init__(
+        self,
+        store: Store,
+        reviewer: str,
+        *,
+        everything: bool = False,
+        annotators: list[str] | None = None,
+    ):
+        self.queue = review_queue(store, everything=everything, annotators=annotators)
+        self._where = {sid: i for i, sid in enumerate(self.queue)}
+        self._doc_of = {sid: store.sentence(sid).doc_id for sid in self.queue}
+        self.only = annotators
+        self.versions: list[Version] = []
+        super().__init__(store, reviewer, count=False)
+        done = sum(1 for sid in self.queue if (row := store.labels(sid, reviewer)) and row.status == "done")
+        self.set_totals(done, len(self.queue))
+
+    # where we are: the queue, not the corpus
+    def resume(self) -> None:
+        self.go(self._first_open(0) or (self.store.sentence(self.queue[0]) if self.queue else None))
+
+    def _first_open(self, start: int) -> SentenceRow | None:
+        """The first sentence from queue position `start` on (wrapping) not yet adjudicated."""
+        n = len(self.queue)
+        for k in range(n):
+            sid = self.queue[(start + k) % n]
+            row = self.store.labels(sid, self.annotator)
+            if row is None or row.status != "done":
+                return self.store.sentence(sid)
+        return None
+
+    def go(self, row: SentenceRow | None) -> bool:
+        if not super().go(row):
+            return False
+        self.suggestion = None  # a review starts from the annotators' versions, not the engine
+        if self.saved is None:
+            self.labels = SentenceLabels()
+        self.versions = [
+            Version(a, labels, event)
+            for a, labels, event in self.store.versions(row.sid, self.annotator, self.only)
+        ]
+        return True
+
+    def _position(self) -> int:
+        return self._where.get(self.current.sid, -1) if self.current else -1
+
+    def _next_to_do(self) -> SentenceRow | None:
+        if not self.queue:
+            return None
+        return self._first_open(self._position() + 1)
+
+    def step(self, direction: int) -> bool:
+        i = self._position() + direction
+        return 0 <= i < len(self.queue) and self.go(self.store.sentence(self.queue[i]))
+
+    def step_document(self, direction: int) -> bool:
+        doc = self.current.doc_id
+        i = self._position() + direction
+        while 0 <= i < len(self.queue):
+            row = self.store.sentence(self.queue[i])
+            if row.doc_id != doc:
+                return self.go(row)
+            i += direction
+        return False
+
+    def progress(self) -> Progress:
+        """Done / total of the queue, in this document and overall."""
+        p = super().progress()
+        in_doc = [sid for sid in self.queue if self._doc_of[sid] == self.current.doc_id]
+        done = sum(
+            1 for sid in in_doc if (row := self.store.labels(sid, self.annotator)) and row.status == "done"
+        )
+        return replace(p, doc_done=done, doc_total=len(in_doc))
+
+    # decisions
+    def _provenance(self, labels: SentenceLabels) -> dict:
+        return {"origin": "adjudicated", "derived_from": [v.event_id for v in self.versions]}
+
+    def take(self, index: int) -> bool:
+        """Adopt version `index` as the adjudicated labels and move on; False when there is none."""
+        if not 0 <= index < len(self.versions):
+            return False
+        self._store(self.versions[index].labels, "done")
+        return self.advance()
+
+    # what differs
+    def differs(self, field: str) -> bool:
+        values = {
+            tuple(getattr(v.labels, field)) if field == "flags" else getattr(v.labels, field)
+            for v in self.versions
+        }
+        return len(values) > 1
+
+    def differs_quotes(self) -> bool:
+        return len({tuple(sorted(map(quote_key, v.labels.quotes))) for v in self.versions}) > 1
+
+    def shared_quotes(self) -> set[tuple]:
+        """Quotes every version has."""
+        keys = [set(map(quote_key, v.labels.quotes)) for v in self.versions]
+        return set.intersection(*keys) if keys else set()

@@ -1,0 +1,113 @@
+"""The review screen: the labelling screen over the disagreements, with every annotator's version
+side by side (differences in red) and one key to take a version."""
+
+from __future__ import annotations
+
+from string import ascii_uppercase
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from annotator.adjudication import ReviewSession, quote_key
+from annotator.labelling import visible
+from annotator.tui import render
+from annotator.tui.screens.label import CLAIM_NAMES, FLAG_NAMES, MODE_NAMES, LabelScreen
+
+COLUMNS = 6  # versions shown side by side; take keys A–F
+BINDINGS = [
+    Binding(letter, f"take({i})", f"Take {letter}", id=f"review.take_{letter.lower()}", show=i < 2)
+    for i, letter in enumerate(ascii_uppercase[:COLUMNS])
+]
+DIFFERS = "bold #e06c75"
+AGREES = "dim"
+
+
+class ReviewScreen(LabelScreen):
+    BINDINGS = BINDINGS  # the labelling keys are inherited: the reviewer can edit as well as take
+
+    session: ReviewSession
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with Horizontal(id="main"):
+            with Vertical(id="article"):
+                yield Static(id="headline")
+                yield Static(id="before")
+                yield Static(id="sentence")
+                with Horizontal(id="versions"):
+                    for i in range(COLUMNS):
+                        yield Static(classes="version", id=f"version-{i}")
+                yield Static(id="after")
+            yield Static(id="panel")
+        yield Static(id="progress")
+        yield Footer()
+
+    def count(self) -> None:
+        """The queue's counts are known already: no counting pass over the corpus."""
+
+    def show(self) -> None:
+        s = self.session
+        if s.current is None:
+            self.query_one("#sentence", Static).update(
+                "Nothing to review: no sentence was finished by two annotators who disagree "
+                "(`annotator review --all` shows the ones they agree on)."
+            )
+            for i in range(COLUMNS):
+                self.query_one(f"#version-{i}", Static).display = False
+            return
+        super().show()
+        shared = s.shared_quotes()
+        for i in range(COLUMNS):
+            column = self.query_one(f"#version-{i}", Static)
+            column.display = i < len(s.versions)
+            if i < len(s.versions):
+                column.update(self.version(i, shared))
+
+    def topbar(self, ctx) -> Content:
+        return Content.assemble(("REVIEW", "bold reverse"), " ", super().topbar(ctx).append(" (reviewer)"))
+
+    def version(self, i: int, shared: set[tuple]) -> Content:
+        s = self.session
+        v = s.versions[i]
+        labels = v.labels
+
+        def line(name: str, value: str, field: str) -> tuple[str, str]:
+            return (f"{name} {value}\n", DIFFERS if s.differs(field) else AGREES)
+
+        parts: list = [
+            (f"{self.key(f'review.take_{ascii_uppercase[i].lower()}')} ", "bold reverse"),
+            (f" {visible(v.annotator)}\n", "bold"),
+            render.sentence(s.current.text, labels.quotes),
+            "\n",
+            line("mode", MODE_NAMES.get(labels.mode, "—"), "mode"),
+            line("claim", CLAIM_NAMES.get(labels.claim, "—"), "claim"),
+            line("flags", ", ".join(FLAG_NAMES[f] for f in labels.flags) or "none", "flags"),
+        ]
+        for n, q in enumerate(labels.quotes, start=1):
+            style = AGREES if quote_key(q) in shared else DIFFERS
+            text = " … ".join(c.text for c in q.content)
+            short = text if len(text) <= 30 else text[:28] + "…"
+            detail = ", ".join(
+                d
+                for d in (f"cue {q.cue.text}" if q.cue else "", f"source {q.source.text}" if q.source else "")
+                if d
+            )
+            parts.append(
+                (
+                    f"{n}. {q.type}: «{visible(short)}»" + (f" ({visible(detail)})" if detail else "") + "\n",
+                    style,
+                )
+            )
+        if not labels.quotes:
+            parts.append(("no quotes\n", DIFFERS if s.differs_quotes() else AGREES))
+        return Content.assemble(*parts)
+
+    def action_take(self, index: int) -> None:
+        if index >= len(self.session.versions):
+            self.notify(f"There is no version {ascii_uppercase[index]} here.", severity="warning")
+            return
+        self.session.take(index)
+        self.show()

@@ -1,0 +1,113 @@
+"""Adjudication: the queue of disagreements, taking a version, editing, provenance, the screen."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from annotator.adjudication import ReviewSession, review_queue, same
+from annotator.assignment import Assignment
+from annotator.cli import main
+from annotator.export.formats import export
+from annotator.export.jsonl import Selection
+from annotator.model import SentenceLabels
+from annotator.store import Store
+from annotator.tui.app import make_app
+from tests.conftest import label_seeds
+
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def disputed(store):
+    plan = Assignment(("alice", "bob"), 0.3)
+    label_seeds(store, ["alice", "bob"], plan, noise=0.3)
+    return store
+
+
+def test_the_queue_holds_exactly_the_disagreements(disputed):
+    store = disputed
+    shared = {}
+    for sid, _, annotator, labels in store.finished_decisions():
+        shared.setdefault(sid, {})[annotator] = SentenceLabels.model_validate_json(labels)
+    both = {sid: d for sid, d in shared.items() if len(d) == 2}
+    disagreeing = [sid for sid, d in both.items() if not same(d["alice"], d["bob"])]
+    assert review_queue(store) == disagreeing and 0 < len(disagreeing) < len(both)
+    assert review_queue(store, everything=True) == list(both)
+
+
+def test_taking_a_version_makes_an_adjudicated_record_with_its_sources(disputed, tmp_path):
+    store = disputed
+    session = ReviewSession(store, "rita")
+    assert session.progress().done == 0 and session.progress().total == len(session.queue)
+    sid = session.current.sid
+    assert sid == session.queue[0]
+    assert [v.annotator for v in session.versions] == ["alice", "bob"]
+    taken = session.versions[1]
+    assert session.take(1)
+    row = store.labels(sid, "rita")
+    assert row.origin == "adjudicated" and row.status == "done" and same(row.labels, taken.labels)
+    assert session.current.sid == session.queue[1]  # on to the next disagreement
+    # edit instead of taking: mode and claim keys on the reviewer's own labels
+    second = session.current.sid
+    session.set_label("mode", "none")
+    session.set_label("claim", "none")
+    edited = store.labels(second, "rita")
+    assert (edited.labels.mode, edited.labels.claim, edited.origin) == ("none", "none", "adjudicated")
+    assert session.progress().done == 2
+
+    export(store, tmp_path / "adj", "jsonl", Selection(adjudicated=True))
+    records = [
+        orjson.loads(line) for line in (tmp_path / "adj" / "annotations.jsonl").read_bytes().splitlines()
+    ]
+    assert [r["annotator"] for r in records] == ["rita", "rita"]
+    assert all(r["origin"] == "adjudicated" for r in records)
+    first = next(r for r in records if r["id"] == store.sentence(sid).id)
+    events = dict(
+        store.db.execute(
+            "SELECT event_id, annotator FROM events WHERE sid = ? AND annotator IN ('alice', 'bob')", (sid,)
+        ).fetchall()
+    )
+    assert sorted(events[e] for e in first["derived_from"]) == ["alice", "bob"]
+    # the adjudicated layer survives an export → import round trip into another store
+    assert main(["--db", str(store.path), "import", str(tmp_path / "adj" / "annotations.jsonl")]) == 0
+
+
+def test_a_resumed_review_starts_at_the_first_open_disagreement(disputed):
+    s1 = ReviewSession(disputed, "rita")
+    s1.take(0)
+    s2 = ReviewSession(disputed, "rita")
+    assert s2.current.sid == s1.queue[1] and s2.progress().done == 1
+
+
+def test_nothing_to_review(store):
+    session = ReviewSession(store, "rita")
+    assert session.current is None and session.queue == []
+
+
+async def test_review_screen_takes_a_version_with_one_key(disputed):
+    store = disputed
+    queue = review_queue(store)
+    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    async with app.run_test(size=SIZE) as pilot:
+        assert "REVIEW" in str(app.screen.query_one("#topbar").render())
+        assert "alice" in str(app.screen.query_one("#version-0").render())
+        assert "bob" in str(app.screen.query_one("#version-1").render())
+        assert not app.screen.query_one("#version-2").display
+        await pilot.press("B")
+        await pilot.press("A")
+    with Store(store.path) as s:
+        taken = [s.labels(sid, "rita") for sid in queue[:2]]
+        bob = s.labels(queue[0], "bob").labels
+        alice = s.labels(queue[1], "alice").labels
+    assert same(taken[0].labels, bob) and same(taken[1].labels, alice)
+
+
+def test_review_snapshot(snap_compare, disputed):
+    app = make_app(disputed.path, "rita", review={"everything": False, "annotators": None})
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_review_needs_a_terminal(disputed, capsys):
+    assert main(["--db", str(disputed.path), "review"]) == 1
+    assert "needs a terminal" in capsys.readouterr().err
