@@ -145,3 +145,32 @@ def test_two_processes_on_one_store(workdir):
     }
     assert modes == {"alice": "reporting", "bob": "commentary"}
     db.close()
+
+
+def test_two_annotators_agree_then_a_reviewer_adjudicates(workdir):
+    """Alice and Bob label with 20 % overlap (stored directly), `agree` reports, and a reviewer
+    takes Bob's version of the first disagreement in the real review screen."""
+    from annotator.assignment import Assignment
+    from annotator.store import Store
+    from tests.conftest import label_seeds
+
+    db = workdir / "a.db"
+    with Store(db) as s:
+        plan = Assignment(("alice", "bob"), 0.2)
+        s.set_assignment(plan)
+        label_seeds(s, ["alice", "bob"], plan, noise=0.3)
+    agree = subprocess.run([str(EXE), "--db", str(db), "agree"], capture_output=True, text=True, check=True)
+    assert "alice | bob" in agree.stdout and "confusion: mode" in agree.stdout
+    term = Terminal(f"{EXE} --db a.db review --annotator rita", workdir)
+    try:
+        screen = term.wait_for("REVIEW")
+        assert "alice" in screen and "bob" in screen and "overall 0/" in screen
+        term.keys("B")
+        term.wait_for("overall 1/")
+        term.keys("C-q")
+        term.wait_for("annotator-exited-0")
+    finally:
+        term.close()
+    with sqlite3.connect(db) as c:
+        rows = c.execute("SELECT origin, derived_from FROM labels WHERE annotator = 'rita'").fetchall()
+    assert len(rows) == 1 and rows[0][0] == "adjudicated" and len(orjson.loads(rows[0][1])) == 2
