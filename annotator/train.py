@@ -164,3 +164,35 @@ def unsure_first(store, annotator: str, limit: int = 20_000) -> list[int] | None
         for i, p in enumerate(model.predict_proba(batch)):
             unsure[i] += 1.0 - float(p.max())  # least confidence, summed over the fields
     return [sid for _, sid in sorted(zip(unsure, sids, strict=True), key=lambda t: -t[0])]
+
+
+def rank_in_subprocess(db: Path, annotator: str) -> list[int] | None:
+    """`unsure_first` in a process of its own: fitting is CPU-bound Python, and in the labelling
+    screen's process it would hold the interpreter lock the keys need."""
+    import subprocess
+    import sys
+
+    import orjson
+
+    done = subprocess.run(
+        [sys.executable, "-m", "annotator.train", str(db), annotator],
+        capture_output=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:
+        raise UserError(
+            f"ranking for uncertainty sampling failed: {done.stderr.decode(errors='replace')[-300:]}"
+        )
+    return orjson.loads(done.stdout)
+
+
+if __name__ == "__main__":  # python -m annotator.train DB ANNOTATOR: the ranking as JSON
+    import sys
+
+    import orjson
+
+    from annotator.store import Store
+
+    with Store(sys.argv[1], create=False) as _store:
+        sys.stdout.buffer.write(orjson.dumps(unsure_first(_store, sys.argv[2])))

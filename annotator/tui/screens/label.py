@@ -116,13 +116,16 @@ class LabelScreen(Screen):
             self.run_worker(self._rank, thread=True, exit_on_error=False, group="rank", exclusive=True)
 
     def _rank(self) -> None:
-        """Refit the model on every finished label and rank this annotator's open sentences: in a
-        worker, on its own connection; the screen keeps going in the old order meanwhile."""
-        from annotator.store import Store
-        from annotator.train import unsure_first
+        """Refit the model on every finished label and rank this annotator's open sentences, in
+        another process; the screen keeps going in the old order meanwhile."""
+        from annotator.errors import UserError
+        from annotator.train import rank_in_subprocess
 
-        with Store(self.session.store.path, create=False) as store:
-            ranked = unsure_first(store, self.session.annotator)
+        try:
+            ranked = rank_in_subprocess(self.session.store.path, self.session.annotator)
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, f"{exc}; staying in corpus order", severity="warning")
+            return
         self.app.call_from_thread(self.session.set_priority, ranked)
 
     def topbar(self, ctx) -> Content:

@@ -1,0 +1,66 @@
+"""The baseline model trains and scores in seconds, against reading the export in the same run.
+
+    python bench/train.py [--sentences 20000]
+
+Generates a corpus (bench/corpus.py), labels every sentence (setup), exports it with an
+80/10/10 split, then times `annotator train` (fit mode and claim, score dev and test, write the
+model) against the floor of reading and validating the same export (`read_export`). Then ranks
+the open sentences for uncertainty sampling (`unsure_first`) after labelling a tenth of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from annotator.corpus.pipeline import analyse_all  # noqa: E402
+from annotator.corpus.reader import read_inputs  # noqa: E402
+from annotator.export.formats import export  # noqa: E402
+from annotator.export.jsonl import Selection  # noqa: E402
+from annotator.store import Store  # noqa: E402
+from annotator.train import read_export, train, unsure_first  # noqa: E402
+from bench.corpus import generate  # noqa: E402
+from bench.ingest_export import label_everything  # noqa: E402
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sentences", type=int, default=20_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        corpus = work / "corpus.jsonl"
+        corpus.write_bytes(b"".join(orjson.dumps(doc) + b"\n" for doc in generate(args.sentences)))
+        with Store(work / "b.db") as store:
+            store.ingest(analyse_all(read_inputs([corpus]), suggest=False))
+            labelled = label_everything(store)
+            export(store, work / "export", "jsonl", Selection(split="80/10/10"))
+        floor, data = timed(lambda: read_export(work / "export"))
+        took, report = timed(lambda: train(work / "export", work / "model.pkl"))
+        print(
+            f"{labelled} labelled sentences; train {len(data['train'])}, dev {len(data['dev'])}, test {len(data['test'])}"
+        )
+        print(f"read + validate the export (floor)   {floor:6.2f} s")
+        print(f"train mode and claim, score, save    {took:6.2f} s   ({took / floor:.1f}× the floor)")
+        with Store(work / "b.db") as store:
+            store.db.execute("DELETE FROM labels WHERE sid % 10 != 0")
+            took, ranked = timed(lambda: unsure_first(store, "bob"))
+        print(f"refit on a tenth and rank {len(ranked)} open sentences   {took:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
