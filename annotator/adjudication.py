@@ -33,8 +33,9 @@ def quote_key(q: Quote) -> tuple:
 
 
 def same(a: SentenceLabels, b: SentenceLabels) -> bool:
-    """Agreement as the review sees it: mode, claim, flags and quotes (notes are not compared)."""
-    return (a.mode, a.claim, tuple(a.flags), sorted(map(quote_key, a.quotes))) == (
+    """Agreement as the review sees it: block type, mode, claim, flags and quotes (notes are not compared)."""
+    return (a.block_type, a.mode, a.claim, tuple(a.flags), sorted(map(quote_key, a.quotes))) == (
+        b.block_type,
         b.mode,
         b.claim,
         tuple(b.flags),
@@ -46,7 +47,7 @@ def review_queue(store: Store, *, everything: bool = False, annotators: list[str
     """Sentences (corpus order) finished by two or more annotators who disagree, or all such
     sentences with `everything`."""
     by_sid: dict[int, list[SentenceLabels]] = {}
-    for sid, _, _, labels in store.finished_decisions(annotators):
+    for sid, _, _, _, labels in store.finished_decisions(annotators):
         by_sid.setdefault(sid, []).append(SentenceLabels.model_validate_json(labels))
     return [
         sid

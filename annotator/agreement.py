@@ -15,10 +15,11 @@ from itertools import combinations
 from typing import get_args
 
 from annotator.matching import OVERLAP, match_quotes
-from annotator.model import Claim, Mode, Quote, SentenceLabels
+from annotator.model import BlockType, Claim, Mode, Quote, SentenceLabels
 
 # The nominal labels compared sentence by sentence, each with its categories in a fixed order.
 FIELDS: dict[str, tuple[str, ...]] = {
+    "block_type": get_args(BlockType),
     "mode": get_args(Mode),
     "claim": get_args(Claim),
 }
@@ -26,13 +27,17 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """One annotator's finished labels on one sentence."""
+    """One annotator's finished labels on one sentence, with the rules' block type (which a
+    finished decision without a block type of its own confirms)."""
 
     doc_id: str
     annotator: str
+    block_type: str
     labels: SentenceLabels
 
     def value(self, field: str) -> str | None:
+        if field == "block_type":
+            return self.labels.block_type or self.block_type
         return getattr(self.labels, field)
 
 
@@ -244,9 +249,9 @@ def report(table: Table) -> dict:
 def load(store, annotators: Sequence[str] | None = None) -> Table:
     """The finished decisions of the annotators' own layers (adjudicated labels left out)."""
     table: Table = {}
-    for sid, doc_id, annotator, labels in store.finished_decisions(annotators):
+    for sid, doc_id, annotator, block_type, labels in store.finished_decisions(annotators):
         table.setdefault(sid, {})[annotator] = Decision(
-            doc_id, annotator, SentenceLabels.model_validate_json(labels)
+            doc_id, annotator, block_type, SentenceLabels.model_validate_json(labels)
         )
     return table
 

@@ -335,7 +335,12 @@ class LabelSession:
 
     @property
     def complete(self) -> bool:
-        return self.labels.mode is not None and self.labels.claim is not None
+        return complete(self.labels)
+
+    @property
+    def block_type(self) -> str:
+        """The block type as the annotator sees it: theirs, else the rules'."""
+        return self.labels.block_type or self.current.block_type
 
     # decisions: each is stored before anything moves
     def _store(self, labels: SentenceLabels, status: str, action: str = "label") -> None:
@@ -360,9 +365,17 @@ class LabelSession:
     def set_label(self, name: str, value: str) -> bool:
         """Set mode or claim; store it; advance when the sentence is complete. Returns True when it advanced."""
         labels = replace_labels(self.labels, **{name: value})
-        done = labels.mode is not None and labels.claim is not None
+        done = complete(labels)
         self._store(labels, "done" if done else "todo")
         return done and self.advance()
+
+    def set_block_type(self, value: str) -> bool:
+        """Correct (or confirm) the block type. A teaser or boilerplate sentence needs no other
+        label, so it is finished and the session moves on; returns True when it advanced."""
+        labels = replace_labels(self.labels, block_type=None if value == self.current.block_type else value)
+        done = complete(labels)
+        self._store(labels, "done" if done else "todo")
+        return done and value not in LABELLED_BLOCK_TYPES and self.advance()
 
     def toggle_flag(self, flag: Flag) -> None:
         flags = set(self.labels.flags) ^ {flag}
@@ -439,6 +452,13 @@ class LabelSession:
     def speakers(self) -> list[str]:
         """Speakers already named in this article, for completion."""
         return self.store.speakers(self.current.doc_id, self.annotator)
+
+
+def complete(labels: SentenceLabels) -> bool:
+    """Mode and claim given, or a block type that takes no sentence labels (SCHEME §2)."""
+    if labels.block_type is not None and labels.block_type not in LABELLED_BLOCK_TYPES:
+        return True
+    return labels.mode is not None and labels.claim is not None
 
 
 def replace_labels(labels: SentenceLabels, **changes) -> SentenceLabels:

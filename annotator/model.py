@@ -13,7 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-SCHEMA_VERSION = 1
+# 2: labels.block_type (an annotator's block type), derived_from, manifest format and unit.
+# Version 1 records still validate and import (the new fields take their defaults).
+SCHEMA_VERSION = 2
 
 BlockType = Literal["headline", "body", "caption", "comment", "teaser", "boilerplate"]
 Mode = Literal["reporting", "commentary", "none"]
@@ -93,6 +95,11 @@ class SentenceLabels(Record):
     quotes: list[Quote] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     note: str | None = None
+    # Last, so that labels stored before it existed gain it where pydantic would write it.
+    block_type: BlockType | None = Field(
+        None,
+        description="the annotator's block type when it differs from the rules' (null: confirmed as pre-filled)",
+    )
 
     @model_validator(mode="after")
     def _flags_are_a_set(self) -> SentenceLabels:
@@ -190,7 +197,7 @@ class Event(Record):
 class ExportRecord(Record):
     """One sentence as exported (and imported): the training example."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = SCHEMA_VERSION
     id: str
     doc_id: str = Field(min_length=1)
     doc_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -225,7 +232,7 @@ class ExportRecord(Record):
 
 
 class Manifest(Record):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     tool_version: str
     created_at: datetime
     format: Literal["jsonl", "hf", "spacy", "iob"] = "jsonl"

@@ -21,13 +21,21 @@ import orjson
 
 from annotator.assignment import Assignment
 from annotator.errors import UserError
-from annotator.model import LABELLED_BLOCK_TYPES, Event, SentenceLabels, Status, now, sentence_id
+from annotator.model import (
+    LABELLED_BLOCK_TYPES,
+    SCHEMA_VERSION,
+    Event,
+    SentenceLabels,
+    Status,
+    now,
+    sentence_id,
+)
 
 if TYPE_CHECKING:  # ingest-only modules stay unimported for the labelling screen
     from annotator.corpus import clusters
     from annotator.corpus.pipeline import AnalysedDoc
 
-STORE_VERSION = 3
+STORE_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -106,6 +114,11 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
             "CREATE TABLE splits (unit TEXT NOT NULL, key TEXT NOT NULL, split TEXT NOT NULL,"
             " PRIMARY KEY (unit, key)) WITHOUT ROWID",
         )
+    ],
+    # 3 → 4: labels gain `block_type` (null), last, where the model now writes it
+    3: lambda db: [
+        db.execute(f"UPDATE {table} SET labels = json_set(labels, '$.block_type', NULL)")
+        for table in ("labels", "suggestions", "retired_labels")
     ],
 }
 
@@ -677,7 +690,11 @@ class Store:
                 status, labels, origin = None, _EMPTY_LABELS, None
             else:
                 b = orjson.loads(before)
-                status, labels, origin = b["status"], b["labels"], b["origin"]
+                status, origin = b["status"], b["origin"]
+                # written as the model writes it today (a row saved by an older version may lack fields)
+                labels = orjson.dumps(
+                    SentenceLabels.model_validate_json(b["labels"]).model_dump(mode="json")
+                ).decode()
                 derived = b.get("derived_from")  # rows saved before store version 3 have none
                 self._put(
                     db, sid, annotator, status, labels, origin, b["created_at"], b["updated_at"], derived
@@ -736,7 +753,7 @@ class Store:
         annotator or only the adjudicated layer when asked. With `split_unit` ('cluster' or
         'document'), each record carries the split frozen for its cluster or document."""
         record = (
-            "json_object('schema_version', 1, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
+            f"json_object('schema_version', {SCHEMA_VERSION}, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
             " 'doc_id', d.doc_id, 'doc_sha256', d.sha256, 'cluster', d.cluster, 'block', s.block,"
             " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
             " 'labels', json(coalesce(l.labels, ?)), 'status', coalesce(l.status, 'todo'),"
@@ -779,12 +796,14 @@ class Store:
             sql = "SELECT count(*) FROM labels l WHERE l.status = 'done'" + who
         return self.db.execute(sql, params).fetchone()[0]
 
-    def finished_decisions(self, annotators=None) -> Iterator[tuple[int, str, str, str]]:
-        """(sid, doc_id, annotator, labels JSON) of every finished decision in the annotators' own
-        layers (adjudicated ones left out), optionally only of some annotators."""
+    def finished_decisions(self, annotators=None) -> Iterator[tuple[int, str, str, str, str]]:
+        """(sid, doc_id, annotator, the rules' block type, labels JSON) of every finished decision in
+        the annotators' own layers (adjudicated ones left out), optionally only of some annotators."""
         sql = (
-            "SELECT l.sid, d.doc_id, l.annotator, l.labels FROM labels l JOIN sentences s ON s.sid = l.sid "
-            "JOIN documents d ON d.doc = s.doc WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+            "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels FROM labels l "
+            "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
+            "JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+            "WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated'"
         )
         if annotators:
             sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"

@@ -86,6 +86,9 @@ def perturb(labels: SentenceLabels, rng, noise: float) -> SentenceLabels:
             )
         )
     return SentenceLabels(
+        block_type=rng.choice(["caption", "teaser", "boilerplate"])
+        if maybe() and rng.random() < 0.3
+        else None,
         mode=rng.choice(["reporting", "commentary", "none"]) if maybe() else labels.mode,
         claim=rng.choice(["none", "factual", "checkworthy"]) if maybe() else labels.claim,
         quotes=quotes,

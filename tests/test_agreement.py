@@ -147,7 +147,7 @@ def test_agree_equals_the_reference_implementations_on_two_annotators(two_annota
     table = agreement.load(store)
     both = [d for d in table.values() if len(d) == 2]
     assert got["sentences_compared"] == len(both) >= 15
-    for field in ("mode", "claim"):
+    for field in ("block_type", "mode", "claim"):
         a = [d["alice"].value(field) for d in both]
         b = [d["bob"].value(field) for d in both]
         assert math.isclose(got["labels"][field]["pairs"]["alice | bob"]["kappa"], cohen_kappa_score(a, b))

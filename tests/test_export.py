@@ -66,7 +66,7 @@ def test_export_records_and_manifest(store, tmp_path):
     data = (out / "annotations.jsonl").read_bytes()
     assert manifest.files == {"annotations.jsonl": hashlib.sha256(data).hexdigest()}
     on_disk = orjson.loads((out / "manifest.json").read_bytes())
-    assert on_disk["files"] == manifest.files and on_disk["schema_version"] == 1
+    assert on_disk["files"] == manifest.files and on_disk["schema_version"] == 2
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
@@ -124,6 +124,23 @@ def test_round_trip_is_the_identity(store, tmp_path):
         ).read_bytes()
         again = import_file(fresh, tmp_path / "a" / "annotations.jsonl")
         assert again.changed == 0
+
+
+def test_version_1_records_still_import(store, tmp_path):
+    """Records written before schema 2 (no labels.block_type, no derived_from) import as they were."""
+    label_some(store, "alice", 6)
+    export_jsonl(store, tmp_path / "a")
+    old = []
+    for line in (tmp_path / "a" / "annotations.jsonl").read_bytes().splitlines():
+        r = orjson.loads(line)
+        del r["derived_from"], r["labels"]["block_type"]
+        old.append(orjson.dumps(dict(r, schema_version=1)))
+    (tmp_path / "v1.jsonl").write_bytes(b"\n".join(old) + b"\n")
+    with Store(tmp_path / "fresh.db") as fresh:
+        fresh.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        assert import_file(fresh, tmp_path / "v1.jsonl").changed == 6
+        export_jsonl(fresh, tmp_path / "b")
+    assert (tmp_path / "b" / "annotations.jsonl").read_bytes() == (tmp_path / "a" / "annotations.jsonl").read_bytes()
 
 
 def test_export_per_annotator(store, tmp_path):

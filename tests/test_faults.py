@@ -224,6 +224,7 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     db = sqlite3.connect(path)
     for statement in (
+        "UPDATE labels SET labels = json_remove(labels, '$.block_type')",
         "DROP TABLE suggestions",
         "DROP TABLE splits",
         "ALTER TABLE labels DROP COLUMN derived_from",
@@ -237,6 +238,7 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         version = s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         assert version == (str(STORE_VERSION),)
         assert s.labels(sid, "alice").labels.mode == "reporting"
+        assert s.db.execute("SELECT labels FROM labels").fetchone()[0].endswith(',"block_type":null}')
         assert s.undo("alice") is not None  # an event from before the migration undoes cleanly
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
         assert s.db.execute("SELECT count(*) FROM suggestions").fetchone() == (0,)

@@ -127,6 +127,28 @@ def test_one_key_per_label_stores_and_advances_when_complete(small):
     assert s.current.text == "Phrase une."
 
 
+def test_block_type_is_corrected_per_annotator(small):
+    s = LabelSession(small, "alice")
+    s.step(+1)
+    row = s.current
+    assert (row.text, s.block_type) == ("Phrase une.", "body")
+    # a teaser or boilerplate sentence takes no other label: finished, and the session moves on
+    assert s.set_block_type("boilerplate")
+    saved = small.labels(row.sid, "alice")
+    assert (saved.status, saved.labels.block_type, saved.labels.mode) == ("done", "boilerplate", None)
+    assert s.current.text == "Phrase deux."
+    # back to the rules' type: stored as confirmed (null), and no longer finished without mode and claim
+    s.go(row)
+    assert not s.set_block_type("body")
+    saved = small.labels(row.sid, "alice")
+    assert (saved.status, saved.labels.block_type) == ("todo", None)
+    # a labelled type is recorded and waits for mode and claim
+    assert not s.set_block_type("caption")
+    assert s.set_label("mode", "reporting") is False and s.set_label("claim", "none")
+    assert small.labels(row.sid, "alice").labels.block_type == "caption"
+    assert small.labels(row.sid, "bob") is None  # per annotator
+
+
 def test_accept_needs_mode_and_claim(small):
     s = LabelSession(small, "alice")
     assert not s.accept()

@@ -57,7 +57,7 @@ def test_valid_record_with_a_quote():
         ({"labels": {"flags": ["uncertain", "mt_noise"]}}, "sorted and unique"),
         ({"surprise": 1}, "Extra inputs are not permitted"),
         ({"status": "done", "annotator": None}, "needs an annotator"),
-        ({"schema_version": 2}, "Input should be 1"),
+        ({"schema_version": 3}, "Input should be 1 or 2"),
     ],
 )
 def test_invalid_records(changes, message):

@@ -28,7 +28,7 @@ def disputed(store):
 def test_the_queue_holds_exactly_the_disagreements(disputed):
     store = disputed
     shared = {}
-    for sid, _, annotator, labels in store.finished_decisions():
+    for sid, _, annotator, _, labels in store.finished_decisions():
         shared.setdefault(sid, {})[annotator] = SentenceLabels.model_validate_json(labels)
     both = {sid: d for sid, d in shared.items() if len(d) == 2}
     disagreeing = [sid for sid, d in both.items() if not same(d["alice"], d["bob"])]

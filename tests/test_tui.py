@@ -32,6 +32,18 @@ def shown(app, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
 
+async def test_block_type_picker(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        assert "headline" in shown(app, "#panel")
+        await pilot.press("T")
+        await pilot.press("p")  # boilerplate: finished, on to the next sentence
+        assert "Pékin va envoyer" in shown(app, "#sentence")
+        await pilot.press("T", "escape")  # cancelled: nothing stored
+    stored = labels_of(seeds_db)
+    assert [(r.status, r.labels.block_type) for _, r in stored] == [("done", "boilerplate")]
+
+
 async def test_label_keys_store_and_advance(seeds_db):
     app = make_app(seeds_db, "alice")
     async with app.run_test(size=SIZE) as pilot:

@@ -55,7 +55,7 @@ def doc(r: ExportRecord, counts: Counter):
             "id": r.id,
             "doc_id": r.doc_id,
             "cluster": r.cluster,
-            "block_type": r.block_type,
+            "block_type": r.labels.block_type or r.block_type,
             "annotator": r.annotator,
         }
     )

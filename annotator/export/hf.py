@@ -50,7 +50,9 @@ def row(r: ExportRecord) -> dict:
         "doc_id": r.doc_id,
         "cluster": r.cluster,
         "text": r.text,
-        "block_type": _code("block_type", r.block_type),
+        "block_type": _code(
+            "block_type", labels.block_type or r.block_type
+        ),  # the annotator's, else the rules'
         "lang": r.lang,
         "mode": _code("mode", labels.mode),
         "claim": _code("claim", labels.claim),

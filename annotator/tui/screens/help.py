@@ -24,6 +24,8 @@ Quotes — every attribution: content (without the outer quotation marks), cue (
   reporting verb group, "selon"), source (the mention: "il", "Pékin", a full noun phrase),
   speaker (the canonical name). direct: all inside marks; indirect: none; mixed: partly.
   A name in quotation marks that nobody says («Vostok») is not a quote.
+Block type — T corrects the rules' type for this sentence; teaser and boilerplate need no
+  other label (SCHEME §2). Confirming is implicit: labelling a sentence keeps the type shown.
 Flags — uncertain (second look), MT noise, attribution dropped (a headline states as
   fact what the body attributes)."""
 
@@ -40,6 +42,15 @@ class HelpScreen(ModalScreen[None]):
             parts += [(f" {self.app.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
         parts += [(f" {'ctrl+p':>14} ", "bold"), "Command palette: export, statistics, switch annotator\n"]
         parts += [(f" {'ctrl+q':>14} ", "bold"), "Quit (every decision is already stored)\n"]
+        if getattr(self.app, "review", None) is not None:
+            from annotator.tui.screens.review import BINDINGS as REVIEW
+
+            parts.append(("\nReview keys\n", "bold underline"))
+            for b in REVIEW:
+                parts += [
+                    (f" {self.app.key_for(b.id):>14} ", "bold"),
+                    f"{b.description}'s version as the verdict\n",
+                ]
         parts.append(("\nQuote mode keys\n", "bold underline"))
         for b in QUOTE:
             parts += [(f" {self.app.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]

@@ -25,6 +25,7 @@ BINDINGS = [
     Binding(
         "a", "flag('attribution_dropped')", "Attribution dropped", id="flag.attribution_dropped", show=False
     ),
+    Binding("T", "block_type", "Block type", id="block_type", show=False),
     Binding("q", "quote", "Quote", id="quote"),
     Binding("m", "note", "Note", id="note", show=False),
     Binding("enter", "accept", "Accept", id="accept"),
@@ -44,6 +45,14 @@ BINDINGS = [
 MODE_NAMES = {"reporting": "reporting", "commentary": "commentary", "none": "no proposition"}
 CLAIM_NAMES = {"none": "no claim", "factual": "factual", "checkworthy": "check-worthy"}
 FLAG_NAMES = {"uncertain": "uncertain", "mt_noise": "MT noise", "attribution_dropped": "attribution dropped"}
+BLOCK_TYPES = [  # key, block type, name: the picker behind the block_type binding
+    ("h", "headline", "headline"),
+    ("b", "body", "body"),
+    ("c", "caption", "caption"),
+    ("m", "comment", "reader comment"),
+    ("t", "teaser", "teaser (no labels)"),
+    ("p", "boilerplate", "boilerplate (no labels)"),
+]
 STATUS_NAMES = {None: "new", "todo": "in progress", "done": "done", "skipped": "skipped"}
 
 
@@ -152,6 +161,14 @@ class LabelScreen(Screen):
             parts.append((f" {self.key(binding_id):>3} ", "bold"))
             parts.append((f"{mark if chosen else '○'} {name}\n", chosen_style if chosen else ""))
 
+        mine = labels.block_type is not None
+        parts.append((f"Block type ({self.key('block_type')})\n", "bold underline"))
+        parts.append(
+            (
+                f" {s.block_type}" + (f" (rules: {s.current.block_type})" if mine else "") + "\n",
+                "bold #e5c07b" if mine else "",
+            )
+        )
         parts.append(("Mode\n", "bold underline"))
         for mode in MODES:
             choice(f"mode.{mode}", MODE_NAMES[mode], labels.mode == mode)
@@ -197,6 +214,18 @@ class LabelScreen(Screen):
     def action_set_label(self, name: str, value: str) -> None:
         self.session.set_label(name, value)
         self.show()
+
+    def action_block_type(self) -> None:
+        from annotator.tui.screens.prompt import ChoiceScreen
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                self.session.set_block_type(value)
+                self.show()
+
+        self.app.push_screen(
+            ChoiceScreen("Block type of this sentence", BLOCK_TYPES, self.session.block_type), done
+        )
 
     def action_flag(self, flag: str) -> None:
         self.session.toggle_flag(flag)

@@ -49,3 +49,33 @@ class MessageScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of a few values with one key each (the block type, say); esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, str, str]], current: str | None = None):
+        super().__init__()
+        self.title_text = title
+        self.options = options  # (key, value, label)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        lines = [
+            f" {key}  {'●' if value == self.current else '○'} {label}" for key, value, label in self.options
+        ]
+        with Vertical(id="prompt-dialog"):
+            yield Static(self.title_text, id="prompt-title", markup=False)
+            yield Static("\n".join(lines), markup=False)
+
+    def on_key(self, event) -> None:
+        for key, value, _ in self.options:
+            if event.key == key:
+                event.stop()
+                self.dismiss(value)
+                return
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -82,6 +82,7 @@ class ReviewScreen(LabelScreen):
             (f" {visible(v.annotator)}\n", "bold"),
             render.sentence(s.current.text, labels.quotes),
             "\n",
+            line("block", labels.block_type or s.current.block_type, "block_type"),
             line("mode", MODE_NAMES.get(labels.mode, "—"), "mode"),
             line("claim", CLAIM_NAMES.get(labels.claim, "—"), "claim"),
             line("flags", ", ".join(FLAG_NAMES[f] for f in labels.flags) or "none", "flags"),
