@@ -949,7 +949,8 @@ class Store:
         ):
             per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
         for annotator, entry in per_annotator.items():
-            entry["remaining"] = labelled - entry["done"] - entry["skipped"]
+            served = self.progress(annotator)[1] if self._plan and annotator in self._plan.team else labelled
+            entry["remaining"] = served - entry["done"] - entry["skipped"]
             entry["per_hour"] = self._rate(annotator)
         return {
             "documents": q("SELECT count(*) FROM documents").fetchone()[0],

@@ -136,6 +136,7 @@ def test_the_labelling_session_serves_only_the_assigned_sentences(store):
         session.set_label("claim", "none")
     assert store.progress("alice") == (total, total)
     assert session.store.next_unannotated("alice") is None
+    assert store.counts()["annotators"]["alice"]["remaining"] == 0  # of her share
     bob = store.progress("bob")[1]
     assert total + bob > labelled  # the shared part is served twice
 
