@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import get_args
 
+from annotator.errors import UserError
 from annotator.labelling import LabelSession, Progress
 from annotator.model import Flag, Quote, SentenceLabels
 from annotator.store import SentenceRow, Store
@@ -68,6 +69,11 @@ class ReviewSession(LabelSession):
         everything: bool = False,
         annotators: list[str] | None = None,
     ):
+        if store.has_own_labels(reviewer):
+            # verdicts are stored as the reviewer's labels: they would overwrite their own
+            raise UserError(
+                f"{reviewer} has labels of their own; review under another name (say {reviewer}-review)"
+            )
         self.queue = review_queue(store, everything=everything, annotators=annotators)
         self._where = {sid: i for i, sid in enumerate(self.queue)}
         self._doc_of = {sid: store.sentence(sid).doc_id for sid in self.queue}

@@ -809,6 +809,16 @@ class Store:
             sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
         yield from self.db.execute(sql + " ORDER BY s.doc, s.pos", tuple(annotators or ()))
 
+    def has_own_labels(self, annotator: str) -> bool:
+        """Whether the annotator labelled anything themselves (adjudicated verdicts aside)."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM labels WHERE annotator = ? AND origin IS NOT 'adjudicated' LIMIT 1",
+                (annotator,),
+            ).fetchone()
+            is not None
+        )
+
     def versions(
         self, sid: int, reviewer: str, annotators: list[str] | None = None
     ) -> list[tuple[str, SentenceLabels, int]]:

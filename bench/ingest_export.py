@@ -1,6 +1,6 @@
 """Ingest and export at scale, against floors measured in the same run.
 
-    python bench/ingest_export.py [--sentences 1000000]
+    python bench/ingest_export.py [--sentences 1000000] [--no-suggestions]
 
 1. Generates a corpus (bench/corpus.py), then times `ingest` (read, decode, segment, type
    blocks, cluster, store) in sentences/s. Target: 1 M sentences in under 60 s.
@@ -104,6 +104,7 @@ def floor(store: Store) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sentences", type=int, default=1_000_000)
+    ap.add_argument("--no-suggestions", action="store_true", help="ingest without the suggestion engine")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
         work = Path(tmp)
@@ -115,7 +116,7 @@ def main() -> None:
 
         t = time.perf_counter()
         with Store(work / "s.db") as store:
-            report = store.ingest(analyse_all(read_inputs([corpus])))
+            report = store.ingest(analyse_all(read_inputs([corpus]), suggest=not args.no_suggestions))
         ingest_s = time.perf_counter() - t
         print(
             f"ingest: {report.sentences} sentences in {len(report.added)} documents, {ingest_s:.1f} s, "

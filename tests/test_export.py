@@ -140,7 +140,9 @@ def test_version_1_records_still_import(store, tmp_path):
         fresh.ingest([analyse(d) for d in read_inputs([SEEDS])])
         assert import_file(fresh, tmp_path / "v1.jsonl").changed == 6
         export_jsonl(fresh, tmp_path / "b")
-    assert (tmp_path / "b" / "annotations.jsonl").read_bytes() == (tmp_path / "a" / "annotations.jsonl").read_bytes()
+    assert (tmp_path / "b" / "annotations.jsonl").read_bytes() == (
+        tmp_path / "a" / "annotations.jsonl"
+    ).read_bytes()
 
 
 def test_export_per_annotator(store, tmp_path):

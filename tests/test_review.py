@@ -8,6 +8,7 @@ import pytest
 from annotator.adjudication import ReviewSession, review_queue, same
 from annotator.assignment import Assignment
 from annotator.cli import main
+from annotator.errors import UserError
 from annotator.export.formats import export
 from annotator.export.jsonl import Selection
 from annotator.model import SentenceLabels
@@ -78,6 +79,11 @@ def test_a_resumed_review_starts_at_the_first_open_disagreement(disputed):
     s1.take(0)
     s2 = ReviewSession(disputed, "rita")
     assert s2.current.sid == s1.queue[1] and s2.progress().done == 1
+
+
+def test_an_annotator_cannot_review_under_their_own_name(disputed):
+    with pytest.raises(UserError, match="review under another name"):
+        ReviewSession(disputed, "alice")
 
 
 def test_nothing_to_review(store):
