@@ -250,6 +250,10 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key='assignment'").fetchone()
         return Assignment.from_json(row[0]) if row else None
 
+    def assignment_in_force(self) -> Assignment | None:
+        """The plan this connection serves by (read when the store was opened, or set since)."""
+        return self._plan
+
     def set_assignment(self, plan: Assignment | None) -> None:
         """Store the plan every process on this store follows (None: everyone is served everything)."""
         with self.write() as db:

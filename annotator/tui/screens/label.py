@@ -143,10 +143,17 @@ class LabelScreen(Screen):
         cluster = (
             f" · story cluster {ctx.cluster} ({ctx.cluster_size} documents)" if ctx.cluster_size > 1 else ""
         )
+        plan = s.store.assignment_in_force()
+        share = (
+            f" · {plan.overlap:.0%} shared with {', '.join(n for n in plan.team if n != s.annotator)}"
+            if plan and s.annotator in plan.team and len(plan.team) > 1
+            else ""
+        )
         return Content.assemble(
             (visible(row.doc_id), "bold"),
             f" · {row.block_type}{cluster} · annotator ",
             (visible(s.annotator), "bold"),
+            visible(share),
         )
 
     def panel(self) -> Content:
