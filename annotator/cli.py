@@ -132,6 +132,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         split=args.split,
         seed=args.seed,
         unit=args.unit,
+        stratify=args.stratify,
         resplit=args.resplit,
         include_all=args.all,
         annotator=args.annotator,
@@ -140,7 +141,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from annotator.store import Store
 
     with Store(_db_path(args), create=False) as store:
-        manifest = export(store, args.out, args.format, selection)
+        manifest = export(store, args.out, args.format, selection, args.licence)
     files = ", ".join(manifest.files)
     print(f"{args.out}: {manifest.records} records in {files} (+ manifest.json)")
     return 0
@@ -267,6 +268,8 @@ def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> 
         from annotator.train import _sklearn
 
         _sklearn()  # a clear message now rather than a failing worker later
+        if args.retrain_every < 1:
+            raise UserError(f"--retrain-every {args.retrain_every}: expected a number of decisions, 1 or more")
         ordering = {"uncertain_first": True, "retrain_every": args.retrain_every}
     app = make_app(db, _annotator_name(args), keymap, review, ordering)
     try:
@@ -458,8 +461,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="what a split keeps whole: a near-duplicate story cluster (default) or a document",
     )
     p.add_argument(
+        "--stratify",
+        choices=("mode", "claim"),
+        default="mode",
+        help="the label each split keeps the distribution of",
+    )
+    p.add_argument(
         "--resplit", action="store_true", help="forget the frozen splits and assign every story afresh"
     )
+    p.add_argument("--licence", help="hf: the licence id written in the dataset card (default: other)")
     p.add_argument("--all", action="store_true", help="also unfinished and skipped sentences (for inference)")
     p.add_argument("--annotator", help="only this annotator's labels")
     p.add_argument(

@@ -168,6 +168,18 @@ def test_assignment_is_stratified_when_the_groups_allow():
     assert got != splits.assign(groups, {"train": 50, "dev": 25, "test": 25}, seed=2)
 
 
+def test_licence_and_stratified_label_are_the_users_choice(labelled, tmp_path, capsys):
+    db = str(labelled.path)
+    args = ["--db", db, "export", "--format", "hf", "--split", "60/20/20", "--stratify", "claim"]
+    assert main([*args, "--licence", "cc-by-4.0", "--out", str(tmp_path / "h")]) == 0
+    assert '"license":"cc-by-4.0"' in (tmp_path / "h" / "README.md").read_text("utf-8")
+    plan, _ = labelled.frozen_splits()
+    assert plan["stratify"] == "claim"
+    # the frozen plan holds: stratifying on another label is a different plan, refused
+    assert main(["--db", db, "export", "--split", "60/20/20", "--out", str(tmp_path / "j")]) == 1
+    assert "stratified on claim" in capsys.readouterr().err
+
+
 def test_only_finished_sentences_are_examples_and_skipped_ones_are_counted(labelled, tmp_path):
     for fmt in ("jsonl", "hf", "iob"):
         m = export(labelled, tmp_path / fmt, fmt, Selection())

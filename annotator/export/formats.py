@@ -37,7 +37,14 @@ def records(store: Store, selection: Selection, plan: dict | None) -> Iterator[E
         yield from _RECORDS.validate_json("[" + ",".join(r for r, _ in rows) + "]")
 
 
-def export(store: Store, out: Path, fmt: str, selection: Selection = Selection()) -> Manifest:  # noqa: B008
+def export(
+    store: Store,
+    out: Path,
+    fmt: str,
+    selection: Selection = Selection(),  # noqa: B008 - frozen
+    licence: str | None = None,
+) -> Manifest:
+    """Write `fmt` files of the selected records into `out` (`licence`: the hf card's licence id)."""
     if fmt == "jsonl":
         return export_jsonl(store, out, selection)
     writer = _writer(fmt)
@@ -71,7 +78,7 @@ def export(store: Store, out: Path, fmt: str, selection: Selection = Selection()
         if fmt == "hf":
             from annotator.export import hf
 
-            card = hf.card(manifest, store)
+            card = hf.card(manifest, store, licence or hf.LICENCE)
             staged["README.md"] = StagedFile.of(out / "README.md", card.encode())
             manifest = manifest.model_copy(update={"files": {n: f.sha256 for n, f in staged.items()}})
         finish(out, staged, manifest)

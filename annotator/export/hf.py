@@ -22,7 +22,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "quote_type": get_args(QuoteType),
 }
 HF_SPLIT = {"train": "train", "dev": "validation", "test": "test"}
-LICENCE = "other"  # the corpus owner sets it; news text is rarely free to redistribute
+LICENCE = "other"  # until the corpus owner says (--licence): news text is rarely free to redistribute
 
 DEFINITIONS = {
     "mode": "reporting: presents events or attributes content; commentary: at least one unattributed "
@@ -115,14 +115,14 @@ def _num(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
-def card(manifest: Manifest, store) -> str:
+def card(manifest: Manifest, store, licence: str = LICENCE) -> str:
     """README.md: metadata (as JSON, which is YAML) for `datasets`, then counts, label
     definitions, licence and agreement for people."""
     from annotator import agreement
 
     files = [n for n in manifest.files if n.endswith(".jsonl")]
     meta = {
-        "license": LICENCE,
+        "license": licence,
         "language": ["fr"],
         "pretty_name": "French news: claims, quotes, commentary vs reporting",
         "configs": [
@@ -174,7 +174,12 @@ def card(manifest: Manifest, store) -> str:
         "",
         "## Licence",
         "",
-        f"`{LICENCE}`: set it to the licence of the source articles before sharing.",
+        f"`{licence}`"
+        + (
+            ": set it to the licence of the source articles before sharing (`--licence`)."
+            if licence == LICENCE
+            else "."
+        ),
         "",
     ]
     lines += ["## Agreement", ""]

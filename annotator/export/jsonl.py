@@ -71,6 +71,7 @@ class Selection:
     split: str | None = None  # '80/10/10'
     seed: int = 0
     unit: splits.Unit = "cluster"
+    stratify: splits.Stratify = "mode"
     resplit: bool = False
     include_all: bool = False  # unfinished and skipped sentences too
     annotator: str | None = None  # one annotator's layer
@@ -85,7 +86,7 @@ class Selection:
         if not self.split:
             return None
         return splits.frozen(
-            store, splits.parse_split(self.split), self.seed, self.unit, resplit=self.resplit
+            store, splits.parse_split(self.split), self.seed, self.unit, self.stratify, resplit=self.resplit
         )
 
     def query(self) -> dict:

@@ -13,7 +13,7 @@ from annotator.model import Split
 
 SPLIT_NAMES: tuple[Split, ...] = ("train", "dev", "test")
 Unit = Literal["cluster", "document"]
-STRATIFY = "mode"  # the label whose distribution each split should keep
+Stratify = Literal["mode", "claim"]  # the label whose distribution each split should keep
 
 
 def parse_split(spec: str) -> dict[str, int]:
@@ -77,20 +77,29 @@ def assign(
     return out
 
 
-def frozen(store, percentages: dict[str, int], seed: int, unit: Unit, *, resplit: bool = False) -> dict:
+def frozen(
+    store,
+    percentages: dict[str, int],
+    seed: int,
+    unit: Unit,
+    stratify: Stratify = "mode",
+    *,
+    resplit: bool = False,
+) -> dict:
     """The split plan in force (the store's, or this one stored now) with every group assigned;
     groups added since the plan was made are assigned now, the others keep their split."""
-    plan = {"percentages": percentages, "seed": seed, "unit": unit, "stratify": STRATIFY}
+    plan = {"percentages": percentages, "seed": seed, "unit": unit, "stratify": stratify}
     kept, fixed = store.frozen_splits()
     if kept is not None and not resplit and kept != plan:
         was = "/".join(str(kept["percentages"][s]) for s in SPLIT_NAMES)
         raise UserError(
-            f"the splits are frozen as {was} by {kept['unit']} (seed {kept['seed']}) so that re-exports are "
+            f"the splits are frozen as {was} by {kept['unit']} (seed {kept['seed']}, stratified on "
+            f"{kept['stratify']}) so that re-exports are "
             "stable; ask for the same, or add --resplit to assign every story afresh"
         )
     if resplit:
         fixed = {}
-    groups = store.split_groups(unit, STRATIFY)
+    groups = store.split_groups(unit, stratify)
     new = assign(groups, percentages, seed, fixed)
     if new or resplit or kept is None:
         store.freeze_splits(plan, new, replace=resplit)
