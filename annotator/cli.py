@@ -269,7 +269,9 @@ def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> 
 
         _sklearn()  # a clear message now rather than a failing worker later
         if args.retrain_every < 1:
-            raise UserError(f"--retrain-every {args.retrain_every}: expected a number of decisions, 1 or more")
+            raise UserError(
+                f"--retrain-every {args.retrain_every}: expected a number of decisions, 1 or more"
+            )
         ordering = {"uncertain_first": True, "retrain_every": args.retrain_every}
     app = make_app(db, _annotator_name(args), keymap, review, ordering)
     try:

@@ -9,6 +9,7 @@ import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
 from pydantic import ValidationError
 
 from annotator.errors import UserError
@@ -50,6 +51,14 @@ def fit(texts: Sequence[str], labels: Sequence[str]):
 
 def read_export(folder: Path) -> dict[str, list[ExportRecord]]:
     """The finished records of a JSONL export folder, by split (an unsplit export is all train)."""
+    try:
+        fmt = orjson.loads((folder / "manifest.json").read_bytes()).get("format", "jsonl")
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        fmt = "jsonl"  # no manifest: the files speak for themselves
+    if fmt != "jsonl":
+        raise UserError(
+            f"{folder}: a {fmt} export; train reads the canonical one (`annotator export --format jsonl`)"
+        )
     files = {s: folder / f"{s}.jsonl" for s in ("train", "dev", "test")}
     if not files["train"].exists():
         if (folder / "annotations.jsonl").exists():

@@ -63,6 +63,12 @@ def test_train_reports_a_bad_line_with_its_number(exported, tmp_path):
     assert not (tmp_path / "m.pkl").exists()
 
 
+def test_train_refuses_an_export_of_another_format(exported, store, tmp_path):
+    export(store, tmp_path / "hf", "hf", Selection(split="60/20/20", seed=1))
+    with pytest.raises(UserError, match="a hf export; train reads the canonical one"):
+        train(tmp_path / "hf", tmp_path / "m.pkl")
+
+
 def test_train_needs_two_classes(store, tmp_path):
     for row in list(store.sentences())[:20]:
         store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
