@@ -63,6 +63,9 @@ def test_hf_folder_loads_with_declared_class_labels(labelled, tmp_path):
                 q["content"][0]["text"] for q in r["labels"]["quotes"]
             ]
             assert {"train": "train", "validation": "dev", "test": "test"}[split] == r["split"]
+    ds.save_to_disk(str(tmp_path / "arrow"))  # the README's way to a load_from_disk folder
+    again = datasets.load_from_disk(str(tmp_path / "arrow"))
+    assert again["train"].features == features and len(again["test"]) == len(ds["test"])
     card = (out / "README.md").read_text("utf-8")
     assert "## Agreement" in card and "Krippendorff" in card and "license" in card
     assert manifest.files["README.md"] and manifest.format == "hf"
