@@ -8,24 +8,22 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from pydantic import TypeAdapter
-
 from annotator.errors import UserError
 from annotator.export import splits
 from annotator.export.atomic import StagedFile
 from annotator.export.jsonl import (
     Selection,
-    _count,
-    _tables,
+    array_of,
+    count_records,
+    count_tables,
     export_jsonl,
     finish,
     make_folder,
     make_manifest,
+    validated,
 )
 from annotator.model import ExportRecord, Manifest
 from annotator.store import Store
-
-_RECORDS = TypeAdapter(list[ExportRecord])
 
 # A writer gets the records of one split and a way to stage files, and returns its own count
 # tables (snapped spans, say) for the manifest.
@@ -34,7 +32,7 @@ Writer = Callable[[str, list[ExportRecord], Callable[[str], StagedFile]], dict[s
 
 def records(store: Store, selection: Selection, plan: dict | None) -> Iterator[ExportRecord]:
     for rows in store.export_json(**selection.query(), split_unit=plan["unit"] if plan else None):
-        yield from _RECORDS.validate_json("[" + ",".join(r for r, _ in rows) + "]")
+        yield from validated(array_of(rows))
 
 
 def export(
@@ -55,7 +53,7 @@ def export(
         by_split[r.split or "train"].append(r)  # unsplit: one training split
     total = 0
     for part in by_split.values():
-        _count(counts, part)
+        count_records(counts, part)
         total += len(part)
     make_folder(out)
     staged: dict[str, StagedFile] = {}
@@ -72,7 +70,7 @@ def export(
                 extra[table].update(c)
         for f in staged.values():
             f.finish()
-        tables = _tables(counts)
+        tables = count_tables(counts)
         tables.update({k: dict(sorted(v.items())) for k, v in extra.items()})
         manifest = make_manifest(store, selection, plan, staged, total, tables, fmt)
         if fmt == "hf":

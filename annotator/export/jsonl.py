@@ -30,7 +30,7 @@ _PARALLEL_FROM = 50_000  # records; below this, starting worker processes costs 
 _RECORDS = TypeAdapter(list[ExportRecord])
 
 
-def _count(counts: Counter, records: list[ExportRecord]) -> None:
+def count_records(counts: Counter, records: list[ExportRecord]) -> None:
     """Count records by every manifest dimension at once; expanded into tables at the end."""
     counts.update(
         (
@@ -48,7 +48,7 @@ def _count(counts: Counter, records: list[ExportRecord]) -> None:
     )
 
 
-def _tables(counts: Counter) -> dict[str, dict[str, int]]:
+def count_tables(counts: Counter) -> dict[str, dict[str, int]]:
     tables: dict[str, Counter] = defaultdict(Counter)
     for (status, split, annotator, origin, block_type, mode, claim, quotes, flags), n in counts.items():
         for name, value in (
@@ -133,7 +133,7 @@ def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) ->
             total += len(rows)
         for f in staged.values():
             f.finish()
-        manifest = make_manifest(store, selection, plan, staged, total, _tables(counts), "jsonl")
+        manifest = make_manifest(store, selection, plan, staged, total, count_tables(counts), "jsonl")
         finish(out, staged, manifest)
         return manifest
     except OSError as exc:
@@ -217,22 +217,27 @@ def prefetch(chunks: Iterator, depth: int = 3) -> Iterator:
                 thread.join(0.01)
 
 
-def _check(array: str) -> Counter:
-    """Validate a chunk of records (a JSON array of the objects built by the store) and count
-    them. Runs in worker processes for large exports: one string travels, not thousands."""
+def validated(array: str) -> list[ExportRecord]:
+    """The records of a chunk from the store (`array_of` its rows), each checked by the model; a
+    record that fails is reported by id, as a user error."""
     try:
-        records = _RECORDS.validate_json(array)
+        return _RECORDS.validate_json(array)
     except ValidationError as exc:
         err = exc.errors()[0]
         bad = orjson.loads(array)[err["loc"][0]]
         where = ".".join(str(p) for p in err["loc"][1:])
         raise UserError(f"export: record {bad['id']} fails validation at {where}: {err['msg']}") from None
+
+
+def _check(array: str) -> Counter:
+    """Validate a chunk of records and count them. Runs in worker processes for large exports:
+    one string travels, not thousands."""
     counts: Counter = Counter()
-    _count(counts, records)
+    count_records(counts, validated(array))
     return counts
 
 
-def _array(rows: list[tuple[str, str | None]]) -> str:
+def array_of(rows: list[tuple[str, str | None]]) -> str:
     return "[" + ",".join(r for r, _ in rows) + "]"
 
 
@@ -242,13 +247,13 @@ def _checked(chunks: Iterator[list[tuple[str, str | None]]], *, parallel: bool):
     workers = min(os.cpu_count() or 1, 4)
     if not parallel or workers < 2:
         for rows in prefetch(chunks):
-            yield rows, _check(_array(rows))
+            yield rows, _check(array_of(rows))
         return
     # forkserver: workers must not be forked from a process whose query thread holds locks.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         pending: deque[tuple[list, Future]] = deque()
         for rows in prefetch(chunks):
-            pending.append((rows, pool.submit(_check, _array(rows))))
+            pending.append((rows, pool.submit(_check, array_of(rows))))
             if len(pending) > 2 * workers:
                 rows, future = pending.popleft()
                 yield rows, future.result()
