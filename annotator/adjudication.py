@@ -5,11 +5,11 @@ versions they were made from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import get_args
 
 from annotator.errors import UserError
-from annotator.labelling import LabelSession, Progress
+from annotator.labelling import LabelSession
 from annotator.model import Flag, Quote, SentenceLabels
 from annotator.store import SentenceRow, Store
 
@@ -47,14 +47,19 @@ def same(a: SentenceLabels, b: SentenceLabels) -> bool:
 def review_queue(store: Store, *, everything: bool = False, annotators: list[str] | None = None) -> list[int]:
     """Sentences (corpus order) finished by two or more annotators who disagree, or all such
     sentences with `everything`."""
-    by_sid: dict[int, list[SentenceLabels]] = {}
-    for sid, _, _, _, labels in store.finished_decisions(annotators):
-        by_sid.setdefault(sid, []).append(SentenceLabels.model_validate_json(labels))
-    return [
-        sid
-        for sid, versions in by_sid.items()
+    return list(_queue(store, everything, annotators))
+
+
+def _queue(store: Store, everything: bool, annotators: list[str] | None) -> dict[int, str]:
+    """The review queue as sentence -> document id, in corpus order."""
+    by_sid: dict[int, tuple[str, list[SentenceLabels]]] = {}
+    for sid, doc_id, _, _, labels in store.finished_decisions(annotators):
+        by_sid.setdefault(sid, (doc_id, []))[1].append(SentenceLabels.model_validate_json(labels))
+    return {
+        sid: doc_id
+        for sid, (doc_id, versions) in by_sid.items()
         if len(versions) >= 2 and (everything or any(not same(versions[0], v) for v in versions[1:]))
-    ]
+    }
 
 
 class ReviewSession(LabelSession):
@@ -74,9 +79,9 @@ class ReviewSession(LabelSession):
             raise UserError(
                 f"{reviewer} has labels of their own; review under another name (say {reviewer}-review)"
             )
-        self.queue = review_queue(store, everything=everything, annotators=annotators)
+        self._doc_of = _queue(store, everything, annotators)
+        self.queue = list(self._doc_of)
         self._where = {sid: i for i, sid in enumerate(self.queue)}
-        self._doc_of = {sid: store.sentence(sid).doc_id for sid in self.queue}
         self.only = annotators
         self.versions: list[Version] = []
         super().__init__(store, reviewer, count=False)
@@ -131,14 +136,13 @@ class ReviewSession(LabelSession):
             i += direction
         return False
 
-    def progress(self) -> Progress:
-        """Done / total of the queue, in this document and overall."""
-        p = super().progress()
+    def document_progress(self) -> tuple[int, int]:
+        """Verdicts / disagreements in the current document."""
         in_doc = [sid for sid in self.queue if self._doc_of[sid] == self.current.doc_id]
         done = sum(
             1 for sid in in_doc if (row := self.store.labels(sid, self.annotator)) and row.status == "done"
         )
-        return replace(p, doc_done=done, doc_total=len(in_doc))
+        return done, len(in_doc)
 
     # decisions
     def _provenance(self, labels: SentenceLabels) -> dict:

@@ -158,6 +158,13 @@ def _pair_key(a: str, b: str) -> str:
     return f"{a} | {b}"
 
 
+def units(table: Table, field: str) -> list[list[str]]:
+    """Per sentence, the values the annotators gave for `field` (unset ones left out): alpha's input."""
+    return [
+        [v for d in decisions.values() if (v := d.value(field)) is not None] for decisions in table.values()
+    ]
+
+
 def _field_report(table: Table, annotators: list[str], field: str) -> dict:
     categories = FIELDS[field]
     pairs = {}
@@ -186,10 +193,7 @@ def _field_report(table: Table, annotators: list[str], field: str) -> dict:
             "kappa": kappa,
             "confusion": matrix,
         }
-    units = [
-        [v for d in decisions.values() if (v := d.value(field)) is not None] for decisions in table.values()
-    ]
-    pairable = [u for u in units if len(u) >= 2]
+    pairable = [u for u in units(table, field) if len(u) >= 2]
     return {
         "categories": list(categories),
         "items": len(pairable),
@@ -235,12 +239,7 @@ def report(table: Table) -> dict:
         quotes = _quote_report(sub, annotators)["overall"]
         out["documents"][doc_id] = {
             "sentences": len(sub),
-            **{
-                field: krippendorff_alpha(
-                    [[v for d in ds.values() if (v := d.value(field)) is not None] for ds in sub.values()]
-                )
-                for field in FIELDS
-            },
+            **{field: krippendorff_alpha(units(sub, field)) for field in FIELDS},
             "quote_content_f1": quotes["content_overlap"]["f1"],
         }
     return out

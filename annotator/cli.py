@@ -289,7 +289,12 @@ def cmd_label(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the labelling screen needs a terminal (stdin and stdout are not one)")
     db = _db_path(args)
-    _check_store(db, args)
+    _check_store(db)
+    if args.overlap is not None:
+        from annotator.store import Store
+
+        with Store(db, create=False) as store:
+            store.set_assignment(_plan(args))
     return _run_tui(db, args)
 
 
@@ -297,22 +302,16 @@ def cmd_review(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the review screen needs a terminal (stdin and stdout are not one)")
     db = _db_path(args)
-    from annotator.store import Store
-
-    with Store(db, create=False) as store:
-        if store.is_empty():
-            raise UserError(f"{db}: the store has no documents (run `annotator ingest PATH`)")
+    _check_store(db)
     return _run_tui(db, args, {"everything": args.all, "annotators": _names(args.annotators)})
 
 
-def _check_store(db: Path, args: argparse.Namespace) -> None:
+def _check_store(db: Path) -> None:
     from annotator.store import Store
 
     with Store(db, create=False) as store:
         if store.is_empty():
             raise UserError(f"{db}: the store has no documents (run `annotator ingest PATH`)")
-        if args.overlap is not None:
-            store.set_assignment(_plan(args))
 
 
 def _plan(args: argparse.Namespace):
@@ -357,8 +356,8 @@ def cmd_default(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------- parser
 
 
-def _label_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--annotator", help="your name (default $ANNOTATOR_NAME, else $USER)")
+def _label_options(p: argparse.ArgumentParser, who: str = "your name") -> None:
+    p.add_argument("--annotator", help=f"{who} (default $ANNOTATOR_NAME, else $USER)")
     p.add_argument(
         "--keymap",
         type=Path,
@@ -494,12 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="the adjudication screen: disagreements side by side, take one with a key",
     )
-    p.add_argument("--annotator", help="the reviewer's name (default $ANNOTATOR_NAME, else $USER)")
-    p.add_argument(
-        "--keymap",
-        type=Path,
-        help='TOML file of [keymap] binding-id = "keys" (default ~/.config/annotator/keys.toml)',
-    )
+    _label_options(p, "the reviewer's name")
     p.add_argument(
         "--annotators", metavar="A,B,...", help="only these annotators' versions (default: everyone)"
     )

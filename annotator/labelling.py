@@ -425,8 +425,12 @@ class LabelSession:
         return self.saved.status if self.saved and self.saved.status in ("done", "skipped") else "todo"
 
     # what the screen shows
+    def document_progress(self) -> tuple[int, int]:
+        """(finished, total) in the current document."""
+        return self.store.document_progress(self.current.doc_id, self.annotator)
+
     def progress(self) -> Progress:
-        doc_done, doc_total = self.store.document_progress(self.current.doc_id, self.annotator)
+        doc_done, doc_total = self.document_progress()
         minutes = (time.monotonic() - self._started) / 60
         rate = round(self._decisions / minutes * 60, 1) if minutes >= 1 and self._decisions else None
         done, total = (self._counted[0] + self._delta, self._counted[1]) if self._counted else (None, None)

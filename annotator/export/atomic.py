@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from annotator.errors import UserError
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -55,6 +58,25 @@ class StagedFile:
     def discard(self) -> None:
         self._file.close()
         self.tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def staging(folder: Path) -> Iterator[dict[str, StagedFile]]:
+    """The files of one export, by name: every one is discarded if the export fails, and a
+    failing disk is reported as a user error naming the folder."""
+    staged: dict[str, StagedFile] = {}
+    try:
+        yield staged
+    except OSError as exc:
+        for f in staged.values():
+            f.discard()
+        raise UserError(
+            f"{folder}: export failed, previous export left as it was ({exc.strerror or exc})"
+        ) from None
+    except BaseException:
+        for f in staged.values():
+            f.discard()
+        raise
 
 
 def publish(folder: Path, files: list[StagedFile], manifest: StagedFile, stale: Iterable[str] = ()) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from annotator.errors import UserError
 from annotator.export import splits
-from annotator.export.atomic import StagedFile
+from annotator.export.atomic import StagedFile, staging
 from annotator.export.jsonl import (
     Selection,
     array_of,
@@ -56,13 +56,12 @@ def export(
         count_records(counts, part)
         total += len(part)
     make_folder(out)
-    staged: dict[str, StagedFile] = {}
+    with staging(out) as staged:
 
-    def stage(name: str) -> StagedFile:
-        staged[name] = StagedFile(out / name)
-        return staged[name]
+        def stage(name: str) -> StagedFile:
+            staged[name] = StagedFile(out / name)
+            return staged[name]
 
-    try:
         extra: dict[str, Counter] = defaultdict(Counter)
         names = splits.SPLIT_NAMES if plan else ("train",)
         for split in names:
@@ -81,16 +80,6 @@ def export(
             manifest = manifest.model_copy(update={"files": {n: f.sha256 for n, f in staged.items()}})
         finish(out, staged, manifest)
         return manifest
-    except OSError as exc:
-        for f in staged.values():
-            f.discard()
-        raise UserError(
-            f"{out}: export failed, previous export left as it was ({exc.strerror or exc})"
-        ) from None
-    except BaseException:
-        for f in staged.values():
-            f.discard()
-        raise
 
 
 def _writer(fmt: str) -> Writer:

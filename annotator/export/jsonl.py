@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from annotator import __version__
 from annotator.errors import UserError
 from annotator.export import splits
-from annotator.export.atomic import StagedFile, publish
+from annotator.export.atomic import StagedFile, publish, staging
 from annotator.model import ExportRecord, Manifest, now
 from annotator.store import Store
 
@@ -105,47 +105,37 @@ def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) ->
     plan = selection.plan(store)
     make_folder(out)
     names = [f"{s}.jsonl" for s in splits.SPLIT_NAMES] if plan else [ALL_IN_ONE]
-    staged: dict[str, StagedFile] = {}
     counts: Counter = Counter()
     total = 0
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a million short-lived records: the collector would triple the time
     try:
-        for name in names:
-            staged[name] = StagedFile(out / name)
-        expected = store.export_size(**selection.query())
-        chunks = store.export_json(
-            **selection.query(), split_unit=plan["unit"] if plan else None, chunk=_CHUNK
-        )
-        # The store builds each record's JSON exactly as pydantic serialises it (a test holds it
-        # to that), so a line is written as built, once its chunk has passed the model.
-        for rows, chunk_counts in _checked(chunks, parallel=expected >= _PARALLEL_FROM):
-            if len(staged) == 1:
-                (target,) = staged.values()
-                target.write("\n".join(r for r, _ in rows).encode() + b"\n")
-            else:
-                by_split: dict[str, list[str]] = defaultdict(list)
-                for record, split_name in rows:
-                    by_split[split_name].append(record)
-                for split_name, lines in by_split.items():
-                    staged[f"{split_name}.jsonl"].write("\n".join(lines).encode() + b"\n")
-            counts.update(chunk_counts)
-            total += len(rows)
-        for f in staged.values():
-            f.finish()
-        manifest = make_manifest(store, selection, plan, staged, total, count_tables(counts), "jsonl")
-        finish(out, staged, manifest)
-        return manifest
-    except OSError as exc:
-        for f in staged.values():
-            f.discard()
-        raise UserError(
-            f"{out}: export failed, previous export left as it was ({exc.strerror or exc})"
-        ) from None
-    except BaseException:
-        for f in staged.values():
-            f.discard()
-        raise
+        with staging(out) as staged:
+            for name in names:
+                staged[name] = StagedFile(out / name)
+            expected = store.export_size(**selection.query())
+            chunks = store.export_json(
+                **selection.query(), split_unit=plan["unit"] if plan else None, chunk=_CHUNK
+            )
+            # The store builds each record's JSON exactly as pydantic serialises it (a test holds
+            # it to that), so a line is written as built, once its chunk has passed the model.
+            for rows, chunk_counts in _checked(chunks, parallel=expected >= _PARALLEL_FROM):
+                if len(staged) == 1:
+                    (target,) = staged.values()
+                    target.write("\n".join(r for r, _ in rows).encode() + b"\n")
+                else:
+                    by_split: dict[str, list[str]] = defaultdict(list)
+                    for record, split_name in rows:
+                        by_split[split_name].append(record)
+                    for split_name, lines in by_split.items():
+                        staged[f"{split_name}.jsonl"].write("\n".join(lines).encode() + b"\n")
+                counts.update(chunk_counts)
+                total += len(rows)
+            for f in staged.values():
+                f.finish()
+            manifest = make_manifest(store, selection, plan, staged, total, count_tables(counts), "jsonl")
+            finish(out, staged, manifest)
+            return manifest
     finally:
         if gc_was_enabled:
             gc.enable()

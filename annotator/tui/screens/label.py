@@ -70,10 +70,15 @@ class LabelScreen(Screen):
                 yield Static(id="headline")
                 yield Static(id="before")
                 yield Static(id="sentence")
+                yield from self.below_sentence()
                 yield Static(id="after")
             yield Static(id="panel")
         yield Static(id="progress")
         yield Footer()
+
+    def below_sentence(self) -> ComposeResult:
+        """Widgets between the sentence and the next ones (the review screen's versions)."""
+        return ()
 
     def on_mount(self) -> None:
         self.show()

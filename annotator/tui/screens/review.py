@@ -7,9 +7,9 @@ from string import ascii_uppercase
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotator.adjudication import ReviewSession, quote_key
 from annotator.labelling import visible
@@ -30,20 +30,10 @@ class ReviewScreen(LabelScreen):
 
     session: ReviewSession
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="topbar")
-        with Horizontal(id="main"):
-            with Vertical(id="article"):
-                yield Static(id="headline")
-                yield Static(id="before")
-                yield Static(id="sentence")
-                with Horizontal(id="versions"):
-                    for i in range(COLUMNS):
-                        yield Static(classes="version", id=f"version-{i}")
-                yield Static(id="after")
-            yield Static(id="panel")
-        yield Static(id="progress")
-        yield Footer()
+    def below_sentence(self) -> ComposeResult:
+        with Horizontal(id="versions"):
+            for i in range(COLUMNS):
+                yield Static(classes="version", id=f"version-{i}")
 
     def count(self) -> None:
         """The queue's counts are known already: no counting pass over the corpus."""
