@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,6 +123,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     ],
 }
 
+_INGEST_BATCH = 256  # documents stored at a time, while the workers analyse the next ones
 _EMPTY_LABELS = orjson.dumps(SentenceLabels().model_dump(mode="json")).decode()
 
 
@@ -275,32 +277,49 @@ class Store:
     # ---------------------------------------------------------------- ingest
 
     def ingest(self, docs: Iterable[AnalysedDoc]) -> IngestReport:
-        """Add documents in one transaction; unchanged texts are skipped, changed ones versioned."""
+        """Add documents in one transaction; unchanged texts are skipped, changed ones versioned.
+
+        `docs` is consumed in batches as it comes, so storing overlaps the analysis of the next
+        documents in the worker processes."""
         report = IngestReport()
         at = now()
-        docs = list(docs)
+        from annotator.corpus.clusters import ClusterIndex
+
+        docs = iter(docs)
+        index = ClusterIndex()  # kept across batches: each one loads only what it adds
         with self.write() as db:
-            index = self._cluster_index(db, docs)
-            for doc in docs:
-                row = db.execute(
-                    "SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)
-                ).fetchone()
-                if row and row[1] == doc.sha256:
-                    report.unchanged.append(doc.doc_id)
-                    continue
-                if row:
-                    self._replace(db, index, row[0], row[2], doc, at, report)
-                    report.updated.append(doc.doc_id)
-                else:
-                    cur = db.execute(
-                        "INSERT INTO documents (doc_id, path, sha256, version, cluster, text, ingested_at)"
-                        " VALUES (?, ?, ?, 1, ?, ?, ?)",
-                        (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, at),
-                    )
-                    self._insert_parts(db, index, cur.lastrowid, doc)
-                    report.added.append(doc.doc_id)
-                report.sentences += sum(1 for _ in doc.sentences())
+            while batch := list(islice(docs, _INGEST_BATCH)):
+                self._load_index(db, index, batch)
+                self._ingest_batch(db, index, batch, at, report)
         return report
+
+    def _ingest_batch(
+        self,
+        db: sqlite3.Connection,
+        index: clusters.ClusterIndex,
+        docs: list[AnalysedDoc],
+        at: str,
+        report: IngestReport,
+    ) -> None:
+        for doc in docs:
+            row = db.execute(
+                "SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)
+            ).fetchone()
+            if row and row[1] == doc.sha256:
+                report.unchanged.append(doc.doc_id)
+                continue
+            if row:
+                self._replace(db, index, row[0], row[2], doc, at, report)
+                report.updated.append(doc.doc_id)
+            else:
+                cur = db.execute(
+                    "INSERT INTO documents (doc_id, path, sha256, version, cluster, text, ingested_at)"
+                    " VALUES (?, ?, ?, 1, ?, ?, ?)",
+                    (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, at),
+                )
+                self._insert_parts(db, index, cur.lastrowid, doc)
+                report.added.append(doc.doc_id)
+            report.sentences += sum(1 for _ in doc.sentences())
 
     def _insert_parts(
         self, db: sqlite3.Connection, index: clusters.ClusterIndex, d: int, doc: AnalysedDoc
@@ -330,19 +349,20 @@ class Store:
             )
         return sids
 
-    def _cluster_index(self, db: sqlite3.Connection, docs: list[AnalysedDoc]) -> clusters.ClusterIndex:
-        """The index restricted to what this batch can match: postings of the hashes it contains."""
-        from annotator.corpus.clusters import ClusterIndex
-
-        index = ClusterIndex()
-        hashes = list(set().union(*(d.fingerprint for d in docs))) if docs else []
+    def _load_index(
+        self, db: sqlite3.Connection, index: clusters.ClusterIndex, docs: list[AnalysedDoc]
+    ) -> None:
+        """Load what this batch can match and the index lacks: the stored postings of hashes the
+        index has not met yet (those it has met carry every document since), and those documents'
+        sizes and clusters."""
+        hashes = list({h for d in docs for h in d.fingerprint if h not in index.postings})
         for i in range(0, len(hashes), 900):
             chunk = hashes[i : i + 900]
             for h, d in db.execute(
                 f"SELECT hash, doc FROM shingles WHERE hash IN ({','.join('?' * len(chunk))})", chunk
             ):
                 index.postings.setdefault(h, []).append(d)
-        known = list({d for docs_ in index.postings.values() for d in docs_})
+        known = list({d for h in hashes for d in index.postings.get(h, ()) if d not in index.size})
         for i in range(0, len(known), 900):
             chunk = known[i : i + 900]
             for d, size, cluster in db.execute(
@@ -350,7 +370,6 @@ class Store:
                 chunk,
             ):
                 index.size[d], index.cluster[d] = size, cluster
-        return index
 
     def _assign_cluster(
         self, db: sqlite3.Connection, index: clusters.ClusterIndex, d: int, doc: AnalysedDoc

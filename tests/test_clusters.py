@@ -1,3 +1,4 @@
+import random
 from itertools import combinations
 
 from annotator.corpus.clusters import fingerprint, is_near_duplicate
@@ -36,3 +37,30 @@ def test_a_third_copy_joins_the_cluster_and_clusters_merge(tmp_path):
         clusters = {d: c for d, _, _, c in s.documents()}
     assert clusters["a"] == clusters["c"] == "a"
     assert clusters["b"] == "b"
+
+
+def test_clusters_do_not_depend_on_how_documents_are_batched(tmp_path):
+    """One ingest stores documents a batch at a time; copies far apart in it still meet, and the
+    clusters are those of ingesting every document on its own."""
+    from annotator.corpus.pipeline import analyse
+    from annotator.corpus.reader import SourceDoc
+    from annotator.store import _INGEST_BATCH, Store
+
+    words = "navire port flotte exercice frontière accord ministre armée pacte sommet côte mer".split()
+
+    def story(k: int) -> str:  # its own words in its own order: stories share no 5-gram
+        rng = random.Random(k)
+        return " ".join(" ".join(rng.choices(words, k=10)) + f" {k}." for _ in range(8))
+
+    n = 2 * _INGEST_BATCH + 10
+    docs = [analyse(SourceDoc(f"d{i:04}", "x", story(i % (n // 3)) + f"\nFin {i}.")) for i in range(n)]
+    with Store(tmp_path / "one.db") as s:
+        s.ingest(docs)
+        together = {d: c for d, _, _, c in s.documents()}
+    with Store(tmp_path / "apart.db") as s:
+        for doc in docs:
+            s.ingest([doc])
+        apart = {d: c for d, _, _, c in s.documents()}
+    assert together == apart
+    assert together["d0000"] == together[f"d{n // 3:04}"] == together[f"d{2 * (n // 3):04}"]
+    assert len(set(together.values())) == n // 3

@@ -16,7 +16,7 @@ from annotator.corpus.segment import BlockSpan
 from annotator.model import LABELLED_BLOCK_TYPES, Quote, SentenceLabels, Span
 from annotator.suggest import hints
 from annotator.suggest.lexicon import lexicon
-from annotator.suggest.marks import MARKS, Stretch, stretches
+from annotator.suggest.marks import MARK, Stretch, stretches
 from annotator.suggest.quotes import DETERMINERS, SUBJECT_PRONOUNS, Quoted, RawQuote, find_quotes
 
 # A person's name: two or more capitalised words ("Ned Price", "Sergueï Choïgou", "M. Ménard").
@@ -137,22 +137,19 @@ def _span(text: str, r: tuple[int, int] | None) -> Span | None:
 
 def suggest_document(text: str, blocks: list[BlockSpan], types: list[TypedBlock]) -> list[Suggested]:
     lex = lexicon()
-    cue_words = lex.words
     speakers = _Speakers(text)
     out: list[Suggested] = []
     for block, typed in zip(blocks, types, strict=True):
         labelled = typed.block_type in LABELLED_BLOCK_TYPES and typed.lang in ("fr", "und")
         btext = text[block.start : block.end]
-        has_marks = any(c in MARKS for c in btext)
-        found = stretches(btext) if labelled and has_marks else []
+        found = stretches(btext) if labelled and MARK.search(btext) else []
         views = _quoted_in(text, block, found) if found else [[] for _ in block.sentences]
         raw_by_sentence: list[list[RawQuote]] = []
         for (s, e), quoted in zip(block.sentences, views, strict=True):
             sentence = text[s:e]
             quotes: list[RawQuote] = []
             if labelled and typed.block_type != "comment":
-                words = set(re.findall(r"\w+", sentence.lower()))
-                if quoted or not cue_words.isdisjoint(words) or "selon" in words or "après" in words:
+                if quoted or lex.may_attribute.search(sentence.lower()):
                     quotes = find_quotes(sentence, quoted, lex)
             raw_by_sentence.append(quotes)
         _resolve_speakers(text, block, raw_by_sentence, views, speakers)

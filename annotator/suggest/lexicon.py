@@ -98,7 +98,10 @@ class Lexicon:
     evaluative: WordList
     checkworthy: WordList
     event_verbs: WordList
-    words: frozenset[str]  # every form that can be a cue: a sentence with none needs no cue search
+    words: frozenset[str]  # every verb form that can be a cue
+    # a cue form, "selon" or "après" as a word: a sentence with none (and no quotation marks)
+    # needs no quote search
+    may_attribute: re.Pattern[str]
 
 
 def _index(verbs: list[Verb], attr: str) -> dict[str, tuple[Verb, ...]]:
@@ -109,29 +112,50 @@ def _index(verbs: list[Verb], attr: str) -> dict[str, tuple[Verb, ...]]:
     return out
 
 
-_WORDS = re.compile(r"\w+")
+_WORD = re.compile(r"\w+")
 
 
 class WordList:
-    """A word list where "stem*" matches any ending. Single words are looked up word by word (a
-    set and a prefix tuple: fast on a million sentences); entries of several words by a pattern."""
+    """A word list where "stem*" matches any ending, compiled into one pattern. Words share their
+    beginnings in the pattern (a trie), so a sentence is scanned once whatever the list's size."""
 
     def __init__(self, entries: list[str]):
-        single = [e.lower() for e in entries if " " not in e and "'" not in e]
-        self.exact = frozenset(w for w in single if not w.endswith("*"))
-        self.prefixes = tuple(w[:-1] for w in single if w.endswith("*"))
-        multi = [e for e in entries if " " in e or "'" in e]
-        parts = [
+        words = [e.lower() for e in entries]
+        exact = [w for w in words if not w.endswith("*") and " " not in w]
+        stems = [w[:-1] for w in words if w.endswith("*") and " " not in w]
+        phrases = [
             r"\s+".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in e.split())
-            for e in multi
+            for e in words
+            if " " in e
         ]
-        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.I) if parts else None
+        alternatives = [f"{_trie(exact)}(?!\\w)" if exact else "", _trie(stems)]
+        alternatives += [f"(?:{p})(?!\\w)" for p in phrases]
+        alternatives = [a for a in alternatives if a]
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)")
 
     def search(self, text: str) -> bool:
-        for word in _WORDS.findall(text.lower()):
-            if word in self.exact or word.startswith(self.prefixes):
-                return True
-        return bool(self.pattern and self.pattern.search(text))
+        return self.pattern.search(text.lower()) is not None
+
+
+def _trie(words: list[str]) -> str:
+    """A pattern matching exactly `words`, branching only where they differ."""
+    if not words:
+        return ""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(tree)
 
 
 def _stems(name: str) -> WordList:
@@ -146,6 +170,7 @@ def lexicon() -> Lexicon:
         parse_verb(lemma) for lemma in lines("passive_cues.txt") if lemma not in {v.lemma for v in verbs}
     ]
     finite, participles, gerunds = (_index(verbs, a) for a in ("finite", "participles", "gerunds"))
+    words = frozenset(finite) | frozenset(participles) | frozenset(gerunds)
     return Lexicon(
         finite=finite,
         participles=participles,
@@ -162,5 +187,10 @@ def lexicon() -> Lexicon:
         evaluative=_stems("evaluative.txt"),
         checkworthy=_stems("checkworthy.txt"),
         event_verbs=_stems("event_verbs.txt"),
-        words=frozenset(finite) | frozenset(participles) | frozenset(gerunds),
+        words=words,
+        may_attribute=re.compile(
+            r"(?<!\w)"
+            + _trie(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w)))
+            + r"(?!\w)"
+        ),
     )

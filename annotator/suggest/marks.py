@@ -8,11 +8,13 @@ to the content of the outer one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 PAIRS = {"«": "»", "“": "”", "‹": "›"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
-MARKS = frozenset('«»“”‹›"')
+
+MARK = re.compile('[«»“”‹›"]')  # every quotation mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,8 @@ def stretches(text: str) -> list[Stretch]:
     found: list[Stretch] = []
     stack: list[tuple[str, int]] = []
     straight: int | None = None
-    for i, ch in enumerate(text):
+    for m in MARK.finditer(text):
+        i, ch = m.start(), m.group()
         if ch in PAIRS:
             stack.append((ch, i))
         elif ch in CLOSERS:

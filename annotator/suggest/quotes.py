@@ -25,6 +25,7 @@ _INVERTED = re.compile(r"^(\w+?)-(?:t-)?(il|elle|on|ils|elles)$", re.I)
 OPENING = '«“‹"'
 CLOSING = '»”›"'
 _DASHES = "–—"
+_INCISE_MARKS = re.compile(r"[–—()]")
 
 AUX_AVOIR = {
     "a",
@@ -222,17 +223,21 @@ class _Sentence:
 def _incises(text: str, quoted: list[Quoted]) -> list[Range]:
     """Dash pairs and parentheses outside quotation marks: (start, end) of the stretch between."""
     out: list[Range] = []
-    inside = lambda i: any(q.start <= i < q.end for q in quoted)  # noqa: E731
-    dashes = [i for i, c in enumerate(text) if c in _DASHES and not inside(i)]
+    marks = [
+        (m.start(), m.group())
+        for m in _INCISE_MARKS.finditer(text)
+        if not any(q.start <= m.start() < q.end for q in quoted)
+    ]
+    dashes = [i for i, c in marks if c in _DASHES]
     for a, b in zip(dashes[::2], dashes[1::2], strict=False):
         out.append((a + 1, b))
     if len(dashes) % 2:
         out.append((dashes[-1] + 1, len(text)))
     stack = []
-    for i, c in enumerate(text):
-        if c == "(" and not inside(i):
+    for i, c in marks:
+        if c == "(":
             stack.append(i)
-        elif c == ")" and stack and not inside(i):
+        elif c == ")" and stack:
             out.append((stack.pop() + 1, i))
     return out
 
@@ -281,8 +286,10 @@ def _find_cues(s: _Sentence) -> list[_Cue]:
     i = 0
     while i < len(toks):
         t = toks[i]
-        if not t.text[:1].isalpha():
-            i += 1
+        if not t.text[:1].isalpha() or (
+            t.low not in lex.words and t.low not in _PREPOSITIONS and "-" not in t.low
+        ):
+            i += 1  # no cue starts here: no verb form, no inversion ("dit-il"), no preposition
             continue
         unclosed = s.unclosed_at(t.start)
         if s.in_quotes(t.start) and not unclosed:
@@ -485,6 +492,9 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
         if t.text == ",":
             break
     return None
+
+
+_PREPOSITIONS = frozenset({"selon", "d'", "d’", "pour"})  # the tokens _preposition_cue starts from
 
 
 def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
