@@ -104,7 +104,7 @@ def type_blocks(texts: list[str]) -> list[TypedBlock]:
             kind = "comment"
         elif _CREDIT.search(text):
             kind = "caption"
-        elif i > 0 and _TRUNCATED.search(text):
+        elif i > 0 and _TRUNCATED.search(text, max(0, len(text) - 16)):  # it ends the block
             kind = "teaser"  # a cut-off excerpt of another article
         elif not _FINAL_PUNCT.search(text) and len(text.split()) <= _MAX_HEADLINE_WORDS:
             kind = "headline"

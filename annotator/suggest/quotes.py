@@ -282,29 +282,31 @@ def _with_tail(s: _Sentence, verbs: tuple[Verb, ...], i: int) -> tuple[tuple[Ver
 
 def _find_cues(s: _Sentence) -> list[_Cue]:
     lex, toks = s.lex, s.toks
+    words = lex.words
+    # where a cue can start: a verb form, an inversion ("dit-il"), a preposition
+    starts = [
+        i
+        for i, t in enumerate(toks)
+        if (t.low in words or t.low in _PREPOSITIONS or "-" in t.low) and t.text[:1].isalpha()
+    ]
     cues: list[_Cue] = []
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        if not t.text[:1].isalpha() or (
-            t.low not in lex.words and t.low not in _PREPOSITIONS and "-" not in t.low
-        ):
-            i += 1  # no cue starts here: no verb form, no inversion ("dit-il"), no preposition
+    after = 0  # tokens before this belong to a cue already found
+    for i in starts:
+        if i < after:
             continue
+        t = toks[i]
         unclosed = s.unclosed_at(t.start)
         if s.in_quotes(t.start) and not unclosed:
-            i += 1
             continue
         cue = _verb_cue(s, i) or _preposition_cue(s, i)
         if cue is None or unclosed and not cue.inverted:
-            i += 1
             continue
         if unclosed:  # an unbalanced mark: the plausible quotation stops at the cue's comma
             unclosed.end = toks[cue.first - 1].start
         window = s.text[max(0, cue.span[0] - 16) : cue.span[1] + 12]
         if not (("comme" in window or "par" in window) and lex.relays.search(window)):
             cues.append(cue)
-        i = cue.last + 1
+        after = cue.last + 1
     return cues
 
 
