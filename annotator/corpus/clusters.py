@@ -71,17 +71,14 @@ class ClusterIndex:
 
     def add(self, doc: int, name: str, fp: frozenset[int]) -> tuple[str, list[str], list[int]]:
         """Index a document; return its cluster, the clusters merged into it, the hashes indexed."""
-        shared = Counter(chain.from_iterable(self.postings.get(h, ()) for h in fp))
+        lists = [self.postings.setdefault(h, []) for h in fp]
+        shared = Counter(chain.from_iterable(lists))
+        candidates = [o for o, n in shared.items() if n >= MIN_SHARED]
         matches = sorted(
-            {
-                self.cluster[o]
-                for o, n in shared.items()
-                if n >= MIN_SHARED and n / min(len(fp), self.size[o]) >= THRESHOLD
-            }
+            {self.cluster[o] for o in candidates if shared[o] / min(len(fp), self.size[o]) >= THRESHOLD}
         )
         indexed = []
-        for h in fp:
-            docs = self.postings.setdefault(h, [])
+        for h, docs in zip(fp, lists):  # a frozenset iterates in the same order twice
             if len(docs) < DF_CAP:
                 docs.append(doc)
                 indexed.append(h)

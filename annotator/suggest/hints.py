@@ -8,16 +8,22 @@ from __future__ import annotations
 import re
 
 from annotator.model import Claim, Mode
-from annotator.suggest.lexicon import Lexicon
+from annotator.suggest.lexicon import Lexicon, trie
 
 _DATE_OR_NUMBER = re.compile(
-    r"\d|\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|février|mars|avril|mai|juin|"
-    r"juillet|août|septembre|octobre|novembre|décembre|hier|deux|trois|quatre|cinq|dix|cent|mille|"
-    r"millions?|milliards?)\b",
+    r"\d|\b"
+    + trie(
+        "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|février|mars|avril|mai|juin|"
+        "juillet|août|septembre|octobre|novembre|décembre|hier|deux|trois|quatre|cinq|dix|cent|mille|"
+        "million|millions|milliard|milliards"
+    )
+    + r"\b",
     re.I,
 )
-_FIRST_PERSON = re.compile(r"(?<!\w)(?:(?:je|moi|à mon avis)(?!\w)|j['’])", re.I)
-_QUESTION = re.compile(r"\?[\s\u00a0»”\"]*$")
+_QUESTION_END = r"\?[\s\u00a0»”\"]*$"
+_QUESTION = re.compile(_QUESTION_END)
+# the author speaking: the first person, an exclamation, a question
+_OWN_VOICE = re.compile(r"(?<!\w)(?:(?:je|moi|à mon avis)(?!\w)|j['’])|!|" + _QUESTION_END, re.I)
 
 
 def author_text(text: str, attributed: list[tuple[int, int]], quoted: list[tuple[int, int]]) -> str:
@@ -31,7 +37,7 @@ def author_text(text: str, attributed: list[tuple[int, int]], quoted: list[tuple
 def mode_hint(block_type: str, own: str, has_attribution: bool, lex: Lexicon) -> Mode | None:
     if block_type == "comment":
         return "commentary"  # reader comments are the readers' own views
-    if lex.evaluative.search(own) or _FIRST_PERSON.search(own) or "!" in own or _QUESTION.search(own):
+    if lex.evaluative.search(own) or _OWN_VOICE.search(own):
         return "commentary"
     if has_attribution:
         return "reporting"

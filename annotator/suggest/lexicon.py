@@ -128,7 +128,7 @@ class WordList:
             for e in words
             if " " in e
         ]
-        alternatives = [f"{_trie(exact)}(?!\\w)" if exact else "", _trie(stems)]
+        alternatives = [f"{trie(exact)}(?!\\w)" if exact else "", trie(stems)]
         alternatives += [f"(?:{p})(?!\\w)" for p in phrases]
         alternatives = [a for a in alternatives if a]
         self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)")
@@ -137,8 +137,11 @@ class WordList:
         return self.pattern.search(text.lower()) is not None
 
 
-def _trie(words: list[str]) -> str:
-    """A pattern matching exactly `words`, branching only where they differ."""
+def trie(words: list[str] | str) -> str:
+    """A pattern matching exactly `words` (a list, or a string of words apart by "|"), branching
+    only where they differ: a scan tries one branch per letter instead of every word."""
+    if isinstance(words, str):
+        words = words.split("|")
     if not words:
         return ""
     tree: dict = {}
@@ -190,7 +193,7 @@ def lexicon() -> Lexicon:
         words=words,
         may_attribute=re.compile(
             r"(?<!\w)"
-            + _trie(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w)))
+            + trie(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w)))
             + r"(?!\w)"
         ),
     )
