@@ -78,7 +78,7 @@ class ClusterIndex:
             {self.cluster[o] for o in candidates if shared[o] / min(len(fp), self.size[o]) >= THRESHOLD}
         )
         indexed = []
-        for h, docs in zip(fp, lists):  # a frozenset iterates in the same order twice
+        for h, docs in zip(fp, lists, strict=True):  # a frozenset iterates in the same order twice
             if len(docs) < DF_CAP:
                 docs.append(doc)
                 indexed.append(h)
