@@ -356,15 +356,18 @@ class Store:
         index has not met yet (those it has met carry every document since), and those documents'
         sizes and clusters."""
         hashes = list({h for d in docs for h in d.fingerprint if h not in index.postings})
+        known: set[int] = set()
         for i in range(0, len(hashes), 900):
             chunk = hashes[i : i + 900]
             for h, d in db.execute(
                 f"SELECT hash, doc FROM shingles WHERE hash IN ({','.join('?' * len(chunk))})", chunk
             ):
                 index.postings.setdefault(h, []).append(d)
-        known = list({d for h in hashes for d in index.postings.get(h, ()) if d not in index.size})
-        for i in range(0, len(known), 900):
-            chunk = known[i : i + 900]
+                if d not in index.size:
+                    known.add(d)
+        wanted = list(known)
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i : i + 900]
             for d, size, cluster in db.execute(
                 f"SELECT doc, fp_size, cluster FROM documents WHERE doc IN ({','.join('?' * len(chunk))})",
                 chunk,

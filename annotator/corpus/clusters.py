@@ -71,17 +71,27 @@ class ClusterIndex:
 
     def add(self, doc: int, name: str, fp: frozenset[int]) -> tuple[str, list[str], list[int]]:
         """Index a document; return its cluster, the clusters merged into it, the hashes indexed."""
-        lists = [self.postings.setdefault(h, []) for h in fp]
-        shared = Counter(chain.from_iterable(lists))
-        candidates = [o for o, n in shared.items() if n >= MIN_SHARED]
+        postings, size = self.postings, self.size
+        lists = list(map(postings.get, fp))  # None for a hash never seen
+        shared = Counter(chain.from_iterable(filter(None, lists)))
+        # containment n / min(|fp|, |other|) >= THRESHOLD, without a division per candidate
+        enough = THRESHOLD * len(fp)
         matches = sorted(
-            {self.cluster[o] for o in candidates if shared[o] / min(len(fp), self.size[o]) >= THRESHOLD}
+            {
+                self.cluster[o]
+                for o, n in shared.items()
+                if n >= MIN_SHARED and (n >= enough or THRESHOLD * size[o] <= n)
+            }
         )
         indexed = []
         for h, docs in zip(fp, lists, strict=True):  # a frozenset iterates in the same order twice
-            if len(docs) < DF_CAP:
+            if docs is None:
+                postings[h] = [doc]
+            elif len(docs) < DF_CAP:
                 docs.append(doc)
-                indexed.append(h)
+            else:
+                continue
+            indexed.append(h)
         target = matches[0] if matches else name
         merged = matches[1:]
         if merged:  # this document joins stories seen apart so far
