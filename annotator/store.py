@@ -124,7 +124,9 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 }
 
 _INGEST_BATCH = 256  # documents stored at a time, while the workers analyse the next ones
-_EMPTY_LABELS = orjson.dumps(SentenceLabels().model_dump(mode="json")).decode()
+# SentenceLabels() as JSON; written out because building the model's validator at import would
+# slow the labelling screen's start (a test holds the two equal)
+_EMPTY_LABELS = '{"mode":null,"claim":null,"quotes":[],"flags":[],"note":null,"block_type":null}'
 
 
 @dataclass

@@ -184,3 +184,10 @@ def test_counts_label_distribution(store):
 def test_unopenable_store_path(tmp_path):
     with pytest.raises(UserError, match="cannot open the store"):
         Store(tmp_path / "missing-folder" / "s.db")
+
+
+def test_empty_labels_constant_is_the_model_default():
+    from annotator import store as store_module
+    from annotator.model import SentenceLabels
+
+    assert store_module._EMPTY_LABELS == SentenceLabels().model_dump_json()

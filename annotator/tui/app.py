@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from annotator.errors import UserError
@@ -62,17 +63,10 @@ class AnnotatorApp(App):
 
     def key_for(self, binding_id: str) -> str:
         """The keys of a binding as the user sees them (after remapping)."""
-        from annotator.tui.screens.help import HelpScreen
-        from annotator.tui.screens.label import BINDINGS as LABEL
-        from annotator.tui.screens.quote import BINDINGS as QUOTE
-        from annotator.tui.screens.review import BINDINGS as REVIEW
-
         if binding_id in self.keymap:
             keys = self.keymap[binding_id]
         else:
-            keys = next(
-                (b.key for b in (*LABEL, *QUOTE, *REVIEW, *HelpScreen.BINDINGS) if b.id == binding_id), "?"
-            )
+            keys = next((b.key for b in _all_bindings() if b.id == binding_id), "?")
         return ",".join(self.get_key_display_name(k) for k in keys.split(","))
 
     def get_key_display_name(self, key: str) -> str:
@@ -155,3 +149,20 @@ def make_app(
     """The one factory the CLI and the tests use (`review`: open the review screen with these
     options; `ordering`: how the labelling screen picks the next sentence)."""
     return AnnotatorApp(Store(db, create=False), annotator, keymap, review, ordering)
+
+
+def _all_bindings() -> Iterator[Binding]:
+    """Every screen's bindings, the labelling screen's first: its panel asks for its own keys on
+    the first paint, and the other screens' modules are imported only when a key is not found."""
+    from annotator.tui.screens.label import BINDINGS as LABEL
+
+    yield from LABEL
+    from annotator.tui.screens.quote import BINDINGS as QUOTE
+
+    yield from QUOTE
+    from annotator.tui.screens.review import BINDINGS as REVIEW
+
+    yield from REVIEW
+    from annotator.tui.screens.help import HelpScreen
+
+    yield from HelpScreen.BINDINGS
