@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -192,9 +193,7 @@ def main() -> None:
         )
     print(f"1 M / 1 k next-sentence p99 ratio: {p99[args.big] / p99[args.small]:.2f} (target ≤ 1.3)")
     if not args.keep:
-        for path in stores.values():
-            path.unlink()
-        folder.rmdir()
+        shutil.rmtree(folder)  # the stores and whatever SQLite left beside them
 
 
 if __name__ == "__main__":
