@@ -28,6 +28,8 @@ _OWN_VOICE = re.compile(r"(?<!\w)(?:(?:je|moi|à mon avis)(?!\w)|j['’])|!|" + 
 
 def author_text(text: str, attributed: list[tuple[int, int]], quoted: list[tuple[int, int]]) -> str:
     """The sentence with attributed and quoted stretches blanked out."""
+    if not attributed and not quoted:
+        return text
     chars = list(text)
     for a, b in [*attributed, *quoted]:
         chars[a:b] = " " * (b - a)
@@ -41,7 +43,7 @@ def mode_hint(block_type: str, own: str, has_attribution: bool, lex: Lexicon) ->
         return "commentary"
     if has_attribution:
         return "reporting"
-    if block_type == "body" and _DATE_OR_NUMBER.search(own) and own.rstrip().endswith("."):
+    if block_type == "body" and own.rstrip().endswith(".") and _DATE_OR_NUMBER.search(own):
         return "reporting"  # a dated or counted statement of fact
     return None
 
