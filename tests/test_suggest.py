@@ -210,3 +210,25 @@ def test_refresh_keeps_human_labels(tmp_path, capsys):
     with Store(db) as store:
         assert store.labels(sid, "bob").labels.mode == "none"
         assert store.db.execute("SELECT count(*) FROM suggestions").fetchone()[0] > 50
+
+
+def test_engine_writes_the_models_own_json():
+    """The engine writes its labels as plain data: every line must be what SentenceLabels itself
+    would write, and its spans must point into the sentence."""
+    hostile = SourceDoc(
+        "hostile",
+        "x",
+        "Titre\n« Il faut \x1b[31mpartir\x07 », a déclaré M. Dupont\u202e à l'AFP.\n"
+        'Selon "la source" \\ anonyme, tout va bien\u200b, a-t-il ajouté. 😀 « Non » !',
+    )
+    docs = [*read_inputs(sorted(SEEDS.glob("*.txt"))), *read_inputs(sorted(EVAL.glob("*.txt"))), hostile]
+    checked = 0
+    for a in analyse_all(docs):
+        for (_, start, end), js in zip(a.sentences(), a.suggestions, strict=True):
+            if js is None:
+                continue
+            labels = SentenceLabels.model_validate_json(js)
+            assert labels.model_dump_json() == js
+            labels.check(a.text[start:end])
+            checked += 1
+    assert checked > 150

@@ -52,9 +52,7 @@ def _parts(
     if suggest:
         from annotator.suggest.engine import suggest_document
 
-        suggestions = [
-            s.labels.model_dump_json() if s.labels else None for s in suggest_document(text, spans, types)
-        ]
+        suggestions = [s.labels for s in suggest_document(text, spans, types)]
     return sha256(text), spans, types, fingerprint(article), suggestions
 
 
