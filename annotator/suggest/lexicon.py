@@ -192,8 +192,6 @@ def lexicon() -> Lexicon:
         event_verbs=_stems("event_verbs.txt"),
         words=words,
         may_attribute=re.compile(
-            r"(?<!\w)"
-            + trie(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w)))
-            + r"(?!\w)"
+            r"(?<!\w)" + trie(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w))) + r"(?!\w)"
         ),
     )
