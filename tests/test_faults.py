@@ -249,3 +249,24 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
     old = sqlite3.connect(backup)
     assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
     old.close()
+
+
+def test_ingest_failing_after_a_batch_was_stored_leaves_nothing(tmp_path):
+    """Ingest stores documents a batch at a time, all in one transaction: a failure after the
+    first batch (a worker dying, say) leaves the store as it was."""
+    from annotator.corpus.reader import SourceDoc
+    from annotator.store import _INGEST_BATCH
+
+    docs = [
+        analyse(SourceDoc(f"d{i}", "x", f"Phrase numéro {i} du texte.")) for i in range(_INGEST_BATCH + 10)
+    ]
+
+    def analysed_then_failing():
+        yield from docs
+        raise RuntimeError("a worker died")
+
+    store = Store(tmp_path / "s.db")
+    with pytest.raises(RuntimeError, match="worker died"):
+        store.ingest(analysed_then_failing())
+    assert store.is_empty()
+    assert len(store.ingest(docs).added) == len(docs)
