@@ -10,7 +10,8 @@ from typing import get_args
 
 from annotator.errors import UserError
 from annotator.labelling import LabelSession
-from annotator.model import Flag, Quote, SentenceLabels
+from annotator.model import Quote, SentenceLabels
+from annotator.scheme import Flag
 from annotator.store import SentenceRow, Store
 
 FLAGS: tuple[Flag, ...] = get_args(Flag)

@@ -15,7 +15,8 @@ from itertools import combinations
 from typing import get_args
 
 from annotator.matching import OVERLAP, match_quotes
-from annotator.model import BlockType, Claim, Mode, Quote, SentenceLabels
+from annotator.model import Quote, SentenceLabels
+from annotator.scheme import BlockType, Claim, Mode
 
 # The nominal labels compared sentence by sentence, each with its categories in a fixed order.
 FIELDS: dict[str, tuple[str, ...]] = {

@@ -11,7 +11,7 @@ from typing import Literal
 import orjson
 
 from annotator.errors import UserError
-from annotator.model import sentence_id
+from annotator.scheme import sentence_id
 
 Unit = Literal["sentence", "document"]
 

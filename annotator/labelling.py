@@ -13,7 +13,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import get_args
 
-from annotator.model import LABELLED_BLOCK_TYPES, Claim, Flag, Mode, Quote, QuoteType, SentenceLabels, Span
+from annotator.model import Quote, SentenceLabels, Span
+from annotator.scheme import LABELLED_BLOCK_TYPES, Claim, Flag, Mode, QuoteType
 from annotator.store import LabelRow, SentenceRow, Store
 
 MODES: tuple[Mode, ...] = get_args(Mode)

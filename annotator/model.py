@@ -13,21 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from annotator.scheme import BlockType, Claim, Flag, Mode, Origin, QuoteType, Split, Status, sentence_id
+
 # 2: labels.block_type (an annotator's block type), derived_from, manifest format and unit.
 # Version 1 records still validate and import (the new fields take their defaults).
 SCHEMA_VERSION = 2
-
-BlockType = Literal["headline", "body", "caption", "comment", "teaser", "boilerplate"]
-Mode = Literal["reporting", "commentary", "none"]
-Claim = Literal["none", "factual", "checkworthy"]
-QuoteType = Literal["direct", "indirect", "mixed"]
-Flag = Literal["mt_noise", "attribution_dropped", "uncertain"]
-Origin = Literal["manual", "suggested", "adjudicated"]
-Status = Literal["done", "skipped", "todo"]
-Split = Literal["train", "dev", "test"]
-
-# Block types whose sentences are annotated (SCHEME.md §2); the others are skipped when stepping.
-LABELLED_BLOCK_TYPES: tuple[BlockType, ...] = ("headline", "body", "caption", "comment")
 
 NonNegative = Annotated[int, Field(ge=0)]
 
@@ -244,10 +234,6 @@ class Manifest(Record):
     split: dict[str, int] | None = Field(None, description="the split percentages in force, when split")
     seed: int | None = None
     unit: Literal["cluster", "document"] | None = Field(None, description="what a split keeps whole")
-
-
-def sentence_id(doc_id: str, start: int, end: int) -> str:
-    return f"{doc_id}:{start}-{end}"
 
 
 @cache

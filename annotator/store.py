@@ -22,19 +22,14 @@ import orjson
 
 from annotator.assignment import Assignment
 from annotator.errors import UserError
-from annotator.model import (
-    LABELLED_BLOCK_TYPES,
-    SCHEMA_VERSION,
-    Event,
-    SentenceLabels,
-    Status,
-    now,
-    sentence_id,
-)
+from annotator.scheme import LABELLED_BLOCK_TYPES, Status, sentence_id
 
-if TYPE_CHECKING:  # ingest-only modules stay unimported for the labelling screen
+# Imported where they are used: the labelling screen paints its first sentence from rows alone,
+# before pydantic (models) is imported; ingest-only modules stay unimported for it.
+if TYPE_CHECKING:
     from annotator.corpus import clusters
     from annotator.corpus.pipeline import AnalysedDoc
+    from annotator.model import Event, SentenceLabels
 
 STORE_VERSION = 4
 
@@ -283,9 +278,11 @@ class Store:
 
         `docs` is consumed in batches as it comes, so storing overlaps the analysis of the next
         documents in the worker processes."""
+        from annotator.corpus.clusters import ClusterIndex
+        from annotator.model import now
+
         report = IngestReport()
         at = now()
-        from annotator.corpus.clusters import ClusterIndex
 
         docs = iter(docs)
         index = ClusterIndex()  # kept across batches: each one loads only what it adds
@@ -466,6 +463,8 @@ class Store:
         return changed, len(docs)
 
     def suggestion(self, sid: int) -> SentenceLabels | None:
+        from annotator.model import SentenceLabels
+
         row = self.db.execute("SELECT labels FROM suggestions WHERE sid=?", (sid,)).fetchone()
         return SentenceLabels.model_validate_json(row[0]) if row else None
 
@@ -641,6 +640,8 @@ class Store:
         ).fetchone()
         if row is None:
             return None
+        from annotator.model import SentenceLabels
+
         return LabelRow(row[0], row[1], row[2], SentenceLabels.model_validate_json(row[3]), *row[4:])
 
     # ---------------------------------------------------------------- decisions
@@ -660,6 +661,8 @@ class Store:
     ) -> int:
         """Store one decision durably (one transaction) and return its event id. `derived_from`:
         the events (other annotators' decisions) an adjudicated decision was made from."""
+        from annotator.model import now
+
         sentence = self.sentence(sid)
         if sentence is None:
             raise KeyError(sid)
@@ -701,6 +704,8 @@ class Store:
 
     def undo(self, annotator: str) -> Undone | None:
         """Revert the annotator's latest decision that is not undone yet."""
+        from annotator.model import SentenceLabels, now
+
         with self.write() as db:
             row = db.execute(
                 "SELECT event_id, sid, sentence_id, before FROM events WHERE annotator=? AND action != 'undo' "
@@ -737,6 +742,8 @@ class Store:
 
     def history(self, annotator: str, limit: int = 50) -> list[Event]:
         """The annotator's latest events, newest first."""
+        from annotator.model import Event
+
         rows = self.db.execute(
             "SELECT event_id, sentence_id, annotator, action, status, labels, origin, undoes, at FROM events "
             "WHERE annotator=? ORDER BY event_id DESC LIMIT ?",
@@ -780,6 +787,8 @@ class Store:
         (done; skipped and todo too with `include_all`), one per (sentence, annotator), of one
         annotator or only the adjudicated layer when asked. With `split_unit` ('cluster' or
         'document'), each record carries the split frozen for its cluster or document."""
+        from annotator.model import SCHEMA_VERSION
+
         record = (
             f"json_object('schema_version', {SCHEMA_VERSION}, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
             " 'doc_id', d.doc_id, 'doc_sha256', d.sha256, 'cluster', d.cluster, 'block', s.block,"
@@ -852,6 +861,8 @@ class Store:
     ) -> list[tuple[str, SentenceLabels, int]]:
         """(annotator, labels, id of the event that made them) of every finished own-layer decision
         on a sentence but the reviewer's, by annotator name."""
+        from annotator.model import SentenceLabels
+
         sql = (
             "SELECT l.annotator, l.labels, (SELECT max(e.event_id) FROM events e WHERE e.sid = l.sid"
             " AND e.annotator = l.annotator) FROM labels l WHERE l.sid = ? AND l.annotator != ?"
@@ -939,6 +950,8 @@ class Store:
         """Store imported decisions (sid, annotator, labels, status, origin, created_at, updated_at,
         derived_from) in one transaction; a decision identical to the current one is not repeated.
         Returns how many changed something."""
+        from annotator.model import now
+
         changed = 0
         at = now()
         with self.write() as db:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from annotator.model import BlockType
+from annotator.scheme import BlockType
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # "( AFP / Philippe LOPEZ )", "(Photo AFP)", "© Reuters": a photo credit closes a caption.

@@ -11,7 +11,8 @@ from typing import get_args
 import orjson
 
 from annotator.export.atomic import StagedFile
-from annotator.model import SCHEMA_VERSION, BlockType, Claim, ExportRecord, Manifest, Mode, QuoteType, Span
+from annotator.model import SCHEMA_VERSION, ExportRecord, Manifest, Span
+from annotator.scheme import BlockType, Claim, Mode, QuoteType
 
 # Version of the class orders below: bump it when an order changes, never reorder silently.
 LABEL_ORDER_VERSION = 1

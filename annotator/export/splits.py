@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Literal
 
 from annotator.errors import UserError
-from annotator.model import Split
+from annotator.scheme import Split
 
 SPLIT_NAMES: tuple[Split, ...] = ("train", "dev", "test")
 Unit = Literal["cluster", "document"]

@@ -17,7 +17,7 @@ import orjson
 
 from annotator.corpus.blocktype import TypedBlock
 from annotator.corpus.segment import BlockSpan
-from annotator.model import LABELLED_BLOCK_TYPES
+from annotator.scheme import LABELLED_BLOCK_TYPES
 from annotator.suggest import hints
 from annotator.suggest.lexicon import lexicon
 from annotator.suggest.marks import MARK, Stretch, stretches

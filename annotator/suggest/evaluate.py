@@ -19,7 +19,8 @@ from annotator import matching
 from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import read_inputs
 from annotator.errors import UserError
-from annotator.model import LABELLED_BLOCK_TYPES, Quote, SentenceLabels, Span
+from annotator.model import Quote, SentenceLabels, Span
+from annotator.scheme import LABELLED_BLOCK_TYPES
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from annotator.model import Claim, Mode
+from annotator.scheme import Claim, Mode
 from annotator.suggest.lexicon import Lexicon, trie
 
 _DATE_OR_NUMBER = re.compile(
