@@ -11,11 +11,15 @@ import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
-from annotator.model import Quote, SentenceLabels, Span
 from annotator.scheme import LABELLED_BLOCK_TYPES, Claim, Flag, Mode, QuoteType
 from annotator.store import LabelRow, SentenceRow, Store
+
+# The models (pydantic) are imported where labels are first read or made: the screen paints a
+# sentence before they are loaded.
+if TYPE_CHECKING:
+    from annotator.model import Quote, SentenceLabels
 
 MODES: tuple[Mode, ...] = get_args(Mode)
 CLAIMS: tuple[Claim, ...] = get_args(Claim)
@@ -197,6 +201,8 @@ class QuoteDraft:
 
     def quote(self) -> Quote:
         """The finished quote; raises ValueError when it has no content."""
+        from annotator.model import Quote, Span
+
         if not self.content:
             raise ValueError("a quote needs content: select it and press the content key")
         span = lambda se: Span(start=se[0], end=se[1], text=self.text[se[0] : se[1]]) if se else None  # noqa: E731
@@ -232,8 +238,31 @@ class Progress:
     per_hour: float | None
 
 
+class _ReadOnUse:
+    """A session attribute about the current sentence's labels, read from the store on first use."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, session: LabelSession | None, owner: type | None = None):
+        if session is None:
+            return self
+        if not session._read:
+            session._read_labels()
+        return getattr(session, self.slot)
+
+    def __set__(self, session: LabelSession, value) -> None:
+        if not session._read:
+            session._read_labels()
+        setattr(session, self.slot, value)
+
+
 class LabelSession:
     """One annotator's pass over the store, sentence by sentence."""
+
+    labels = _ReadOnUse()  # what is shown and edited: saved labels, the suggestion, or empty ones
+    saved = _ReadOnUse()  # the annotator's stored decision on the sentence (a LabelRow)
+    suggestion = _ReadOnUse()  # the engine's labels, shown until a decision
 
     def __init__(
         self,
@@ -254,9 +283,10 @@ class LabelSession:
         self._ranked_at: int | None = None  # decisions count when the last ranking was asked for
         self.show_all = False  # show (and step onto) teasers and boilerplate too
         self.current: SentenceRow | None = None
-        self.labels = SentenceLabels()
-        self.saved: LabelRow | None = None
-        self.suggestion: SentenceLabels | None = None  # the engine's labels, shown until a decision
+        self._read = False  # whether the current sentence's labels are read (see _read_labels)
+        self._saved: LabelRow | None = None
+        self._suggestion: SentenceLabels | None = None
+        self._labels: SentenceLabels | None = None
         self._started = time.monotonic()
         self._decisions = 0
         self._counted: tuple[int, int] | None = None  # (finished, total) when the session began
@@ -274,20 +304,32 @@ class LabelSession:
         """Where the annotator stopped: the sentence of their last event, or the next one to do."""
         last = self.store.last_position(self.annotator)
         row = self.store.sentence(last) if last else None
-        if row is not None:
-            saved = self.store.labels(row.sid, self.annotator)
-            if saved and saved.status in ("done", "skipped"):
-                row = self.store.next_unannotated(self.annotator, row.sid) or row
+        if row is not None and self.store.status(row.sid, self.annotator) in ("done", "skipped"):
+            row = self.store.next_unannotated(self.annotator, row.sid) or row
         self.go(row or self.store.next_unannotated(self.annotator) or self.store.first())
 
     def go(self, row: SentenceRow | None) -> bool:
         if row is None:
             return False
         self.current = row
-        self.saved = self.store.labels(row.sid, self.annotator)
-        self.suggestion = None if self.saved else self.store.suggestion(row.sid)
-        self.labels = self.saved.labels if self.saved else (self.suggestion or SentenceLabels())
+        self._read = False
         return True
+
+    def _read_labels(self) -> None:
+        """The annotator's saved labels, else the engine's suggestion, else none. Read when first
+        asked for, not on arriving at a sentence: the screen paints the sentence first."""
+        from annotator.model import SentenceLabels
+
+        sid = self.current.sid if self.current else None
+        self._saved = self.store.labels(sid, self.annotator) if sid else None
+        self._suggestion = None if self._saved or not sid else self.store.suggestion(sid)
+        self._labels = self._saved.labels if self._saved else (self._suggestion or SentenceLabels())
+        self._read = True
+
+    @property
+    def labels_read(self) -> bool:
+        """Whether the current sentence's labels have been read from the store."""
+        return self._read
 
     @property
     def suggested(self) -> bool:
@@ -467,4 +509,6 @@ def complete(labels: SentenceLabels) -> bool:
 
 
 def replace_labels(labels: SentenceLabels, **changes) -> SentenceLabels:
+    from annotator.model import SentenceLabels
+
     return SentenceLabels.model_validate({**labels.model_dump(), **changes})

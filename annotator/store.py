@@ -765,6 +765,14 @@ class Store:
             for r in rows
         ]
 
+    def status(self, sid: int, annotator: str) -> Status | None:
+        """The status of the annotator's decision on a sentence (None: undecided), without
+        reading the labels."""
+        row = self.db.execute(
+            "SELECT status FROM labels WHERE sid=? AND annotator=?", (sid, annotator)
+        ).fetchone()
+        return row[0] if row else None
+
     def last_position(self, annotator: str) -> int | None:
         """The sentence of the annotator's latest event: where to resume."""
         row = self.db.execute(

@@ -262,3 +262,20 @@ def test_nothing_left_needs_no_scan(small, monkeypatch):
     s.undo()  # one sentence to do again: the store is asked once more
     monkeypatch.undo()
     assert s.next_unannotated() and s.saved.status == "todo"
+
+
+def test_labels_are_read_on_first_use_and_per_sentence(store):
+    """Arriving at a sentence reads no labels (the screen paints it first); the first use does,
+    and moving on starts over. Resuming skips a finished sentence by its status alone."""
+    session = LabelSession(store, "alice")
+    first = session.current.sid
+    assert not session.labels_read
+    assert session.labels.mode is None and session.labels_read
+    session.set_label("mode", "reporting")
+    session.set_label("claim", "factual")  # complete: stored, on to the next sentence
+    assert session.current.sid != first and not session.labels_read
+    session.go(store.sentence(first))
+    assert session.saved.status == "done" and session.labels.claim == "factual"
+    assert store.status(first, "alice") == "done" and store.status(first, "bob") is None
+    resumed = LabelSession(store, "alice")
+    assert resumed.current.sid != first and not resumed.labels_read

@@ -204,3 +204,50 @@ async def test_palette_statistics_and_export(seeds_db, tmp_path, monkeypatch):
         app.export()
         await app.workers.wait_for_complete()
     assert len((tmp_path / "exports" / "annotations.jsonl").read_bytes().splitlines()) == 1
+
+
+FIRST_PAINT = """
+import asyncio, json, sys
+from pathlib import Path
+from annotator.tui.app import make_app
+
+async def main():
+    app = make_app(Path(sys.argv[1]), "alice")
+    seen = []
+    display = app._display
+
+    def paint(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None:
+            try:
+                sentence = str(app.screen.query_one("#sentence").render()).strip()
+                panel = str(app.screen.query_one("#panel").render())
+            except Exception:
+                return
+            seen.append({"sentence": bool(sentence), "panel": "Mode" in panel, "models": "pydantic" in sys.modules})
+
+    app._display = paint
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")  # a key right at the start works on the labels read by then
+        await pilot.pause()
+    print(json.dumps(seen))
+
+asyncio.run(main())
+"""
+
+
+def test_first_paint_shows_the_sentence_before_the_models_are_imported(seeds_db):
+    """The sentence is painted before pydantic is imported; the labels panel follows."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT, str(seeds_db)], capture_output=True, text=True, check=True
+    ).stdout
+    paints = json.loads(out.strip().splitlines()[-1])
+    first = next(p for p in paints if p["sentence"])
+    assert first == {"sentence": True, "panel": False, "models": False}
+    assert any(p["panel"] and p["models"] for p in paints)
+    assert labels_of(seeds_db)[0][1].labels.mode == "reporting"

@@ -3,11 +3,15 @@ as markup; highlights are spans laid over it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.style import Style
 
 from annotator.labelling import Progress, QuoteDraft, visible
-from annotator.model import Quote
+
+if TYPE_CHECKING:
+    from annotator.model import Quote
 
 ROLE_STYLES = {
     "content": "underline #e5c07b",

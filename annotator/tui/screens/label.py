@@ -81,7 +81,13 @@ class LabelScreen(Screen):
         return ()
 
     def on_mount(self) -> None:
-        self.show()
+        if self.session.labels_read:
+            self.show()
+        else:
+            # The sentence in its article first, its labels one frame later: reading them needs
+            # the models (pydantic), which take longer to import than the rest takes to start.
+            self.show(labels=False)
+            self.call_after_refresh(self.show)
         self.count()
 
     def count(self) -> None:
@@ -104,7 +110,8 @@ class LabelScreen(Screen):
 
     # ------------------------------------------------------------------ drawing
 
-    def show(self) -> None:
+    def show(self, *, labels: bool = True) -> None:
+        """Draw the sentence in its article; with `labels`, its highlights and the labels panel."""
         s = self.session
         row = s.current
         if row is None:
@@ -122,9 +129,12 @@ class LabelScreen(Screen):
         self.query_one("#before", Static).update(render.dimmed(ctx.before))
         self.query_one("#sentence", Static).update(
             render.sentence(row.text, s.labels.quotes, suggested=s.suggested)
+            if labels
+            else render.sentence(row.text, [])
         )
         self.query_one("#after", Static).update(render.dimmed(ctx.after))
-        self.query_one("#panel", Static).update(self.panel())
+        if labels:
+            self.query_one("#panel", Static).update(self.panel())
         self.query_one("#progress", Static).update(render.progress_line(s.progress()))
         if s.wants_ranking():
             self.run_worker(self._rank, thread=True, exit_on_error=False, group="rank", exclusive=True)
