@@ -1,6 +1,7 @@
 """Pydantic models: the one source of truth for every record the tool reads or writes.
 
-The JSON Schemas in schemas/ are generated from these models (`annotator schema`).
+The JSON Schemas in schemas/ are generated from these models (`annotator schema`). The label
+values and block types they use are the scheme's vocabulary, in scheme.py.
 Offsets are 0-based, end-exclusive code-point indices (SCHEME.md §1). Spans inside labels are
 relative to the sentence text; record `start`/`end` are offsets into the document text.
 """
