@@ -320,9 +320,9 @@ class LabelSession:
         asked for, not on arriving at a sentence: the screen paints the sentence first."""
         from annotator.model import SentenceLabels
 
-        sid = self.current.sid if self.current else None
-        self._saved = self.store.labels(sid, self.annotator) if sid else None
-        self._suggestion = None if self._saved or not sid else self.store.suggestion(sid)
+        row = self.current
+        self._saved = self.store.labels(row.sid, self.annotator) if row else None
+        self._suggestion = self.store.suggestion(row.sid) if row and not self._saved else None
         self._labels = self._saved.labels if self._saved else (self._suggestion or SentenceLabels())
         self._read = True
 
