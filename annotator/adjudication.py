@@ -86,7 +86,7 @@ class ReviewSession(LabelSession):
         self.only = annotators
         self.versions: list[Version] = []
         super().__init__(store, reviewer, count=False)
-        done = sum(1 for sid in self.queue if (row := store.labels(sid, reviewer)) and row.status == "done")
+        done = sum(1 for sid in self.queue if store.status(sid, reviewer) == "done")
         self.set_totals(done, len(self.queue))
 
     # where we are: the queue, not the corpus
@@ -98,8 +98,7 @@ class ReviewSession(LabelSession):
         n = len(self.queue)
         for k in range(n):
             sid = self.queue[(start + k) % n]
-            row = self.store.labels(sid, self.annotator)
-            if row is None or row.status != "done":
+            if self.store.status(sid, self.annotator) != "done":
                 return self.store.sentence(sid)
         return None
 
@@ -140,9 +139,7 @@ class ReviewSession(LabelSession):
     def document_progress(self) -> tuple[int, int]:
         """Verdicts / disagreements in the current document."""
         in_doc = [sid for sid in self.queue if self._doc_of[sid] == self.current.doc_id]
-        done = sum(
-            1 for sid in in_doc if (row := self.store.labels(sid, self.annotator)) and row.status == "done"
-        )
+        done = sum(1 for sid in in_doc if self.store.status(sid, self.annotator) == "done")
         return done, len(in_doc)
 
     # decisions

@@ -352,8 +352,7 @@ class LabelSession:
             return None
         while self.priority:
             sid = self.priority.popleft()
-            saved = self.store.labels(sid, self.annotator)
-            if sid != self.current.sid and (saved is None or saved.status == "todo"):
+            if sid != self.current.sid and self.store.status(sid, self.annotator) in (None, "todo"):
                 return self.store.sentence(sid)
         return self.store.next_unannotated(self.annotator, self.current.sid)
 
