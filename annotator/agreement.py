@@ -12,17 +12,16 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import get_args
 
 from annotator.matching import OVERLAP, match_quotes
 from annotator.model import Quote, SentenceLabels
-from annotator.scheme import BlockType, Claim, Mode
+from annotator.scheme import BLOCK_TYPES, CLAIMS, MODES
 
 # The nominal labels compared sentence by sentence, each with its categories in a fixed order.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "block_type": get_args(BlockType),
-    "mode": get_args(Mode),
-    "claim": get_args(Claim),
+    "block_type": BLOCK_TYPES,
+    "mode": MODES,
+    "claim": CLAIMS,
 }
 
 

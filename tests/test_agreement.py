@@ -17,7 +17,7 @@ from sklearn.metrics import cohen_kappa_score
 from annotator import agreement
 from annotator.assignment import Assignment
 from annotator.cli import main
-from annotator.labelling import LabelSession
+from annotator.labelling.session import LabelSession
 from annotator.model import Quote, SentenceLabels, Span
 from tests.conftest import label_seeds
 

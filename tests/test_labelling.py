@@ -4,7 +4,10 @@ import pytest
 
 from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc
-from annotator.labelling import LabelSession, QuoteDraft, inside_quotes, tokens, trim, visible
+from annotator.corpus.text import visible
+from annotator.corpus.tokens import tokens
+from annotator.labelling.quotes import QuoteDraft, inside_quotes, trim
+from annotator.labelling.session import LabelSession
 from annotator.model import Quote, Span
 from annotator.store import Store
 

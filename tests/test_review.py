@@ -5,12 +5,12 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from annotator.adjudication import ReviewSession, review_queue, same
 from annotator.assignment import Assignment
 from annotator.cli import main
 from annotator.errors import UserError
 from annotator.export.formats import export
 from annotator.export.jsonl import Selection
+from annotator.labelling.review import ReviewSession, review_queue, same
 from annotator.model import SentenceLabels
 from annotator.store import Store
 from annotator.tui.app import make_app

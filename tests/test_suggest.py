@@ -9,7 +9,7 @@ import pytest
 from annotator.cli import main
 from annotator.corpus.pipeline import analyse, analyse_all
 from annotator.corpus.reader import SourceDoc, read_inputs
-from annotator.labelling import LabelSession
+from annotator.labelling.session import LabelSession
 from annotator.model import SentenceLabels, SuggestionLine
 from annotator.store import Store
 from annotator.suggest.evaluate import pairs, score

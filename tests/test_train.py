@@ -12,7 +12,7 @@ from annotator.cli import main
 from annotator.errors import UserError
 from annotator.export.formats import export
 from annotator.export.jsonl import Selection
-from annotator.labelling import LabelSession
+from annotator.labelling.session import LabelSession
 from annotator.model import SentenceLabels
 from annotator.train import read_export, train, unsure_first
 from annotator.tui.app import make_app

@@ -14,10 +14,8 @@ from pathlib import Path
 
 import orjson
 
-from annotator.corpus.text import decode, normalise
+from annotator.corpus.text import decode, normalise, shown
 from annotator.errors import UserError
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +28,6 @@ class SourceDoc:
 def _slug(relative: Path) -> str:
     parts = list(relative.with_suffix("").parts)
     return "--".join(re.sub(r"[^\w.-]+", "-", p).strip("-") or "_" for p in parts)
-
-
-def shown(path: Path | str) -> str:
-    """A file name fit for a one-line message: control characters (a newline in a name) escaped."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), str(path))
 
 
 def _files(path: Path, on_bad: Callable[[str], None] | None) -> Iterator[tuple[Path, str | None]]:

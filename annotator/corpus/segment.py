@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from annotator.corpus import marks
+
 _TERMINAL = re.compile(r"[.!?…]+")
 _LINE = re.compile(r"[^\n]+")
 # Characters that may close a sentence after its final punctuation.
 _CLOSERS = frozenset('»”’)]"')
-_PAIRS = {"«": "»", "“": "”", "‹": "›", "(": ")"}
-_CLOSING = {v: k for k, v in _PAIRS.items()}
-_QUOTE_RE = re.compile('[«»“”‹›()"]')
 # What may begin a sentence besides an upper-case letter or a digit.
 _STARTERS = frozenset("«“\"(['‹—–-¿¡")
 _ABSORBING = frozenset({"etc", "J.-C", "J-C"})
@@ -66,26 +65,6 @@ def blocks(text: str) -> list[tuple[int, int]]:
         if start < end:
             out.append((start, end))
     return out
-
-
-def _quote_intervals(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Balanced pairs of quotation marks and parentheses in text[start:end], as (open, close)."""
-    intervals: list[tuple[int, int]] = []
-    stacks: dict[str, list[int]] = {}
-    straight: list[int] = []
-    for m in _QUOTE_RE.finditer(text, start, end):
-        i, ch = m.start(), m.group()
-        if ch == '"':
-            straight.append(i)
-        elif ch in _PAIRS:
-            stacks.setdefault(ch, []).append(i)
-        else:
-            opener = stacks.get(_CLOSING[ch])
-            if opener:
-                intervals.append((opener.pop(), i))
-    # Straight quotes pair in order of appearance; an odd one out closes nothing.
-    intervals.extend(zip(straight[0::2], straight[1::2], strict=False))
-    return intervals
 
 
 def _is_abbreviation(text: str, block_start: int, dot: int) -> bool:
@@ -135,7 +114,8 @@ def _starts_sentence(ch: str) -> bool:
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets tiling the block text[start:end]."""
     block = text[start:end]
-    intervals = sorted(_quote_intervals(text, start, end)) if _QUOTE_RE.search(block) else []
+    # Quotations and parentheses that close in this block; pairs of different marks may cross.
+    intervals = sorted((p.open, p.close) for p in marks.pairs(text, start, end, brackets=True, crossing=True))
     # Sweep: intervals opened before the candidate, by closing position (a block may hold thousands).
     opened: list[int] = []
     next_interval = 0

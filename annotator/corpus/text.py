@@ -1,12 +1,16 @@
-"""Reading raw bytes into the stored document text (SCHEME.md §1).
+"""Text in and text out (SCHEME.md §1).
 
-The stored text is: UTF-8 decoded, BOM stripped, CRLF/CR turned into LF, NFC-normalised once.
-Nothing else is ever changed (NBSP, apostrophes, quotation marks and spaces stay as they are).
+In: raw bytes become the stored document text: UTF-8 decoded, BOM stripped, CRLF/CR turned into
+LF, NFC-normalised once. Nothing else is ever changed (NBSP, apostrophes, quotation marks and
+spaces stay as they are).
+Out: what reaches a terminal is escaped, never obeyed: `visible()` for corpus text on the screens
+(offsets kept), `shown()` for a file name in a one-line message.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 
 from annotator.errors import UserError
@@ -68,3 +72,29 @@ def decode(data: bytes, name: str) -> str:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Characters shown in place of what a terminal would obey or hide (control, bidi, zero-width);
+# one character for one, so offsets into the sentence stay true.
+_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """The text as it is safe to show: control characters become their Unicode pictures
+    (ESC → ␛), invisible format characters become �, tabs become one space."""
+
+    def picture(m: re.Match) -> str:
+        c = ord(m.group())
+        if c < 0x20:
+            return chr(0x2400 + c)
+        if c == 0x7F:
+            return "\u2421"
+        return "\ufffd"
+
+    return _INVISIBLE.sub(picture, text).replace("\t", " ")
+
+
+def shown(path: object) -> str:
+    """A file name fit for a one-line message: control characters (a newline in a name) escaped."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), str(path))

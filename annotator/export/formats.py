@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from annotator.errors import UserError
-from annotator.export import splits
 from annotator.export.atomic import StagedFile, staging
 from annotator.export.jsonl import (
     Selection,
@@ -23,6 +22,7 @@ from annotator.export.jsonl import (
     validated,
 )
 from annotator.model import ExportRecord, Manifest
+from annotator.scheme import SPLITS
 from annotator.store import Store
 
 # A writer gets the records of one split and a way to stage files, and returns its own count
@@ -63,7 +63,7 @@ def export(
             return staged[name]
 
         extra: dict[str, Counter] = defaultdict(Counter)
-        names = splits.SPLIT_NAMES if plan else ("train",)
+        names = SPLITS if plan else ("train",)
         for split in names:
             for table, c in writer(split, by_split.get(split, []), stage).items():
                 extra[table].update(c)

@@ -6,33 +6,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import get_args
 
 import orjson
 
 from annotator.export.atomic import StagedFile
 from annotator.model import SCHEMA_VERSION, ExportRecord, Manifest, Span
-from annotator.scheme import BlockType, Claim, Mode, QuoteType
+from annotator.scheme import BLOCK_TYPES, CLAIMS, DEFINITIONS, MODES, QUOTE_TYPES
 
 # Version of the class orders below: bump it when an order changes, never reorder silently.
 LABEL_ORDER_VERSION = 1
 CLASSES: dict[str, tuple[str, ...]] = {
-    "block_type": get_args(BlockType),
-    "mode": get_args(Mode),
-    "claim": get_args(Claim),
-    "quote_type": get_args(QuoteType),
+    "block_type": BLOCK_TYPES,
+    "mode": MODES,
+    "claim": CLAIMS,
+    "quote_type": QUOTE_TYPES,
 }
 HF_SPLIT = {"train": "train", "dev": "validation", "test": "test"}
 LICENCE = "other"  # until the corpus owner says (--licence): news text is rarely free to redistribute
-
-DEFINITIONS = {
-    "mode": "reporting: presents events or attributes content; commentary: at least one unattributed "
-    "evaluation by the author; none: no proposition",
-    "claim": "none: nothing verifiable; factual: verifiable, of little interest; checkworthy: verifiable "
-    "and worth checking",
-    "quotes": "attributions: content spans, cue (reporting verb), source, speaker; type direct, indirect "
-    "or mixed; offsets are characters of `text`",
-}
 
 
 def _code(field: str, value: str | None) -> int:

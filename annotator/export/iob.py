@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from annotator.corpus.tokens import tokens
 from annotator.export.atomic import StagedFile
-from annotator.labelling import tokens
 from annotator.model import ExportRecord
 
 

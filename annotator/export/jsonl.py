@@ -21,6 +21,7 @@ from annotator.errors import UserError
 from annotator.export import splits
 from annotator.export.atomic import StagedFile, publish, staging
 from annotator.model import ExportRecord, Manifest, now
+from annotator.scheme import SPLITS
 from annotator.store import Store
 
 MANIFEST = "manifest.json"
@@ -104,7 +105,7 @@ def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) ->
     """Write the export atomically into `out` and return its manifest."""
     plan = selection.plan(store)
     make_folder(out)
-    names = [f"{s}.jsonl" for s in splits.SPLIT_NAMES] if plan else [ALL_IN_ONE]
+    names = [f"{s}.jsonl" for s in SPLITS] if plan else [ALL_IN_ONE]
     counts: Counter = Counter()
     total = 0
     gc_was_enabled = gc.isenabled()

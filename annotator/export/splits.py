@@ -9,9 +9,8 @@ from collections import Counter
 from typing import Literal
 
 from annotator.errors import UserError
-from annotator.scheme import Split
+from annotator.scheme import SPLITS, Split
 
-SPLIT_NAMES: tuple[Split, ...] = ("train", "dev", "test")
 Unit = Literal["cluster", "document"]
 Stratify = Literal["mode", "claim"]  # the label whose distribution each split should keep
 
@@ -24,7 +23,7 @@ def parse_split(spec: str) -> dict[str, int]:
     values = [int(p) for p in parts]
     if sum(values) != 100:
         raise UserError(f"--split {spec!r}: the percentages add up to {sum(values)}, not 100")
-    return dict(zip(SPLIT_NAMES, values, strict=True))
+    return dict(zip(SPLITS, values, strict=True))
 
 
 def _order(key: str, seed: int) -> bytes:
@@ -51,7 +50,7 @@ def assign(
     for key, (values, _) in groups.items():
         by_stratum.setdefault(stratum(values), []).append(key)
     used = {fixed[k] for k in fixed if k in groups}  # splits holding a group, in any stratum
-    wanted = [s for s in SPLIT_NAMES if percentages[s]]
+    wanted = [s for s in SPLITS if percentages[s]]
     out: dict[str, Split] = {}
     strata = sorted(by_stratum.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     left = sum(1 for k in groups if k not in fixed)
@@ -91,7 +90,7 @@ def frozen(
     plan = {"percentages": percentages, "seed": seed, "unit": unit, "stratify": stratify}
     kept, fixed = store.frozen_splits()
     if kept is not None and not resplit and kept != plan:
-        was = "/".join(str(kept["percentages"][s]) for s in SPLIT_NAMES)
+        was = "/".join(str(kept["percentages"][s]) for s in SPLITS)
         raise UserError(
             f"the splits are frozen as {was} by {kept['unit']} (seed {kept['seed']}, stratified on "
             f"{kept['stratify']}) so that re-exports are "

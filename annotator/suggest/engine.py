@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import orjson
 
 from annotator.corpus.blocktype import TypedBlock
+from annotator.corpus.marks import MARK, Pair, stretches
 from annotator.corpus.segment import BlockSpan
 from annotator.scheme import LABELLED_BLOCK_TYPES
 from annotator.suggest import hints
 from annotator.suggest.lexicon import lexicon
-from annotator.suggest.marks import MARK, Stretch, stretches
 from annotator.suggest.quotes import DETERMINERS, SUBJECT_PRONOUNS, Quoted, RawQuote, find_quotes
 
 # A person's name: two or more capitalised words ("Ned Price", "Sergueï Choïgou", "M. Ménard").
@@ -105,7 +105,7 @@ class _Speakers:
         return name
 
 
-def _quoted_in(text: str, block: BlockSpan, found: list[Stretch]) -> list[list[Quoted]]:
+def _quoted_in(text: str, block: BlockSpan, found: list[Pair]) -> list[list[Quoted]]:
     """The block's quoted stretches as each of its sentences sees them (both lists are in order
     and stretches do not overlap: one pass over each)."""
     length = block.end - block.start

@@ -16,14 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from annotator.corpus.marks import CLOSING, OPENING
 from annotator.suggest.lexicon import Lexicon, Verb
 
 Range = tuple[int, int]
 
 _TOKEN = re.compile(r"[^\W\d_]{1,7}['’](?=\w)|\w+(?:[-/.]\w+)*|\S")
 _INVERTED = re.compile(r"^(\w+?)-(?:t-)?(il|elle|on|ils|elles)$", re.I)
-OPENING = '«“‹"'
-CLOSING = '»”›"'
 _DASHES = "–—"
 _INCISE_MARKS = re.compile(r"[–—()]")
 

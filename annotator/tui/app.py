@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from annotator.errors import UserError
-from annotator.labelling import LabelSession
+from annotator.labelling.session import LabelSession
 from annotator.store import Store
 
 
@@ -44,7 +44,7 @@ class AnnotatorApp(App):
 
     def _first_screen(self) -> Screen:
         if self.review is not None:
-            from annotator.adjudication import ReviewSession
+            from annotator.labelling.review import ReviewSession
             from annotator.tui.screens.review import ReviewScreen
 
             return ReviewScreen(ReviewSession(self.store, self.annotator, **self.review))

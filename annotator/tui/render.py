@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.style import Style
 
-from annotator.labelling import Progress, QuoteDraft, visible
+from annotator.corpus.text import visible
+from annotator.labelling.quotes import QuoteDraft
+from annotator.labelling.session import Progress
 
 if TYPE_CHECKING:
     from annotator.model import Quote

@@ -9,7 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotator.labelling import LabelSession, visible
+from annotator.corpus.text import visible
+from annotator.labelling.session import LabelSession
 
 LIMIT = 200
 

@@ -9,25 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-GUIDELINE = """\
-Mode — who is evaluating?
-  reporting: events, states, background as fact, or content attributed to someone
-             (evaluative words inside quotes or attributed clauses belong to their speaker).
-  commentary: at least one unattributed evaluation, motive, speculation, prediction,
-              exhortation, irony, rhetorical question or loaded characterisation.
-  no proposition: a bare noun-phrase heading, a fragment, text MT made meaningless.
-Claim — is there something to check? (judge what was said, not the act of saying)
-  no claim: opinions, goals, wishes, calls, questions.   factual: verifiable, little interest.
-  check-worthy: verifiable and the public would want it checked (accusations, troop
-                movements, record figures, contested facts).
-Quotes — every attribution: content (without the outer quotation marks), cue (the
-  reporting verb group, "selon"), source (the mention: "il", "Pékin", a full noun phrase),
-  speaker (the canonical name). direct: all inside marks; indirect: none; mixed: partly.
-  A name in quotation marks that nobody says («Vostok») is not a quote.
-Block type — T corrects the rules' type for this sentence; teaser and boilerplate need no
-  other label (SCHEME §2). Confirming is implicit: labelling a sentence keeps the type shown.
-Flags — uncertain (second look), MT noise, attribution dropped (a headline states as
-  fact what the body attributes)."""
+from annotator.scheme import GUIDELINE
 
 
 class HelpScreen(ModalScreen[None]):

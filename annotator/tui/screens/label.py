@@ -9,7 +9,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from annotator.labelling import CLAIMS, MODES, LabelSession, visible
+from annotator.corpus.text import visible
+from annotator.labelling.session import LabelSession
+from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES
 from annotator.tui import render
 
 # The side panel shows every label key; the footer keeps the keys it does not explain.
@@ -42,9 +44,6 @@ BINDINGS = [
     Binding("question_mark", "help", "Help", id="help"),
 ]
 
-MODE_NAMES = {"reporting": "reporting", "commentary": "commentary", "none": "no proposition"}
-CLAIM_NAMES = {"none": "no claim", "factual": "factual", "checkworthy": "check-worthy"}
-FLAG_NAMES = {"uncertain": "uncertain", "mt_noise": "MT noise", "attribution_dropped": "attribution dropped"}
 BLOCK_TYPES = [  # key, block type, name: the picker behind the block_type binding
     ("h", "headline", "headline"),
     ("b", "body", "body"),
@@ -53,7 +52,6 @@ BLOCK_TYPES = [  # key, block type, name: the picker behind the block_type bindi
     ("t", "teaser", "teaser (no labels)"),
     ("p", "boilerplate", "boilerplate (no labels)"),
 ]
-STATUS_NAMES = {None: "new", "todo": "in progress", "done": "done", "skipped": "skipped"}
 
 
 class LabelScreen(Screen):

@@ -10,7 +10,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from annotator.labelling import LabelSession, QuoteDraft, visible
+from annotator.corpus.text import visible
+from annotator.labelling.quotes import QuoteDraft
+from annotator.labelling.session import LabelSession
 from annotator.tui import render
 
 BINDINGS = [

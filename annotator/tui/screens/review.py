@@ -11,10 +11,11 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from annotator.adjudication import ReviewSession, quote_key
-from annotator.labelling import visible
+from annotator.corpus.text import visible
+from annotator.labelling.review import ReviewSession, quote_key
+from annotator.scheme import CLAIM_NAMES, FLAG_NAMES, MODE_NAMES
 from annotator.tui import render
-from annotator.tui.screens.label import CLAIM_NAMES, FLAG_NAMES, MODE_NAMES, LabelScreen
+from annotator.tui.screens.label import LabelScreen
 
 COLUMNS = 6  # versions shown side by side; take keys A–F
 BINDINGS = [

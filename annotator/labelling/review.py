@@ -6,15 +6,11 @@ versions they were made from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import get_args
 
 from annotator.errors import UserError
-from annotator.labelling import LabelSession
+from annotator.labelling.session import LabelSession
 from annotator.model import Quote, SentenceLabels
-from annotator.scheme import Flag
 from annotator.store import SentenceRow, Store
-
-FLAGS: tuple[Flag, ...] = get_args(Flag)
 
 
 @dataclass(frozen=True, slots=True)

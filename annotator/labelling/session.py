@@ -1,221 +1,23 @@
 """The labelling screen's state, without Textual: what is shown, what a key does, what is stored.
 
-`LabelSession` owns the store for one annotator (the TUI's one service object). Every decision
-goes to the store before the session moves on. `QuoteDraft` is the quote editor: a word cursor
-over the sentence, a selection, and the quote being built.
+`LabelSession` owns the store for one annotator. Every decision goes to the store before the
+session moves on.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, get_args
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from annotator.scheme import LABELLED_BLOCK_TYPES, Claim, Flag, Mode, QuoteType
+from annotator.scheme import LABELLED_BLOCK_TYPES, Flag
 from annotator.store import LabelRow, SentenceRow, Store
 
 # The models (pydantic) are imported where labels are first read or made: the screen paints a
 # sentence before they are loaded.
 if TYPE_CHECKING:
     from annotator.model import Quote, SentenceLabels
-
-MODES: tuple[Mode, ...] = get_args(Mode)
-CLAIMS: tuple[Claim, ...] = get_args(Claim)
-
-# Characters shown in place of what a terminal would obey or hide (control, bidi, zero-width);
-# one character for one, so offsets into the sentence stay true.
-_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
-def visible(text: str) -> str:
-    """The text as it is safe to show: control characters become their Unicode pictures
-    (ESC → ␛), invisible format characters become �, tabs become one space."""
-
-    def picture(m: re.Match) -> str:
-        c = ord(m.group())
-        if c < 0x20:
-            return chr(0x2400 + c)
-        if c == 0x7F:
-            return "\u2421"
-        return "\ufffd"
-
-    return _INVISIBLE.sub(picture, text).replace("\t", " ")
-
-
-# ------------------------------------------------------------------------------------ quotes
-
-OPENING = "«“‹\"'"
-CLOSING = "»”›\"'"
-_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    start: int
-    end: int
-
-
-def tokens(text: str) -> list[Token]:
-    """Words (with inner hyphens and apostrophes) and single punctuation marks: the cursor's steps."""
-    return [Token(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
-
-def trim(text: str, start: int, end: int, *, keep_marks: bool = False) -> tuple[int, int]:
-    """Shrink a span off surrounding spaces and, unless kept, the outer quotation marks and the
-    commas or colons that join it to an incise."""
-    strip = " \u00a0\u202f\t,;:" + ("" if keep_marks else OPENING + CLOSING)
-    while start < end and text[start] in strip:
-        start += 1
-    while end > start and text[end - 1] in strip:
-        end -= 1
-    return start, end
-
-
-def inside_quotes(text: str, pos: int) -> tuple[int, int] | None:
-    """The stretch inside the innermost pair of quotation marks around `pos`, marks excluded."""
-    pairs = {"«": "»", "“": "”", "‹": "›"}
-    best = None
-    stack: list[tuple[str, int]] = []
-    straight_open = None
-    for i, ch in enumerate(text):
-        if ch in pairs:
-            stack.append((ch, i))
-        elif ch in pairs.values():
-            for k in range(len(stack) - 1, -1, -1):
-                if pairs[stack[k][0]] == ch:
-                    o = stack[k][1]
-                    del stack[k:]
-                    if o < pos <= i and (best is None or o > best[0]):
-                        best = (o, i)
-                    break
-        elif ch == '"':
-            if straight_open is None:
-                straight_open = i
-            else:
-                if straight_open < pos <= i and (best is None or straight_open > best[0]):
-                    best = (straight_open, i)
-                straight_open = None
-    if best is None:
-        return None
-    return trim(text, best[0] + 1, best[1], keep_marks=True)
-
-
-@dataclass
-class QuoteDraft:
-    """The quote being edited over one sentence."""
-
-    text: str
-    type: QuoteType = "direct"
-    content: list[tuple[int, int]] = field(default_factory=list)
-    cue: tuple[int, int] | None = None
-    source: tuple[int, int] | None = None
-    speaker: str | None = None
-    cursor: int = 0  # token index
-    anchor: int | None = None  # token index where the selection started
-    pinned: tuple[int, int] | None = None  # a character selection (inside quotes, or the mouse)
-
-    def __post_init__(self) -> None:
-        self.toks = tokens(self.text) or [Token(0, len(self.text))]
-
-    @classmethod
-    def from_quote(cls, text: str, quote: Quote) -> QuoteDraft:
-        span = lambda s: (s.start, s.end) if s else None  # noqa: E731
-        return cls(
-            text,
-            quote.type,
-            [(s.start, s.end) for s in quote.content],
-            span(quote.cue),
-            span(quote.source),
-            quote.speaker,
-        )
-
-    # motions
-    def move(self, words: int) -> None:
-        self.cursor = max(0, min(len(self.toks) - 1, self.cursor + words))
-        self.pinned = None
-
-    def to_mark(self, direction: int) -> None:
-        """Jump to the next (1) or previous (-1) quotation mark."""
-        i = self.cursor + direction
-        while 0 <= i < len(self.toks):
-            if self.text[self.toks[i].start] in OPENING + CLOSING:
-                self.cursor = i
-                self.pinned = None
-                return
-            i += direction
-
-    def place(self, offset: int) -> None:
-        """Put the cursor on the token at a character offset (a mouse click)."""
-        for i, t in enumerate(self.toks):
-            if t.start <= offset < t.end or offset < t.start:
-                self.cursor = i
-                break
-        else:
-            self.cursor = len(self.toks) - 1
-        self.pinned = None
-
-    def toggle_selection(self) -> None:
-        self.anchor = None if self.anchor is not None else self.cursor
-        self.pinned = None
-
-    def select_inside_quotes(self) -> bool:
-        found = inside_quotes(self.text, self.toks[self.cursor].start)
-        if found and found[0] < found[1]:
-            self.pinned = found
-            self.anchor = None
-            return True
-        return False
-
-    def select_chars(self, start: int, end: int) -> None:
-        """A selection made with the mouse, snapped to whole tokens."""
-        first = next((i for i, t in enumerate(self.toks) if t.end > start), 0)
-        last = max((i for i, t in enumerate(self.toks) if t.start < end), default=first)
-        self.pinned = (self.toks[first].start, self.toks[max(first, last)].end)
-        self.anchor = None
-
-    def selection(self) -> tuple[int, int]:
-        """Characters selected: the pinned stretch, the tokens from anchor to cursor, or the cursor's token."""
-        if self.pinned:
-            return self.pinned
-        a = self.cursor if self.anchor is None else self.anchor
-        lo, hi = sorted((a, self.cursor))
-        return self.toks[lo].start, self.toks[hi].end
-
-    # assignments
-    def assign(self, role: str, *, keep_marks: bool = False) -> bool:
-        start, end = trim(self.text, *self.selection(), keep_marks=keep_marks)
-        if start >= end:
-            return False
-        if role == "content":
-            kept = [(s, e) for s, e in self.content if e <= start or s >= end]  # a new span replaces overlaps
-            self.content = sorted([*kept, (start, end)])
-        elif role == "cue":
-            self.cue = (start, end)
-        elif role == "source":
-            self.source = (start, end)
-        self.anchor = None
-        self.pinned = None
-        return True
-
-    def quote(self) -> Quote:
-        """The finished quote; raises ValueError when it has no content."""
-        from annotator.model import Quote, Span
-
-        if not self.content:
-            raise ValueError("a quote needs content: select it and press the content key")
-        span = lambda se: Span(start=se[0], end=se[1], text=self.text[se[0] : se[1]]) if se else None  # noqa: E731
-        return Quote(
-            type=self.type,
-            content=[span(c) for c in self.content],
-            cue=span(self.cue),
-            source=span(self.source),
-            speaker=(self.speaker or "").strip() or None,
-        )
-
-
-# ------------------------------------------------------------------------------------ session
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,150 @@
+"""The quote editor without Textual: a word cursor over the sentence, a selection, and the
+quote being built (SCHEME.md §4 boundary rules: outer marks and joining punctuation trimmed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from annotator.corpus import marks
+from annotator.corpus.tokens import Token, tokens
+from annotator.scheme import QuoteType
+
+# The models (pydantic) are imported where a quote is made: the screen paints before they load.
+if TYPE_CHECKING:
+    from annotator.model import Quote
+
+# The marks the editor trims from a span's edges and stops on (the straight apostrophe included).
+EDGE_MARKS = marks.OPENING + marks.CLOSING + marks.APOSTROPHE
+
+
+def trim(text: str, start: int, end: int, *, keep_marks: bool = False) -> tuple[int, int]:
+    """Shrink a span off surrounding spaces and, unless kept, the outer quotation marks and the
+    commas or colons that join it to an incise."""
+    strip = " \u00a0\u202f\t,;:" + ("" if keep_marks else EDGE_MARKS)
+    while start < end and text[start] in strip:
+        start += 1
+    while end > start and text[end - 1] in strip:
+        end -= 1
+    return start, end
+
+
+def inside_quotes(text: str, pos: int) -> tuple[int, int] | None:
+    """The stretch inside the innermost pair of quotation marks around `pos`, marks excluded."""
+    found = marks.innermost_around(text, pos)
+    if found is None:
+        return None
+    return trim(text, found[0] + 1, found[1], keep_marks=True)
+
+
+@dataclass
+class QuoteDraft:
+    """The quote being edited over one sentence."""
+
+    text: str
+    type: QuoteType = "direct"
+    content: list[tuple[int, int]] = field(default_factory=list)
+    cue: tuple[int, int] | None = None
+    source: tuple[int, int] | None = None
+    speaker: str | None = None
+    cursor: int = 0  # token index
+    anchor: int | None = None  # token index where the selection started
+    pinned: tuple[int, int] | None = None  # a character selection (inside quotes, or the mouse)
+
+    def __post_init__(self) -> None:
+        self.toks = tokens(self.text) or [Token(0, len(self.text))]
+
+    @classmethod
+    def from_quote(cls, text: str, quote: Quote) -> QuoteDraft:
+        span = lambda s: (s.start, s.end) if s else None  # noqa: E731
+        return cls(
+            text,
+            quote.type,
+            [(s.start, s.end) for s in quote.content],
+            span(quote.cue),
+            span(quote.source),
+            quote.speaker,
+        )
+
+    # motions
+    def move(self, words: int) -> None:
+        self.cursor = max(0, min(len(self.toks) - 1, self.cursor + words))
+        self.pinned = None
+
+    def to_mark(self, direction: int) -> None:
+        """Jump to the next (1) or previous (-1) quotation mark."""
+        i = self.cursor + direction
+        while 0 <= i < len(self.toks):
+            if self.text[self.toks[i].start] in EDGE_MARKS:
+                self.cursor = i
+                self.pinned = None
+                return
+            i += direction
+
+    def place(self, offset: int) -> None:
+        """Put the cursor on the token at a character offset (a mouse click)."""
+        for i, t in enumerate(self.toks):
+            if t.start <= offset < t.end or offset < t.start:
+                self.cursor = i
+                break
+        else:
+            self.cursor = len(self.toks) - 1
+        self.pinned = None
+
+    def toggle_selection(self) -> None:
+        self.anchor = None if self.anchor is not None else self.cursor
+        self.pinned = None
+
+    def select_inside_quotes(self) -> bool:
+        found = inside_quotes(self.text, self.toks[self.cursor].start)
+        if found and found[0] < found[1]:
+            self.pinned = found
+            self.anchor = None
+            return True
+        return False
+
+    def select_chars(self, start: int, end: int) -> None:
+        """A selection made with the mouse, snapped to whole tokens."""
+        first = next((i for i, t in enumerate(self.toks) if t.end > start), 0)
+        last = max((i for i, t in enumerate(self.toks) if t.start < end), default=first)
+        self.pinned = (self.toks[first].start, self.toks[max(first, last)].end)
+        self.anchor = None
+
+    def selection(self) -> tuple[int, int]:
+        """Characters selected: the pinned stretch, the tokens from anchor to cursor, or the cursor's token."""
+        if self.pinned:
+            return self.pinned
+        a = self.cursor if self.anchor is None else self.anchor
+        lo, hi = sorted((a, self.cursor))
+        return self.toks[lo].start, self.toks[hi].end
+
+    # assignments
+    def assign(self, role: str, *, keep_marks: bool = False) -> bool:
+        start, end = trim(self.text, *self.selection(), keep_marks=keep_marks)
+        if start >= end:
+            return False
+        if role == "content":
+            kept = [(s, e) for s, e in self.content if e <= start or s >= end]  # a new span replaces overlaps
+            self.content = sorted([*kept, (start, end)])
+        elif role == "cue":
+            self.cue = (start, end)
+        elif role == "source":
+            self.source = (start, end)
+        self.anchor = None
+        self.pinned = None
+        return True
+
+    def quote(self) -> Quote:
+        """The finished quote; raises ValueError when it has no content."""
+        from annotator.model import Quote, Span
+
+        if not self.content:
+            raise ValueError("a quote needs content: select it and press the content key")
+        span = lambda se: Span(start=se[0], end=se[1], text=self.text[se[0] : se[1]]) if se else None  # noqa: E731
+        return Quote(
+            type=self.type,
+            content=[span(c) for c in self.content],
+            cue=span(self.cue),
+            source=span(self.source),
+            speaker=(self.speaker or "").strip() or None,
+        )
