@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from importlib import resources
 from pathlib import Path
 
 import orjson
@@ -27,16 +26,12 @@ def _print_json(obj) -> None:
     sys.stdout.buffer.write(orjson.dumps(obj) + b"\n")
 
 
-def bundled_seeds() -> Path:
-    return Path(str(resources.files("annotator").joinpath("seeds")))
-
-
 # ------------------------------------------------------------------------------------- commands
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from annotator.corpus.pipeline import analyse_all
     from annotator.corpus.reader import read_inputs
+    from annotator.ingest import ingest_docs
     from annotator.store import Store
 
     bad: list[str] = []
@@ -44,7 +39,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for message in bad:
         print(f"annotator: {message} (skipped)", file=sys.stderr)
     with Store(_db_path(args)) as store:
-        report = store.ingest(analyse_all(sources, suggest=not args.no_suggestions))
+        report = ingest_docs(store, sources, suggest=not args.no_suggestions)
     print(
         f"{_db_path(args)}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged; {report.sentences} sentences"
@@ -66,7 +61,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
     out = sys.stdout.buffer
     for doc in read_inputs(args.files):
-        a = analyse(doc, suggest=False)
+        a = analyse(doc)
         for block, start, end in a.sentences():
             line = SegmentLine(
                 doc_id=a.doc_id,
@@ -85,8 +80,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         return _refresh_suggestions(args)
     if not args.files:
         raise UserError("give the files to read, or --refresh to redo the suggestions stored in --db")
-    from annotator.corpus.pipeline import analyse
     from annotator.corpus.reader import read_inputs
+    from annotator.ingest import analyse
     from annotator.model import SentenceLabels, SuggestionLine
 
     out = sys.stdout.buffer
@@ -113,11 +108,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def _refresh_suggestions(args: argparse.Namespace) -> int:
+    from annotator.ingest import refresh_suggestions
     from annotator.store import Store
     from annotator.suggest import ENGINE
 
     with Store(_db_path(args), create=False) as store:
-        changed, total = store.refresh_suggestions()
+        changed, total = refresh_suggestions(store)
     print(
         f"{_db_path(args)}: suggestions of {ENGINE} for {total} documents ({changed} sentences changed); labels untouched"
     )
@@ -169,29 +165,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(counts)
     else:
+        from annotator.stats import format_stats
+
         print(format_stats(counts))
     return 0
-
-
-def format_stats(c: dict) -> str:
-    lines = [
-        f"documents   {c['documents']} ({c['clusters']} story clusters)",
-        f"sentences   {c['sentences']} ({c['to_label']} to label; the rest are teasers and boilerplate)",
-        "blocks      " + ", ".join(f"{k} {v}" for k, v in c["blocks"].items()),
-        f"annotated   {c['annotated']} of {c['to_label']} by at least one annotator",
-    ]
-    if c["annotated"]:
-        for field in ("mode", "claim"):
-            lines.append(f"{field:<12}" + ", ".join(f"{k} {v}" for k, v in c["labels"][field].items()))
-        lines.append(f"quotes      {c['quotes']}")
-    for name, a in c["annotators"].items():
-        rate = f", {a['per_hour']} per hour" if a["per_hour"] else ""
-        lines.append(
-            f"  {name:<12} done {a['done']}, skipped {a['skipped']}, remaining {a['remaining']}{rate}"
-        )
-    if not c["annotators"]:
-        lines.append("  (no annotations yet)")
-    return "\n".join(lines)
 
 
 def cmd_agree(args: argparse.Namespace) -> int:
@@ -332,14 +309,14 @@ def _plan(args: argparse.Namespace):
 
 def cmd_default(args: argparse.Namespace) -> int:
     """No subcommand: make sure the store has a corpus, then open the labelling screen."""
-    from annotator.corpus.pipeline import analyse
-    from annotator.corpus.reader import read_inputs
+    from annotator.ingest import bundled_seeds, ingest_paths
+    from annotator.stats import format_stats
     from annotator.store import Store
 
     db = _db_path(args)
     with Store(db) as store:
         if store.is_empty():
-            report = store.ingest([analyse(d) for d in read_inputs([bundled_seeds()])])
+            report = ingest_paths(store, [bundled_seeds()])
             print(
                 f"{db}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)"
             )

@@ -25,9 +25,9 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotator.corpus.pipeline import analyse_all  # noqa: E402
 from annotator.corpus.reader import read_inputs  # noqa: E402
 from annotator.export.jsonl import _CHUNK, _RECORDS, export_jsonl  # noqa: E402
+from annotator.ingest import analyse_all  # noqa: E402
 from annotator.model import now  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from bench.corpus import generate  # noqa: E402

@@ -21,10 +21,10 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotator.corpus.pipeline import analyse_all  # noqa: E402
 from annotator.corpus.reader import read_inputs  # noqa: E402
 from annotator.export.formats import export  # noqa: E402
 from annotator.export.jsonl import Selection  # noqa: E402
+from annotator.ingest import analyse_all  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from annotator.train import read_export, train, unsure_first  # noqa: E402
 from bench.corpus import generate  # noqa: E402

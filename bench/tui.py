@@ -145,8 +145,8 @@ def run(script: str, *args: str) -> object:
 
 
 def build_store(path: Path, sentences: int) -> None:
-    from annotator.corpus.pipeline import analyse_all
     from annotator.corpus.reader import SourceDoc
+    from annotator.ingest import analyse_all
     from annotator.store import Store
     from bench.corpus import generate
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import read_inputs
+from annotator.ingest import analyse
 from annotator.model import SentenceLabels
 from annotator.store import Store
 

@@ -21,8 +21,8 @@ def test_pairwise_near_duplicates_only_000_002(store):
 
 
 def test_a_third_copy_joins_the_cluster_and_clusters_merge(tmp_path):
-    from annotator.corpus.pipeline import analyse
     from annotator.corpus.reader import SourceDoc
+    from annotator.ingest import analyse
     from annotator.store import Store
 
     story = " ".join(
@@ -42,9 +42,10 @@ def test_a_third_copy_joins_the_cluster_and_clusters_merge(tmp_path):
 def test_clusters_do_not_depend_on_how_documents_are_batched(tmp_path):
     """One ingest stores documents a batch at a time; copies far apart in it still meet, and the
     clusters are those of ingesting every document on its own."""
-    from annotator.corpus.pipeline import analyse
     from annotator.corpus.reader import SourceDoc
-    from annotator.store import _INGEST_BATCH, Store
+    from annotator.ingest import analyse
+    from annotator.store import Store
+    from annotator.store.corpus import _INGEST_BATCH
 
     words = "navire port flotte exercice frontière accord ministre armée pacte sommet côte mer".split()
 

@@ -6,12 +6,12 @@ import orjson
 import pytest
 
 from annotator.cli import main
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import read_inputs
 from annotator.errors import UserError
 from annotator.export import atomic
 from annotator.export.importer import import_file
 from annotator.export.jsonl import Selection, export_jsonl
+from annotator.ingest import analyse
 from annotator.model import ExportRecord, Quote, SentenceLabels, Span
 from annotator.store import Store
 from tests.conftest import SEEDS

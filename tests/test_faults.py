@@ -13,10 +13,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc, read_inputs
 from annotator.errors import UserError
-from annotator.labelling import LabelSession
+from annotator.ingest import analyse, refresh_suggestions
+from annotator.labelling.session import LabelSession
 from annotator.model import SentenceLabels
 from annotator.store import STORE_VERSION, Store
 from tests.conftest import SEEDS, set_store_version
@@ -107,7 +107,7 @@ def test_disk_full_during_ingest_leaves_the_store_as_it_was(tmp_path):
 LABELLER = textwrap.dedent(
     """
     import sys
-    from annotator.labelling import LabelSession
+    from annotator.labelling.session import LabelSession
     from annotator.store import Store
     store = Store(sys.argv[1])
     session = LabelSession(store, sys.argv[2])
@@ -242,7 +242,7 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         assert s.undo("alice") is not None  # an event from before the migration undoes cleanly
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
         assert s.db.execute("SELECT count(*) FROM suggestions").fetchone() == (0,)
-        changed, docs = s.refresh_suggestions()
+        changed, docs = refresh_suggestions(s)
         assert docs == 5 and changed > 20
         assert s.labels(sid, "alice").labels.claim == "factual"
     backup = tmp_path / "s.db.v1.bak"
@@ -255,7 +255,7 @@ def test_ingest_failing_after_a_batch_was_stored_leaves_nothing(tmp_path):
     """Ingest stores documents a batch at a time, all in one transaction: a failure after the
     first batch (a worker dying, say) leaves the store as it was."""
     from annotator.corpus.reader import SourceDoc
-    from annotator.store import _INGEST_BATCH
+    from annotator.store.corpus import _INGEST_BATCH
 
     docs = [
         analyse(SourceDoc(f"d{i}", "x", f"Phrase numéro {i} du texte.")) for i in range(_INGEST_BATCH + 10)

@@ -11,13 +11,13 @@ import pytest
 
 from annotator.assignment import Assignment
 from annotator.cli import main
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc
 from annotator.errors import UserError
 from annotator.export import docbin, splits
 from annotator.export.formats import export
 from annotator.export.hf import CLASSES
 from annotator.export.jsonl import Selection
+from annotator.ingest import analyse
 from annotator.model import SentenceLabels
 from tests.conftest import label_seeds
 

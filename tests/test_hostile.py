@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.cli import main
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc
 from annotator.corpus.text import normalise, visible
 from annotator.errors import UserError
 from annotator.export.importer import import_file
 from annotator.export.jsonl import export_jsonl
+from annotator.ingest import analyse
 from annotator.model import Quote, SentenceLabels, Span
 from annotator.store import Store
 

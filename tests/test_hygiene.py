@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from annotator.cli import bundled_seeds
+from annotator.ingest import bundled_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = [
@@ -13,6 +13,7 @@ CORE = [
     "annotator.store",
     "annotator.schemas",
     "annotator.corpus.pipeline",
+    "annotator.ingest",
     "annotator.export.jsonl",
     "annotator.export.importer",
 ]

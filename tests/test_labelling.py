@@ -2,10 +2,10 @@
 
 import pytest
 
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc
 from annotator.corpus.text import visible
 from annotator.corpus.tokens import tokens
+from annotator.ingest import analyse
 from annotator.labelling.quotes import QuoteDraft, inside_quotes, trim
 from annotator.labelling.session import LabelSession
 from annotator.model import Quote, Span

@@ -91,6 +91,16 @@ def test_nothing_to_review(store):
     assert session.current is None and session.queue == []
 
 
+async def test_the_review_screen_says_when_there_is_nothing_to_review(store):
+    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Nothing to review" in str(app.screen.query_one("#sentence").render())
+        assert not app.screen.query_one("#version-0").display
+        await pilot.press("j", "r", "enter")  # keys on an empty queue do nothing, and break nothing
+        assert "Nothing to review" in str(app.screen.query_one("#sentence").render())
+
+
 async def test_review_screen_takes_a_version_with_one_key(disputed):
     store = disputed
     queue = review_queue(store)

@@ -6,8 +6,8 @@ look at the SVGs in tests/__snapshots__/ before committing them.
 
 import pytest
 
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.ingest import analyse
 from annotator.model import Quote, SentenceLabels, Span
 from annotator.store import Store
 from annotator.tui.app import make_app

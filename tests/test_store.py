@@ -3,9 +3,9 @@ import threading
 
 import pytest
 
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc
 from annotator.errors import UserError
+from annotator.ingest import analyse
 from annotator.model import SentenceLabels
 from annotator.store import Store
 from tests.conftest import set_store_version
@@ -187,7 +187,7 @@ def test_unopenable_store_path(tmp_path):
 
 
 def test_empty_labels_constant_is_the_model_default():
-    from annotator import store as store_module
     from annotator.model import SentenceLabels
+    from annotator.store import schema as store_module
 
-    assert store_module._EMPTY_LABELS == SentenceLabels().model_dump_json()
+    assert store_module.EMPTY_LABELS == SentenceLabels().model_dump_json()

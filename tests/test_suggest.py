@@ -7,8 +7,8 @@ import orjson
 import pytest
 
 from annotator.cli import main
-from annotator.corpus.pipeline import analyse, analyse_all
 from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.ingest import analyse, analyse_all
 from annotator.labelling.session import LabelSession
 from annotator.model import SentenceLabels, SuggestionLine
 from annotator.store import Store

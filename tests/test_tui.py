@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from annotator.corpus.pipeline import analyse
 from annotator.corpus.reader import SourceDoc, read_inputs
 from annotator.errors import UserError
+from annotator.ingest import analyse
 from annotator.store import Store
 from annotator.tui.app import make_app
 from annotator.tui.keymap import load_keymap

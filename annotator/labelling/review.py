@@ -5,19 +5,10 @@ versions they were made from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from annotator.errors import UserError
 from annotator.labelling.session import LabelSession
 from annotator.model import Quote, SentenceLabels
-from annotator.store import SentenceRow, Store
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    annotator: str
-    labels: SentenceLabels
-    event_id: int  # the event that left the annotator's labels as they are
+from annotator.store import SentenceRow, Store, Version
 
 
 def quote_key(q: Quote) -> tuple:
@@ -104,10 +95,7 @@ class ReviewSession(LabelSession):
         self.suggestion = None  # a review starts from the annotators' versions, not the engine
         if self.saved is None:
             self.labels = SentenceLabels()
-        self.versions = [
-            Version(a, labels, event)
-            for a, labels, event in self.store.versions(row.sid, self.annotator, self.only)
-        ]
+        self.versions = self.store.versions(row.sid, self.annotator, self.only)
         return True
 
     def _position(self) -> int:

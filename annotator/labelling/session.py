@@ -190,14 +190,14 @@ class LabelSession:
     def _store(self, labels: SentenceLabels, status: str, action: str = "label") -> None:
         """Store a decision, then show what was stored."""
         before = self.saved.status if self.saved else None
-        self.store.record(
+        saved = self.store.record(
             self.current.sid, self.annotator, labels, status=status, action=action, **self._provenance(labels)
         )
         self._decisions += 1
         finished = ("done", "skipped")
         self._delta += (status in finished) - (before in finished)
         self.labels = labels
-        self.saved = self.store.labels(self.current.sid, self.annotator)
+        self.saved = saved
         self.suggestion = None
 
     def _provenance(self, labels: SentenceLabels) -> dict:

@@ -21,6 +21,7 @@ from annotator.corpus.reader import read_inputs
 from annotator.errors import UserError
 from annotator.model import Quote, SentenceLabels, Span
 from annotator.scheme import LABELLED_BLOCK_TYPES
+from annotator.suggest.engine import suggest_document
 
 
 @dataclass
@@ -61,13 +62,14 @@ def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
     predicted: dict[str, list[tuple[str, str, SentenceLabels]]] = {}
     for doc in read_inputs(docs):
         a = analyse(doc)
+        suggested = suggest_document(a.text, a.blocks, a.types)
         predicted[a.doc_id] = [
             (
                 a.text[s:e],
                 a.types[b].block_type,
-                SentenceLabels.model_validate_json(js) if js else SentenceLabels(),
+                SentenceLabels.model_validate_json(got.labels) if got.labels else SentenceLabels(),
             )
-            for (b, s, e), js in zip(a.sentences(), a.suggestions, strict=True)
+            for (b, s, e), got in zip(a.sentences(), suggested, strict=True)
         ]
     out = []
     cursor: Counter[str] = Counter()

@@ -118,7 +118,7 @@ class AnnotatorApp(App):
 
     def _statistics(self) -> None:
         """Counting is a pass over the store: in a worker, on its own connection."""
-        from annotator.cli import format_stats
+        from annotator.stats import format_stats
         from annotator.tui.screens.prompt import MessageScreen
 
         with Store(self.store.path) as store:

@@ -74,9 +74,23 @@ class LabelScreen(Screen):
         yield Static(id="progress")
         yield Footer()
 
+    # Hooks for screens built on this one (the review screen): the layout and drawing stay here,
+    # a subclass fills in its own parts, never by overriding show().
+
     def below_sentence(self) -> ComposeResult:
         """Widgets between the sentence and the next ones (the review screen's versions)."""
         return ()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Without a sentence (an empty review queue) only help works: the footer shows no dead key."""
+        return self.session.current is not None or action == "help"
+
+    def draw_empty(self) -> None:
+        """What the screen says when there is no sentence to show."""
+        self.query_one("#sentence", Static).update("The store has no sentences: run `annotator ingest PATH`.")
+
+    def draw_labelled(self) -> None:
+        """Drawn with the labels panel, once the sentence's labels are read."""
 
     def on_mount(self) -> None:
         if self.session.labels_read:
@@ -113,9 +127,7 @@ class LabelScreen(Screen):
         s = self.session
         row = s.current
         if row is None:
-            self.query_one("#sentence", Static).update(
-                "The store has no sentences: run `annotator ingest PATH`."
-            )
+            self.draw_empty()
             return
         ctx = s.context()
         self.query_one("#topbar", Static).update(self.topbar(ctx))
@@ -133,6 +145,7 @@ class LabelScreen(Screen):
         self.query_one("#after", Static).update(render.dimmed(ctx.after))
         if labels:
             self.query_one("#panel", Static).update(self.panel())
+            self.draw_labelled()
         self.query_one("#progress", Static).update(render.progress_line(s.progress()))
         if s.wants_ranking():
             self.run_worker(self._rank, thread=True, exit_on_error=False, group="rank", exclusive=True)

@@ -39,17 +39,16 @@ class ReviewScreen(LabelScreen):
     def count(self) -> None:
         """The queue's counts are known already: no counting pass over the corpus."""
 
-    def show(self) -> None:
+    def draw_empty(self) -> None:
+        self.query_one("#sentence", Static).update(
+            "Nothing to review: no sentence was finished by two annotators who disagree "
+            "(`annotator review --all` shows the ones they agree on)."
+        )
+        for i in range(COLUMNS):
+            self.query_one(f"#version-{i}", Static).display = False
+
+    def draw_labelled(self) -> None:
         s = self.session
-        if s.current is None:
-            self.query_one("#sentence", Static).update(
-                "Nothing to review: no sentence was finished by two annotators who disagree "
-                "(`annotator review --all` shows the ones they agree on)."
-            )
-            for i in range(COLUMNS):
-                self.query_one(f"#version-{i}", Static).display = False
-            return
-        super().show()
         shared = s.shared_quotes()
         for i in range(COLUMNS):
             column = self.query_one(f"#version-{i}", Static)

@@ -1,0 +1,61 @@
+"""The store: documents, blocks, sentences, an append-only event log and current labels, in one
+SQLite file (WAL mode, a busy timeout, synchronous=FULL).
+
+`Store` is the one façade every command and the screens use; its sections live in their own
+modules, each building on the connection:
+
+- connection.py  opening, transactions (`write()`), who is served what (overlap plans)
+- schema.py      the tables, the store version, named forward migrations
+- corpus.py      ingest writes: documents and their versions, blocks, sentences, clusters, suggestions
+- reading.py     sentences in order, stepping, search, progress, current labels
+- decisions.py   the decision log: record, undo, history, import
+- reports.py     export records, splits, agreement and review rows, training rows, counts
+- rows.py        the typed rows reads return
+"""
+
+from __future__ import annotations
+
+from annotator.store.corpus import CorpusWrites
+from annotator.store.decisions import DecisionLog
+from annotator.store.reports import Reports
+from annotator.store.rows import (
+    DocumentInfo,
+    DocumentProgress,
+    DocumentRow,
+    FinishedDecision,
+    IngestReport,
+    LabelRow,
+    Located,
+    OpenSentence,
+    SentenceRow,
+    StoredDocument,
+    Tally,
+    TrainingRow,
+    Undone,
+    Version,
+)
+from annotator.store.schema import STORE_VERSION
+
+
+class Store(CorpusWrites, DecisionLog, Reports):
+    """One open store (one connection): every read and write the tool makes."""
+
+
+__all__ = [
+    "STORE_VERSION",
+    "DocumentInfo",
+    "DocumentProgress",
+    "DocumentRow",
+    "FinishedDecision",
+    "IngestReport",
+    "LabelRow",
+    "Located",
+    "OpenSentence",
+    "SentenceRow",
+    "Store",
+    "StoredDocument",
+    "Tally",
+    "TrainingRow",
+    "Undone",
+    "Version",
+]

@@ -1,0 +1,115 @@
+"""The connection under every store section: opening, transactions, and who is served what.
+
+One file, WAL mode and a busy timeout so several annotators' processes can share it. Writes go
+through `write()`: one `BEGIN IMMEDIATE` transaction, committed (synchronous=FULL) or rolled
+back whole. Nothing is ever loaded whole: every query asks for the rows it needs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from annotator.assignment import Assignment
+from annotator.errors import UserError
+from annotator.store import schema
+
+
+class Connection:
+    """An open store: the connection, its transactions and the overlap plan it serves by."""
+
+    # A sentence row (rows.SentenceRow) as every read selects it.
+    SENTENCE_SQL = (
+        "SELECT s.sid, d.doc_id, s.pos, s.block, s.start, s.end, s.text, b.block_type "
+        "FROM sentences s JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+    )
+
+    def __init__(self, path: str | Path, *, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise UserError(f"{self.path}: no such store (run `annotator ingest` first)")
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            raise UserError(f"{self.path}: cannot open the store ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path}: not an annotator store ({exc})") from None
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self._plan: Assignment | None = None
+        self._prepare()
+        self._serve(self.assignment())
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _prepare(self) -> None:
+        """Create a fresh store, or migrate an older one after keeping a copy of it."""
+        with self.write() as db:
+            found = schema.version(db, self.path)
+            if found is None:
+                schema.create(db)
+                return
+        schema.check_readable(found, self.path)
+        if found < schema.STORE_VERSION:
+            schema.backup(self.db, self.path, found)
+            with self.write() as db:
+                schema.migrate(db, found)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: taken at once (no lock upgrade), committed or rolled back whole."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise UserError(f"{self.path}: {exc}; nothing was written") from None
+
+    # who is served what
+
+    def assignment(self) -> Assignment | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='assignment'").fetchone()
+        return Assignment.from_json(row[0]) if row else None
+
+    def assignment_in_force(self) -> Assignment | None:
+        """The plan this connection serves by (read when the store was opened, or set since)."""
+        return self._plan
+
+    def set_assignment(self, plan: Assignment | None) -> None:
+        """Store the plan every process on this store follows (None: everyone is served everything)."""
+        with self.write() as db:
+            db.execute("DELETE FROM meta WHERE key='assignment'")
+            if plan is not None:
+                db.execute("INSERT INTO meta VALUES ('assignment', ?)", (plan.to_json(),))
+        self._serve(plan)
+
+    def _serve(self, plan: Assignment | None) -> None:
+        """`served(annotator, doc_id, start, end)` in SQL: whether the plan gives the sentence to the annotator."""
+        self._plan = plan
+        if plan:
+            self.db.create_function("served", 4, plan.serves, deterministic=True)
+
+    def _served(self, annotator_param: int) -> str:
+        """The SQL condition that keeps the sentences served to the annotator (none without a plan)."""
+        return f" AND served(?{annotator_param}, d.doc_id, s.start, s.end)" if self._plan else ""

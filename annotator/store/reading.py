@@ -1,0 +1,228 @@
+"""Reading the corpus and one annotator's place in it: sentences in order, stepping, search,
+progress, the current labels and the suggestions. No read loads more than the rows it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import orjson
+
+from annotator.scheme import Status
+from annotator.store.connection import Connection
+from annotator.store.rows import DocumentInfo, DocumentProgress, DocumentRow, LabelRow, SentenceRow, Tally
+
+# The models (pydantic) are imported by the reads that build them: the labelling screen paints its
+# first sentence from rows alone.
+if TYPE_CHECKING:
+    from annotator.model import SentenceLabels
+
+
+class Reading(Connection):
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
+
+    def documents(self) -> list[DocumentRow]:
+        """Every document in ingest order (a small table: one row per document)."""
+        return [
+            DocumentRow(*row)
+            for row in self.db.execute("SELECT doc_id, path, version, cluster FROM documents ORDER BY doc")
+        ]
+
+    def document_text(self, doc_id: str) -> str:
+        row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return row[0]
+
+    def sentence(self, sid: int) -> SentenceRow | None:
+        row = self.db.execute(self.SENTENCE_SQL + "WHERE s.sid=?", (sid,)).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def sentences(self, doc_id: str | None = None) -> Iterator[SentenceRow]:
+        """Sentences in corpus order, streamed."""
+        if doc_id is None:
+            cur = self.db.execute(self.SENTENCE_SQL + "ORDER BY s.doc, s.pos")
+        else:
+            cur = self.db.execute(self.SENTENCE_SQL + "WHERE d.doc_id=? ORDER BY s.pos", (doc_id,))
+        for row in cur:
+            yield SentenceRow(*row)
+
+    def window(self, sid: int, before: int = 2, after: int = 2) -> list[SentenceRow]:
+        """The sentence and its neighbours in the same document."""
+        doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (sid,)).fetchone()
+        rows = self.db.execute(
+            self.SENTENCE_SQL + "WHERE s.doc=? AND s.pos BETWEEN ? AND ? ORDER BY s.pos",
+            (doc, pos - before, pos + after),
+        ).fetchall()
+        return [SentenceRow(*r) for r in rows]
+
+    def step(self, sid: int, direction: int, *, labelled_only: bool = True) -> SentenceRow | None:
+        """The next (direction=1) or previous (-1) sentence in corpus order."""
+        doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (sid,)).fetchone()
+        cmp, order = (">", "ASC") if direction > 0 else ("<", "DESC")
+        only = "AND s.labelled " if labelled_only else ""
+        row = self.db.execute(
+            self.SENTENCE_SQL
+            + f"WHERE (s.doc, s.pos) {cmp} (?, ?) {only}ORDER BY s.doc {order}, s.pos {order} LIMIT 1",
+            (doc, pos),
+        ).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def first(self, doc_id: str | None = None, *, labelled_only: bool = True) -> SentenceRow | None:
+        """The first sentence of a document, or of the corpus."""
+        only = "s.labelled AND " if labelled_only else ""
+        if doc_id is None:
+            row = self.db.execute(
+                self.SENTENCE_SQL + f"WHERE {only}1 ORDER BY s.doc, s.pos LIMIT 1"
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                self.SENTENCE_SQL + f"WHERE {only}d.doc_id = ? ORDER BY s.pos LIMIT 1", (doc_id,)
+            ).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def step_document(self, sid: int, direction: int, *, labelled_only: bool = True) -> SentenceRow | None:
+        """The first sentence of the next (1) or previous (-1) document that has one."""
+        (doc,) = self.db.execute("SELECT doc FROM sentences WHERE sid=?", (sid,)).fetchone()
+        cmp, order = (">", "ASC") if direction > 0 else ("<", "DESC")
+        only = "AND s.labelled " if labelled_only else ""
+        found = self.db.execute(
+            f"SELECT s.doc FROM sentences s WHERE s.doc {cmp} ? {only}ORDER BY s.doc {order} LIMIT 1", (doc,)
+        ).fetchone()
+        if found is None:
+            return None
+        row = self.db.execute(
+            self.SENTENCE_SQL + f"WHERE s.doc = ? {only}ORDER BY s.pos LIMIT 1", (found[0],)
+        ).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def search(self, needle: str, after_sid: int | None = None) -> SentenceRow | None:
+        """The next sentence containing `needle` (case-insensitive for ASCII letters), wrapping around."""
+        start = (0, -1)
+        if after_sid is not None:
+            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        sql = self.SENTENCE_SQL + (
+            "WHERE (s.doc, s.pos) > (?, ?) AND instr(lower(s.text), lower(?)) ORDER BY s.doc, s.pos LIMIT 1"
+        )
+        row = self.db.execute(sql, (*start, needle)).fetchone()
+        if row is None and after_sid is not None:
+            row = self.db.execute(sql, (0, -1, needle)).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def progress(self, annotator: str) -> Tally:
+        """Finished and total labelled-type sentences served to the annotator: one pass, at session start."""
+        return Tally(
+            *self.db.execute(
+                "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
+                "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo' "
+                "WHERE s.labelled" + self._served(1),
+                (annotator,),
+            ).fetchone()
+        )
+
+    def document_progress(self, doc_id: str, annotator: str) -> Tally:
+        """Finished and total labelled-type sentences of one document served to the annotator."""
+        return Tally(
+            *self.db.execute(
+                "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
+                "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo' "
+                "WHERE d.doc_id = ?2 AND s.labelled" + self._served(1),
+                (annotator, doc_id),
+            ).fetchone()
+        )
+
+    def document_info(self, doc_id: str) -> DocumentInfo:
+        doc, cluster = self.db.execute(
+            "SELECT doc, cluster FROM documents WHERE doc_id=?", (doc_id,)
+        ).fetchone()
+        size = self.db.execute("SELECT count(*) FROM documents WHERE cluster=?", (cluster,)).fetchone()[0]
+        headline = self.db.execute(
+            "SELECT s.text FROM sentences s JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+            "WHERE s.doc = ? AND b.block_type = 'headline' ORDER BY s.pos LIMIT 1",
+            (doc,),
+        ).fetchone()
+        return DocumentInfo(cluster, size, headline[0] if headline else None)
+
+    def find_documents(self, query: str, annotator: str, limit: int = 200) -> list[DocumentProgress]:
+        """Documents whose id contains `query`, with their finished and total labelled-type sentences."""
+        docs = self.db.execute(
+            "SELECT doc_id FROM documents WHERE instr(lower(doc_id), lower(?)) ORDER BY doc LIMIT ?",
+            (query, limit),
+        ).fetchall()
+        return [DocumentProgress(doc_id, *self.document_progress(doc_id, annotator)) for (doc_id,) in docs]
+
+    def speakers(self, doc_id: str, annotator: str) -> list[str]:
+        """Speakers the annotator has already named in this document, most recent first."""
+        rows = self.db.execute(
+            "SELECT l.labels FROM labels l JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
+            "WHERE d.doc_id = ? AND l.annotator = ? ORDER BY s.pos DESC",
+            (doc_id, annotator),
+        ).fetchall()
+        names: dict[str, None] = {}
+        for (labels,) in rows:
+            for quote in orjson.loads(labels)["quotes"]:
+                if quote.get("speaker"):
+                    names.setdefault(quote["speaker"])
+        return list(names)
+
+    def next_unannotated(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:
+        """The first labelled-type sentence served to the annotator (after `after_sid`, wrapping
+        around) that they have not decided."""
+        start = (0, -1)
+        if after_sid is not None:
+            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        sql = (
+            self.SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?1, ?2) AND NOT EXISTS "
+            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?3 AND l.status != 'todo') "
+            + self._served(3)
+            + " ORDER BY s.doc, s.pos LIMIT 1"
+        )
+        row = self.db.execute(sql, (*start, annotator)).fetchone()
+        if row is None and after_sid is not None:
+            row = self.db.execute(sql, (0, -1, annotator)).fetchone()
+        return SentenceRow(*row) if row else None
+
+    def labels(self, sid: int, annotator: str) -> LabelRow | None:
+        row = self.db.execute(
+            "SELECT sid, annotator, status, labels, origin, created_at, updated_at, derived_from FROM labels"
+            " WHERE sid=? AND annotator=?",
+            (sid, annotator),
+        ).fetchone()
+        if row is None:
+            return None
+        from annotator.model import SentenceLabels
+
+        sid, annotator, status, labels, origin, created_at, updated_at, derived = row
+        return LabelRow(
+            sid,
+            annotator,
+            status,
+            SentenceLabels.model_validate_json(labels),
+            origin,
+            created_at,
+            updated_at,
+            orjson.loads(derived) if derived else None,
+        )
+
+    def suggestion(self, sid: int) -> SentenceLabels | None:
+        from annotator.model import SentenceLabels
+
+        row = self.db.execute("SELECT labels FROM suggestions WHERE sid=?", (sid,)).fetchone()
+        return SentenceLabels.model_validate_json(row[0]) if row else None
+
+    def status(self, sid: int, annotator: str) -> Status | None:
+        """The status of the annotator's decision on a sentence (None: undecided), without
+        reading the labels."""
+        row = self.db.execute(
+            "SELECT status FROM labels WHERE sid=? AND annotator=?", (sid, annotator)
+        ).fetchone()
+        return row[0] if row else None
+
+    def last_position(self, annotator: str) -> int | None:
+        """The sentence of the annotator's latest event: where to resume."""
+        row = self.db.execute(
+            "SELECT sid FROM events WHERE annotator=? ORDER BY event_id DESC LIMIT 1", (annotator,)
+        ).fetchone()
+        return row[0] if row else None

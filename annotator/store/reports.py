@@ -1,0 +1,243 @@
+"""Report queries: what exports, splits, agreement, review, training and statistics read.
+
+Export records are built as JSON by SQLite itself, exactly as the model serialises them (a test
+holds the two byte for byte); everything else returns typed rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import orjson
+
+from annotator.store.reading import Reading
+from annotator.store.rows import FinishedDecision, Located, OpenSentence, SentenceRow, TrainingRow, Version
+from annotator.store.schema import EMPTY_LABELS
+
+
+class Reports(Reading):
+    def export_json(
+        self,
+        *,
+        include_all: bool = False,
+        annotator: str | None = None,
+        adjudicated: bool = False,
+        split_unit: str | None = None,
+        chunk: int = 5000,
+    ) -> Iterator[list[tuple[str, str | None]]]:
+        """Chunks of (JSON object, split), one per export record, in corpus order, built by SQLite: decided sentences
+        (done; skipped and todo too with `include_all`), one per (sentence, annotator), of one
+        annotator or only the adjudicated layer when asked. With `split_unit` ('cluster' or
+        'document'), each record carries the split frozen for its cluster or document."""
+        from annotator.model import SCHEMA_VERSION
+
+        record = (
+            f"json_object('schema_version', {SCHEMA_VERSION}, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
+            " 'doc_id', d.doc_id, 'doc_sha256', d.sha256, 'cluster', d.cluster, 'block', s.block,"
+            " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
+            " 'labels', json(coalesce(l.labels, ?)), 'status', coalesce(l.status, 'todo'),"
+            " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
+            " 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'split', x.split), x.split"
+        )
+        key = {"cluster": "d.cluster", "document": "d.doc_id", None: "NULL"}[split_unit]
+        joins = (
+            "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+            f"LEFT JOIN splits x ON x.unit = ? AND x.key = {key}"
+        )
+        who, params = self._layer(annotator, adjudicated)
+        args = (EMPTY_LABELS, split_unit, *params)
+        # Driven by the sentence order index, so no sort is needed.
+        if include_all:
+            sql = f"SELECT {record} FROM sentences s {joins} LEFT JOIN labels l ON l.sid = s.sid{who}"
+        else:
+            sql = f"SELECT {record} FROM sentences s CROSS JOIN labels l ON l.sid = s.sid {joins} WHERE l.status = 'done'{who}"
+        cursor = self.db.execute(sql + " ORDER BY s.doc, s.pos, l.annotator", args)
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+
+    @staticmethod
+    def _layer(annotator: str | None, adjudicated: bool) -> tuple[str, tuple]:
+        """The SQL condition on `l` that keeps one annotator's labels, or the adjudicated layer."""
+        if annotator:
+            return " AND l.annotator = ?", (annotator,)
+        if adjudicated:
+            return " AND l.origin = 'adjudicated'", ()
+        return "", ()
+
+    def export_size(
+        self, *, include_all: bool = False, annotator: str | None = None, adjudicated: bool = False
+    ) -> int:
+        """How many records `export_json` will yield."""
+        who, params = self._layer(annotator, adjudicated)
+        if include_all:
+            sql = "SELECT count(*) FROM sentences s LEFT JOIN labels l ON l.sid = s.sid" + who
+        else:
+            sql = "SELECT count(*) FROM labels l WHERE l.status = 'done'" + who
+        return self.db.execute(sql, params).fetchone()[0]
+
+    def finished_decisions(self, annotators: list[str] | None = None) -> Iterator[FinishedDecision]:
+        """Every finished decision in the annotators' own layers (adjudicated ones left out),
+        optionally only of some annotators, in corpus order."""
+        sql = (
+            "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels FROM labels l "
+            "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
+            "JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+            "WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+        )
+        if annotators:
+            sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
+        for row in self.db.execute(sql + " ORDER BY s.doc, s.pos", tuple(annotators or ())):
+            yield FinishedDecision(*row)
+
+    def has_own_labels(self, annotator: str) -> bool:
+        """Whether the annotator labelled anything themselves (adjudicated verdicts aside)."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM labels WHERE annotator = ? AND origin IS NOT 'adjudicated' LIMIT 1",
+                (annotator,),
+            ).fetchone()
+            is not None
+        )
+
+    def versions(self, sid: int, reviewer: str, annotators: list[str] | None = None) -> list[Version]:
+        """Every finished own-layer decision on a sentence but the reviewer's, by annotator name."""
+        from annotator.model import SentenceLabels
+
+        sql = (
+            "SELECT l.annotator, l.labels, (SELECT max(e.event_id) FROM events e WHERE e.sid = l.sid"
+            " AND e.annotator = l.annotator) FROM labels l WHERE l.sid = ? AND l.annotator != ?"
+            " AND l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+        )
+        if annotators:
+            sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
+        rows = self.db.execute(sql + " ORDER BY l.annotator", (sid, reviewer, *(annotators or ()))).fetchall()
+        return [Version(a, SentenceLabels.model_validate_json(labels), event) for a, labels, event in rows]
+
+    def finished_texts(self) -> Iterator[TrainingRow]:
+        """The sentence text, mode and claim of every finished decision: what a model learns from."""
+        for row in self.db.execute(
+            "SELECT s.text, json_extract(l.labels, '$.mode'), json_extract(l.labels, '$.claim') "
+            "FROM labels l JOIN sentences s ON s.sid = l.sid WHERE l.status = 'done'"
+        ):
+            yield TrainingRow(*row)
+
+    def unlabelled(self, annotator: str, limit: int) -> list[OpenSentence]:
+        """The first `limit` sentences served to the annotator that they have not decided."""
+        rows = self.db.execute(
+            "SELECT s.sid, s.text FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled AND NOT EXISTS "
+            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo')"
+            + self._served(1)
+            + " ORDER BY s.doc, s.pos LIMIT ?2",
+            (annotator, limit),
+        ).fetchall()
+        return [OpenSentence(*row) for row in rows]
+
+    def split_groups(self, unit: str, field: str) -> dict[str, tuple[Counter, int]]:
+        """Per cluster or document: the finished values of `field` (mode, claim) and its number of
+        sentences to label; what a stratified split is made from."""
+        key = "d.cluster" if unit == "cluster" else "d.doc_id"
+        groups: dict[str, tuple[Counter, int]] = {}
+        for k, n in self.db.execute(
+            f"SELECT {key}, count(*) FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled GROUP BY 1"
+        ):
+            groups[k] = (Counter(), n)
+        for k, value, n in self.db.execute(
+            f"SELECT {key}, json_extract(l.labels, '$.{field}'), count(*) FROM labels l "
+            "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
+            "WHERE l.status = 'done' AND s.labelled GROUP BY 1, 2"
+        ):
+            if k in groups and value is not None:
+                groups[k][0][value] += n
+        return groups
+
+    def frozen_splits(self) -> tuple[dict | None, dict[str, str]]:
+        """The split plan stored by the first split export (or None) and its assignments."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='split_plan'").fetchone()
+        if row is None:
+            return None, {}
+        plan = orjson.loads(row[0])
+        return plan, dict(self.db.execute("SELECT key, split FROM splits WHERE unit=?", (plan["unit"],)))
+
+    def freeze_splits(self, plan: dict, assigned: dict[str, str], *, replace: bool = False) -> None:
+        """Keep the plan and new assignments (all of them afresh with `replace`)."""
+        with self.write() as db:
+            if replace:
+                db.execute("DELETE FROM splits")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('split_plan', ?)", (orjson.dumps(plan).decode(),))
+            db.executemany(
+                "INSERT INTO splits VALUES (?, ?, ?)", [(plan["unit"], k, v) for k, v in assigned.items()]
+            )
+
+    def skipped_count(self, annotator: str | None = None, adjudicated: bool = False) -> int:
+        who, params = self._layer(annotator, adjudicated)
+        return self.db.execute(
+            "SELECT count(*) FROM labels l WHERE l.status = 'skipped'" + who, params
+        ).fetchone()[0]
+
+    def find_sentence(self, doc_id: str, start: int, end: int) -> Located | None:
+        """The sentence at these offsets of the current document version, with the document's sha256."""
+        row = self.db.execute(
+            self.SENTENCE_SQL.replace("SELECT ", "SELECT d.sha256, ", 1)
+            + "WHERE d.doc_id=? AND s.start=? AND s.end=?",
+            (doc_id, start, end),
+        ).fetchone()
+        return Located(SentenceRow(*row[1:]), row[0]) if row else None
+
+    def counts(self) -> dict:
+        q = self.db.execute
+        labelled = q("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
+        per_annotator = {}
+        for annotator, status, n in q(
+            "SELECT l.annotator, l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
+            "WHERE s.labelled AND l.status != 'todo' GROUP BY l.annotator, l.status ORDER BY l.annotator"
+        ):
+            per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
+        for annotator, entry in per_annotator.items():
+            served = self.progress(annotator)[1] if self._plan and annotator in self._plan.team else labelled
+            entry["remaining"] = served - entry["done"] - entry["skipped"]
+            entry["per_hour"] = self._rate(annotator)
+        return {
+            "documents": q("SELECT count(*) FROM documents").fetchone()[0],
+            "clusters": q("SELECT count(DISTINCT cluster) FROM documents").fetchone()[0],
+            "sentences": q("SELECT count(*) FROM sentences").fetchone()[0],
+            "to_label": labelled,
+            "blocks": dict(
+                q("SELECT block_type, count(*) FROM blocks GROUP BY block_type ORDER BY 2 DESC").fetchall()
+            ),
+            "annotated": q(
+                "SELECT count(DISTINCT l.sid) FROM labels l JOIN sentences s ON s.sid = l.sid "
+                "WHERE s.labelled AND l.status = 'done'"
+            ).fetchone()[0],
+            "labels": {
+                field: dict(
+                    q(
+                        f"SELECT coalesce(json_extract(labels, '$.{field}'), 'unset'), count(*) FROM labels "
+                        "WHERE status = 'done' GROUP BY 1 ORDER BY 2 DESC"
+                    ).fetchall()
+                )
+                for field in ("mode", "claim")
+            },
+            "quotes": q(
+                "SELECT coalesce(sum(json_array_length(labels, '$.quotes')), 0) FROM labels WHERE status = 'done'"
+            ).fetchone()[0],
+            "annotators": per_annotator,
+        }
+
+    def _rate(self, annotator: str) -> float | None:
+        """Decisions per hour of active time (pauses over five minutes are not counted)."""
+        from datetime import datetime
+
+        times = [
+            datetime.fromisoformat(t)
+            for (t,) in self.db.execute(
+                "SELECT at FROM events WHERE annotator=? AND action IN ('label', 'skip') ORDER BY event_id",
+                (annotator,),
+            )
+        ]
+        active = sum(
+            gap for a, b in zip(times, times[1:], strict=False) if (gap := (b - a).total_seconds()) <= 300
+        )
+        if active < 60:
+            return None  # too little time to say
+        return round((len(times) - 1) * 3600 / active, 1)
