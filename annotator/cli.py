@@ -14,6 +14,7 @@ import orjson
 
 from annotator import __version__
 from annotator.errors import UserError
+from annotator.export.formats import FORMATS
 
 DEFAULT_DB = "annotator.db"
 
@@ -122,7 +123,7 @@ def _refresh_suggestions(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from annotator.export.formats import export
-    from annotator.export.jsonl import Selection
+    from annotator.export.records import Selection
 
     selection = Selection(
         split=args.split,
@@ -426,9 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("exports"), help="output folder (default exports/)")
     p.add_argument(
         "--format",
-        choices=("jsonl", "hf", "spacy", "iob"),
+        choices=tuple(FORMATS),
         default="jsonl",
-        help="jsonl (canonical records), hf (Hugging Face datasets folder), spacy (DocBin), iob (CoNLL tags)",
+        help=", ".join(f"{name} ({f.help})" for name, f in FORMATS.items()),
     )
     p.add_argument("--split", help="train/dev/test percentages by story cluster, e.g. 80/10/10 (then frozen)")
     p.add_argument("--seed", type=int, default=0, help="seed of the split assignment (default 0)")

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from annotator.corpus.reader import read_inputs  # noqa: E402
-from annotator.export.jsonl import _CHUNK, _RECORDS, export_jsonl  # noqa: E402
+from annotator.export.jsonl import _CHUNK, export_jsonl  # noqa: E402
+from annotator.export.records import RECORDS  # noqa: E402
 from annotator.ingest import analyse_all  # noqa: E402
 from annotator.model import now  # noqa: E402
 from annotator.store import Store  # noqa: E402
@@ -95,7 +96,7 @@ def floor(store: Store) -> float:
     gc.disable()
     t = time.perf_counter()
     for chunk in chunks:
-        _RECORDS.dump_json(_RECORDS.validate_python(chunk))
+        RECORDS.dump_json(RECORDS.validate_python(chunk))
     elapsed = time.perf_counter() - t
     gc.enable()
     return elapsed

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from annotator.corpus.reader import read_inputs  # noqa: E402
 from annotator.export.formats import export  # noqa: E402
-from annotator.export.jsonl import Selection  # noqa: E402
+from annotator.export.records import Selection  # noqa: E402
 from annotator.ingest import analyse_all  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from annotator.train import read_export, train, unsure_first  # noqa: E402

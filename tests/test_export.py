@@ -10,7 +10,8 @@ from annotator.corpus.reader import read_inputs
 from annotator.errors import UserError
 from annotator.export import atomic
 from annotator.export.importer import import_file
-from annotator.export.jsonl import Selection, export_jsonl
+from annotator.export.jsonl import export_jsonl
+from annotator.export.records import Selection
 from annotator.ingest import analyse
 from annotator.model import ExportRecord, Quote, SentenceLabels, Span
 from annotator.store import Store

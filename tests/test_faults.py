@@ -174,7 +174,8 @@ EXPORTER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from annotator.export.jsonl import Selection, export_jsonl
+    from annotator.export.jsonl import export_jsonl
+    from annotator.export.records import Selection
     from annotator.store import Store
     with Store(sys.argv[1]) as store:
         export_jsonl(store, Path(sys.argv[2]), Selection(split="80/10/10"))

@@ -16,7 +16,7 @@ from annotator.errors import UserError
 from annotator.export import docbin, splits
 from annotator.export.formats import export
 from annotator.export.hf import CLASSES
-from annotator.export.jsonl import Selection
+from annotator.export.records import Selection
 from annotator.ingest import analyse
 from annotator.model import SentenceLabels
 from tests.conftest import label_seeds

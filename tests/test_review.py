@@ -9,7 +9,7 @@ from annotator.assignment import Assignment
 from annotator.cli import main
 from annotator.errors import UserError
 from annotator.export.formats import export
-from annotator.export.jsonl import Selection
+from annotator.export.records import Selection
 from annotator.labelling.review import ReviewSession, review_queue, same
 from annotator.model import SentenceLabels
 from annotator.store import Store

@@ -11,7 +11,7 @@ from annotator.assignment import Assignment
 from annotator.cli import main
 from annotator.errors import UserError
 from annotator.export.formats import export
-from annotator.export.jsonl import Selection
+from annotator.export.records import Selection
 from annotator.labelling.session import LabelSession
 from annotator.model import SentenceLabels
 from annotator.train import read_export, train, unsure_first

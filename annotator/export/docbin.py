@@ -13,8 +13,8 @@ from functools import cache
 
 from annotator.errors import UserError
 from annotator.export.atomic import StagedFile
-from annotator.export.hf import CLASSES
 from annotator.model import ExportRecord
+from annotator.scheme import CLAIMS, MODES
 
 
 @cache
@@ -29,9 +29,9 @@ def _nlp():
 def cats(r: ExportRecord) -> dict[str, float]:
     """One-hot `mode=…` and `claim=…` categories (all zero for an unset label)."""
     out = {}
-    for field in ("mode", "claim"):
+    for field, names in (("mode", MODES), ("claim", CLAIMS)):
         value = getattr(r.labels, field)
-        for name in CLASSES[field]:
+        for name in names:
             out[f"{field}={name}"] = 1.0 if value == name else 0.0
     return out
 

@@ -1,51 +1,85 @@
-"""`annotator export --format`: the canonical JSONL, or files that training code loads as is
-(Hugging Face `datasets`, spaCy `DocBin`, CoNLL IOB). Every format reads the same validated
-records, split the same way, and is published the same way (staged, fsynced, manifest last)."""
+"""`annotator export --format`: the registry of export formats.
+
+`jsonl` is the canonical export (annotator/export/jsonl.py). The others are files that training
+code loads as is (Hugging Face `datasets`, spaCy `DocBin`, CoNLL IOB); each is a module with
+`write(split, records, stage)` (and, for a format with more files than its splits, `extra_files`),
+imported only when used (spaCy is heavy). Every format reads the same validated records, split
+the same way, and is published the same way (staged, fsynced, manifest last).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 from annotator.errors import UserError
-from annotator.export.atomic import StagedFile, staging
-from annotator.export.jsonl import (
-    Selection,
-    array_of,
-    count_records,
-    count_tables,
-    export_jsonl,
-    finish,
-    make_folder,
-    make_manifest,
-    validated,
-)
-from annotator.model import ExportRecord, Manifest
 from annotator.scheme import SPLITS
-from annotator.store import Store
 
-# A writer gets the records of one split and a way to stage files, and returns its own count
-# tables (snapped spans, say) for the manifest.
-Writer = Callable[[str, list[ExportRecord], Callable[[str], StagedFile]], dict[str, Counter]]
+# The registry is read to build the command line (--format's choices): the export machinery
+# (pydantic, the store) is imported when an export runs.
+if TYPE_CHECKING:
+    from annotator.export.atomic import StagedFile
+    from annotator.export.records import Selection
+    from annotator.model import ExportRecord, Manifest
+    from annotator.store import Store
 
 
-def records(store: Store, selection: Selection, plan: dict | None) -> Iterator[ExportRecord]:
-    for rows in store.export_json(**selection.query(), split_unit=plan["unit"] if plan else None):
-        yield from validated(array_of(rows))
+class Writer(Protocol):
+    """A format's module. It may also define `extra_files(manifest, store, licence) -> {name:
+    bytes}`: files made from the manifest (the hf dataset card)."""
+
+    def write(
+        self, split: str, records: list[ExportRecord], stage: Callable[[str], StagedFile]
+    ) -> dict[str, Counter]:
+        """Stage the files of one split; returns its own count tables (snapped spans, say) for the manifest."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    help: str
+    module: str | None  # the writer module; None: the canonical JSONL export
+
+
+FORMATS: dict[str, Format] = {
+    "jsonl": Format("canonical records", None),
+    "hf": Format("Hugging Face datasets folder", "annotator.export.hf"),
+    "spacy": Format("spaCy DocBin", "annotator.export.docbin"),
+    "iob": Format("CoNLL tags", "annotator.export.iob"),
+}
 
 
 def export(
     store: Store,
     out: Path,
     fmt: str,
-    selection: Selection = Selection(),  # noqa: B008 - frozen
+    selection: Selection | None = None,
     licence: str | None = None,
 ) -> Manifest:
     """Write `fmt` files of the selected records into `out` (`licence`: the hf card's licence id)."""
-    if fmt == "jsonl":
+    from annotator.export.atomic import StagedFile, staging
+    from annotator.export.jsonl import export_jsonl
+    from annotator.export.records import (
+        Selection,
+        count_records,
+        count_tables,
+        finish,
+        make_folder,
+        make_manifest,
+        records,
+    )
+
+    selection = selection or Selection()
+    known = FORMATS.get(fmt)
+    if known is None:
+        raise UserError(f"--format {fmt!r}: expected {', '.join(FORMATS)}")
+    if known.module is None:
         return export_jsonl(store, out, selection)
-    writer = _writer(fmt)
+    writer = cast(Writer, importlib.import_module(known.module))
     plan = selection.plan(store)
     by_split: dict[str, list[ExportRecord]] = defaultdict(list)
     counts: Counter = Counter()
@@ -63,32 +97,18 @@ def export(
             return staged[name]
 
         extra: dict[str, Counter] = defaultdict(Counter)
-        names = SPLITS if plan else ("train",)
-        for split in names:
-            for table, c in writer(split, by_split.get(split, []), stage).items():
+        for split in SPLITS if plan else ("train",):
+            for table, c in writer.write(split, by_split.get(split, []), stage).items():
                 extra[table].update(c)
         for f in staged.values():
             f.finish()
         tables = count_tables(counts)
         tables.update({k: dict(sorted(v.items())) for k, v in extra.items()})
         manifest = make_manifest(store, selection, plan, staged, total, tables, fmt)
-        if fmt == "hf":
-            from annotator.export import hf
-
-            card = hf.card(manifest, store, licence or hf.LICENCE)
-            staged["README.md"] = StagedFile.of(out / "README.md", card.encode())
+        extra_files = getattr(writer, "extra_files", None)
+        if extra_files is not None:
+            for name, body in extra_files(manifest, store, licence).items():
+                staged[name] = StagedFile.of(out / name, body)
             manifest = manifest.model_copy(update={"files": {n: f.sha256 for n, f in staged.items()}})
         finish(out, staged, manifest)
         return manifest
-
-
-def _writer(fmt: str) -> Writer:
-    if fmt == "hf":
-        from annotator.export.hf import write
-    elif fmt == "spacy":
-        from annotator.export.docbin import write
-    elif fmt == "iob":
-        from annotator.export.iob import write
-    else:
-        raise UserError(f"--format {fmt!r}: expected jsonl, hf, spacy or iob")
-    return write

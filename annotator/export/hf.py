@@ -12,6 +12,7 @@ import orjson
 from annotator.export.atomic import StagedFile
 from annotator.model import SCHEMA_VERSION, ExportRecord, Manifest, Span
 from annotator.scheme import BLOCK_TYPES, CLAIMS, DEFINITIONS, MODES, QUOTE_TYPES
+from annotator.store import Store
 
 # Version of the class orders below: bump it when an order changes, never reorder silently.
 LABEL_ORDER_VERSION = 1
@@ -106,7 +107,7 @@ def _num(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
-def card(manifest: Manifest, store, licence: str = LICENCE) -> str:
+def card(manifest: Manifest, store: Store, licence: str = LICENCE) -> str:
     """README.md: metadata (as JSON, which is YAML) for `datasets`, then counts, label
     definitions, licence and agreement for people."""
     from annotator import agreement
@@ -190,3 +191,8 @@ def card(manifest: Manifest, store, licence: str = LICENCE) -> str:
     else:
         lines.append("No sentence was labelled by two annotators.")
     return "\n".join(lines) + "\n"
+
+
+def extra_files(manifest: Manifest, store: Store, licence: str | None) -> dict[str, bytes]:
+    """The dataset card, made from the manifest."""
+    return {"README.md": card(manifest, store, licence or LICENCE).encode()}
