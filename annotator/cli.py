@@ -228,19 +228,11 @@ def _annotator_name(args: argparse.Namespace) -> str:
     return args.annotator or os.environ.get("ANNOTATOR_NAME") or os.environ.get("USER") or "annotator"
 
 
-def _binding_ids() -> list:
-    from annotator.tui.screens.label import BINDINGS as LABEL
-    from annotator.tui.screens.quote import BINDINGS as QUOTE
-    from annotator.tui.screens.review import BINDINGS as REVIEW
-
-    return [*LABEL, *QUOTE, *REVIEW]
-
-
 def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> int:
     from annotator.tui.app import make_app
     from annotator.tui.keymap import keymap_path, load_keymap
 
-    keymap = load_keymap(keymap_path(args.keymap), {b.id for b in _binding_ids()})
+    keymap = load_keymap(keymap_path(args.keymap))
     ordering = {}
     if getattr(args, "order", "corpus") == "uncertain":
         from annotator.train import _sklearn
@@ -255,13 +247,15 @@ def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> 
     try:
         app.run()
     finally:
-        app.store.close()
+        app.service.close()
     return 0
 
 
 def cmd_label(args: argparse.Namespace) -> int:
     if args.keys:
-        for b in _binding_ids():
+        from annotator.tui.bindings import remappable
+
+        for b in remappable():
             print(f"{b.id:<28} {b.key:<22} {b.description}")
         return 0
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

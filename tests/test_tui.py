@@ -44,6 +44,30 @@ async def test_block_type_picker(seeds_db):
     assert [(r.status, r.labels.block_type) for _, r in stored] == [("done", "boilerplate")]
 
 
+async def test_block_type_picker_keys_are_remappable(seeds_db, tmp_path):
+    keys = tmp_path / "keys.toml"
+    keys.write_text('[keymap]\n"block_type.boilerplate" = "z"\n', "utf-8")
+    app = make_app(seeds_db, "alice", load_keymap(keys))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("T")
+        assert " z  ○ boilerplate" in str(app.screen.query("Static").last().render())
+        await pilot.press("p")  # no longer bound in the picker
+        await pilot.press("z")
+    stored = labels_of(seeds_db)
+    assert [(r.status, r.labels.block_type) for _, r in stored] == [("done", "boilerplate")]
+
+
+async def test_palette_offers_the_screen_actions_with_their_keys(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        toggle = commands["Toggle boilerplate"]
+        assert toggle.help.endswith("(b)")
+        await toggle.callback()
+        await pilot.pause()
+        assert app.screen.session.show_all
+
+
 async def test_label_keys_store_and_advance(seeds_db):
     app = make_app(seeds_db, "alice")
     async with app.run_test(size=SIZE) as pilot:
@@ -134,7 +158,7 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path):
 async def test_remapped_keys(seeds_db, tmp_path):
     keys = tmp_path / "keys.toml"
     keys.write_text('[keymap]\n"mode.reporting" = "f5"\n"claim.checkworthy" = "w"\n', "utf-8")
-    from annotator.tui.screens.label import BINDINGS
+    from annotator.tui.bindings import LABEL as BINDINGS
 
     keymap = load_keymap(keys, {b.id for b in BINDINGS})
     app = make_app(seeds_db, "alice", keymap)

@@ -1,18 +1,26 @@
-"""The App: opens the store for one annotator and shows the labelling screen."""
+"""The App: opens the store for one annotator and shows the labelling (or review) screen."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from annotator.errors import UserError
 from annotator.labelling.session import LabelSession
 from annotator.store import Store
+from annotator.tui import bindings
+from annotator.tui.service import StoreService
+
+if TYPE_CHECKING:
+    from annotator.tui.screens.label import LabelScreen
 
 
 class AnnotatorApp(App):
@@ -22,7 +30,7 @@ class AnnotatorApp(App):
 
     def __init__(
         self,
-        store: Store,
+        service: StoreService,
         annotator: str,
         keymap: dict[str, str] | None = None,
         review: dict | None = None,
@@ -30,10 +38,15 @@ class AnnotatorApp(App):
     ):
         super().__init__()
         self.ordering = ordering or {}  # LabelSession options: uncertain_first, retrain_every
-        self.store = store
+        self.service = service
         self.annotator = annotator
         self.keymap = keymap or {}
         self.review = review  # ReviewSession options: the app opens the review screen instead
+
+    @property
+    def store(self) -> Store:
+        """The screen's connection (see StoreService)."""
+        return self.service.store
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
@@ -52,27 +65,23 @@ class AnnotatorApp(App):
 
         return LabelScreen(LabelSession(self.store, self.annotator, count=False, **self.ordering))
 
-    async def run_action(self, action, default_namespace=None) -> bool:
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
         """A store that cannot write (full disk, locked too long) is reported, never a crash: the
         decision was not stored, the screen did not move, and the next key tries again."""
         try:
-            return await super().run_action(action, default_namespace)
+            return await super().run_action(action, default_namespace, namespaces)
         except UserError as exc:
             self.notify(f"Not saved: {exc}", severity="error", timeout=15)
             return False
 
     def key_for(self, binding_id: str) -> str:
         """The keys of a binding as the user sees them (after remapping)."""
-        if binding_id in self.keymap:
-            keys = self.keymap[binding_id]
-        else:
-            keys = next((b.key for b in _all_bindings() if b.id == binding_id), "?")
-        return ",".join(self.get_key_display_name(k) for k in keys.split(","))
-
-    def get_key_display_name(self, key: str) -> str:
-        names = {"exclamation_mark": "!", "question_mark": "?", "slash": "/", "left_square_bracket": "[",
-                 "right_square_bracket": "]", "backspace": "⌫", "enter": "⏎", "escape": "esc"}  # fmt: skip
-        return names.get(key, key)
+        return bindings.keys_of(binding_id, self.keymap)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -81,32 +90,30 @@ class AnnotatorApp(App):
         yield SystemCommand(
             "Switch annotator", "Label as someone else on the same store", self.switch_annotator
         )
-        yield SystemCommand("Toggle boilerplate", "Show or hide teasers and boilerplate", self.toggle_all)
-        yield SystemCommand("Go to document", "Pick a document by id", self.documents)
+        label_screen = self._label_screen()
+        if label_screen is not None:  # its own actions, as its keys run them
+            for binding_id, title, help in bindings.PALETTE:
+                binding = next(b for b in bindings.LABEL if b.id == binding_id)
+                yield SystemCommand(
+                    title,
+                    f"{help} ({self.key_for(binding_id)})",
+                    partial(self.run_action, binding.action, label_screen),
+                )
 
-    def _label_screen(self):
+    def _label_screen(self) -> LabelScreen | None:
         from annotator.tui.screens.label import LabelScreen
 
         return next((s for s in reversed(self.screen_stack) if isinstance(s, LabelScreen)), None)
-
-    def toggle_all(self) -> None:
-        if screen := self._label_screen():
-            screen.action_toggle_all()
-
-    def documents(self) -> None:
-        if screen := self._label_screen():
-            screen.action_documents()
 
     def export(self) -> None:
         self.notify("Exporting…")
         self.run_worker(self._export, thread=True, exclusive=True, exit_on_error=False, group="export")
 
     def _export(self) -> None:
-        from annotator.errors import UserError
         from annotator.export.jsonl import export_jsonl
 
         try:
-            with Store(self.store.path) as store:  # its own connection: the screen keeps using ours
+            with self.service.worker() as store:
                 manifest = export_jsonl(store, Path("exports"))
         except UserError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
@@ -121,7 +128,7 @@ class AnnotatorApp(App):
         from annotator.stats import format_stats
         from annotator.tui.screens.prompt import MessageScreen
 
-        with Store(self.store.path) as store:
+        with self.service.worker() as store:
             text = format_stats(store.counts())
         self.call_from_thread(self.push_screen, MessageScreen("Statistics", text))
 
@@ -152,21 +159,4 @@ def make_app(
     # collector's reach, the passes that starting the screen triggers stay short (about 20 ms
     # less before the first sentence is painted).
     gc.freeze()
-    return AnnotatorApp(Store(db, create=False), annotator, keymap, review, ordering)
-
-
-def _all_bindings() -> Iterator[Binding]:
-    """Every screen's bindings, the labelling screen's first: its panel asks for its own keys on
-    the first paint, and the other screens' modules are imported only when a key is not found."""
-    from annotator.tui.screens.label import BINDINGS as LABEL
-
-    yield from LABEL
-    from annotator.tui.screens.quote import BINDINGS as QUOTE
-
-    yield from QUOTE
-    from annotator.tui.screens.review import BINDINGS as REVIEW
-
-    yield from REVIEW
-    from annotator.tui.screens.help import HelpScreen
-
-    yield from HelpScreen.BINDINGS
+    return AnnotatorApp(StoreService(db), annotator, keymap, review, ordering)

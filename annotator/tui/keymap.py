@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 from annotator.errors import UserError
+from annotator.tui import bindings
 
 DEFAULT_PATH = Path("~/.config/annotator/keys.toml")
 
@@ -22,9 +23,13 @@ def keymap_path(explicit: Path | None) -> Path | None:
     return default if default.exists() else None
 
 
-def load_keymap(path: Path | None, known_ids: set[str]) -> dict[str, str]:
+def load_keymap(path: Path | None, known_ids: set[str] | None = None) -> dict[str, str]:
+    """The remapped keys of a keymap file; `known_ids`: the binding ids it may name (default:
+    every remappable binding)."""
     if path is None:
         return {}
+    if known_ids is None:
+        known_ids = {b.id for b in bindings.remappable() if b.id}
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as exc:
@@ -34,7 +39,7 @@ def load_keymap(path: Path | None, known_ids: set[str]) -> dict[str, str]:
     table = data.get("keymap", {})
     if not isinstance(table, dict):
         raise UserError(f'{path}: [keymap] must be a table of binding-id = "keys"')
-    keymap = {}
+    keymap: dict[str, str] = {}
     for binding_id, keys in table.items():
         if binding_id not in known_ids:
             raise UserError(f"{path}: unknown binding id {binding_id!r} (see `annotator label --keys`)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -11,15 +10,13 @@ from textual.widgets.option_list import Option
 
 from annotator.corpus.text import visible
 from annotator.labelling.session import LabelSession
+from annotator.tui import bindings
 
 LIMIT = 200
 
 
 class DocumentPicker(ModalScreen[str | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="documents.cancel"),
-        Binding("down", "focus_list", "List", id="documents.list", show=False),
-    ]
+    BINDINGS = bindings.DOCUMENTS
 
     def __init__(self, session: LabelSession):
         super().__init__()

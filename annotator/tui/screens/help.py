@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotator.scheme import GUIDELINE
+from annotator.tui import bindings
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    BINDINGS = bindings.HELP
+
+    def __init__(self, key_for: Callable[[str], str], *, reviewing: bool = False):
+        super().__init__()
+        self.key_for = key_for  # the keys as remapped
+        self.reviewing = reviewing  # the review screen's keys too
 
     def compose(self) -> ComposeResult:
-        from annotator.tui.screens.label import BINDINGS as LABEL
-        from annotator.tui.screens.quote import BINDINGS as QUOTE
-
         parts: list = [("Labelling keys\n", "bold underline")]
-        for b in LABEL:
-            parts += [(f" {self.app.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
+        for b in bindings.LABEL:
+            parts += [(f" {self.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
         parts += [(f" {'ctrl+p':>14} ", "bold"), "Command palette: export, statistics, switch annotator\n"]
         parts += [(f" {'ctrl+q':>14} ", "bold"), "Quit (every decision is already stored)\n"]
-        if getattr(self.app, "review", None) is not None:
-            from annotator.tui.screens.review import BINDINGS as REVIEW
-
+        if self.reviewing:
             parts.append(("\nReview keys\n", "bold underline"))
-            for b in REVIEW:
+            for b in bindings.REVIEW:
                 parts += [
-                    (f" {self.app.key_for(b.id):>14} ", "bold"),
+                    (f" {self.key_for(b.id):>14} ", "bold"),
                     f"{b.description}'s version as the verdict\n",
                 ]
         parts.append(("\nQuote mode keys\n", "bold underline"))
-        for b in QUOTE:
-            parts += [(f" {self.app.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
+        for b in bindings.QUOTE:
+            parts += [(f" {self.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
         parts.append(("\nGuideline (SCHEME v1, short)\n", "bold underline"))
         parts.append(GUIDELINE)
         with VerticalScroll(id="help-dialog"):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -12,50 +13,16 @@ from textual.widgets import Footer, Static
 from annotator.corpus.text import visible
 from annotator.labelling.session import LabelSession
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES
-from annotator.tui import render
+from annotator.tui import bindings, render
 
-# The side panel shows every label key; the footer keeps the keys it does not explain.
-BINDINGS = [
-    Binding("r", "set_label('mode', 'reporting')", "Reporting", id="mode.reporting", show=False),
-    Binding("c", "set_label('mode', 'commentary')", "Commentary", id="mode.commentary", show=False),
-    Binding("o", "set_label('mode', 'none')", "No proposition", id="mode.none", show=False),
-    Binding("1", "set_label('claim', 'none')", "No claim", id="claim.none", show=False),
-    Binding("2", "set_label('claim', 'factual')", "Factual", id="claim.factual", show=False),
-    Binding("3", "set_label('claim', 'checkworthy')", "Check-worthy", id="claim.checkworthy", show=False),
-    Binding("exclamation_mark", "flag('uncertain')", "Uncertain", id="flag.uncertain", show=False),
-    Binding("t", "flag('mt_noise')", "MT noise", id="flag.mt_noise", show=False),
-    Binding(
-        "a", "flag('attribution_dropped')", "Attribution dropped", id="flag.attribution_dropped", show=False
-    ),
-    Binding("T", "block_type", "Block type", id="block_type", show=False),
-    Binding("q", "quote", "Quote", id="quote"),
-    Binding("m", "note", "Note", id="note", show=False),
-    Binding("enter", "accept", "Accept", id="accept"),
-    Binding("x", "skip", "Skip", id="skip", show=False),
-    Binding("u,backspace", "undo", "Undo", id="undo"),
-    Binding("j,down", "step(1)", "Next", id="next", show=False),
-    Binding("k,up", "step(-1)", "Previous", id="previous", show=False),
-    Binding("J", "step_document(1)", "Next document", id="next_document", show=False),
-    Binding("K", "step_document(-1)", "Previous document", id="previous_document", show=False),
-    Binding("n", "next_unannotated", "Next to do", id="next_unannotated", show=False),
-    Binding("slash", "search", "Search", id="search", show=False),
-    Binding("g", "documents", "Documents", id="documents", show=False),
-    Binding("b", "toggle_all", "Show all blocks", id="toggle_all", show=False),
-    Binding("question_mark", "help", "Help", id="help"),
-]
-
-BLOCK_TYPES = [  # key, block type, name: the picker behind the block_type binding
-    ("h", "headline", "headline"),
-    ("b", "body", "body"),
-    ("c", "caption", "caption"),
-    ("m", "comment", "reader comment"),
-    ("t", "teaser", "teaser (no labels)"),
-    ("p", "boilerplate", "boilerplate (no labels)"),
-]
+# The app module imports the screens: the screens know it only as a type.
+if TYPE_CHECKING:
+    from annotator.tui.app import AnnotatorApp
 
 
 class LabelScreen(Screen):
-    BINDINGS = BINDINGS
+    BINDINGS = bindings.LABEL
+    reviewing = False  # the review screen is this screen over the disagreements
 
     def __init__(self, session: LabelSession):
         super().__init__()
@@ -107,9 +74,7 @@ class LabelScreen(Screen):
 
     def _count(self) -> None:
         """Corpus-wide progress is one pass over the store: off the UI thread, on its own connection."""
-        from annotator.store import Store
-
-        with Store(self.session.store.path, create=False) as store:
+        with self.annotator_app.service.worker() as store:
             totals = store.progress(self.session.annotator)
         self.app.call_from_thread(self._counted, *totals)
 
@@ -117,8 +82,13 @@ class LabelScreen(Screen):
         self.session.set_totals(finished, total)
         self.query_one("#progress", Static).update(render.progress_line(self.session.progress()))
 
+    @property
+    def annotator_app(self) -> AnnotatorApp:
+        return cast("AnnotatorApp", self.app)
+
     def key(self, binding_id: str) -> str:
-        return self.app.key_for(binding_id)
+        """The keys of a binding as the user sees them (after remapping)."""
+        return self.annotator_app.key_for(binding_id)
 
     # ------------------------------------------------------------------ drawing
 
@@ -249,16 +219,14 @@ class LabelScreen(Screen):
         self.show()
 
     def action_block_type(self) -> None:
-        from annotator.tui.screens.prompt import ChoiceScreen
+        from annotator.tui.screens.prompt import BlockTypePicker
 
         def done(value: str | None) -> None:
             if value is not None:
                 self.session.set_block_type(value)
                 self.show()
 
-        self.app.push_screen(
-            ChoiceScreen("Block type of this sentence", BLOCK_TYPES, self.session.block_type), done
-        )
+        self.app.push_screen(BlockTypePicker(self.session.block_type, self.key), done)
 
     def action_flag(self, flag: str) -> None:
         self.session.toggle_flag(flag)
@@ -343,4 +311,4 @@ class LabelScreen(Screen):
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.key, reviewing=self.reviewing))

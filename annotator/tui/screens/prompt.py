@@ -1,17 +1,22 @@
-"""A one-line question: a note, a search, a speaker (with completion), an annotator name."""
+"""Small dialogs: a one-line question (a note, a search, a speaker with completion, an annotator
+name), a message, the block-type picker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from annotator.scheme import BLOCK_TYPE_NAMES
+from annotator.tui import bindings
+
 
 class PromptScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    BINDINGS = bindings.PROMPT
 
     def __init__(self, title: str, value: str = "", suggestions: list[str] | None = None):
         super().__init__()
@@ -35,7 +40,7 @@ class PromptScreen(ModalScreen[str | None]):
 
 
 class MessageScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,enter,q", "close", "Close", id="message.close")]
+    BINDINGS = bindings.MESSAGE
 
     def __init__(self, title: str, text: str):
         super().__init__()
@@ -51,31 +56,27 @@ class MessageScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ChoiceScreen(ModalScreen[str | None]):
-    """Pick one of a few values with one key each (the block type, say); esc cancels."""
+class BlockTypePicker(ModalScreen[str | None]):
+    """The block type of a sentence, one key each (bindings.BLOCK_TYPE, remappable); esc cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+    BINDINGS = bindings.BLOCK_TYPE
 
-    def __init__(self, title: str, options: list[tuple[str, str, str]], current: str | None = None):
+    def __init__(self, current: str | None, key_for: Callable[[str], str]):
         super().__init__()
-        self.title_text = title
-        self.options = options  # (key, value, label)
         self.current = current
+        self.key_for = key_for  # the keys as remapped
 
     def compose(self) -> ComposeResult:
         lines = [
-            f" {key}  {'●' if value == self.current else '○'} {label}" for key, value, label in self.options
+            f" {self.key_for(f'block_type.{value}')}  {'●' if value == self.current else '○'} {name}"
+            for value, name in BLOCK_TYPE_NAMES.items()
         ]
         with Vertical(id="prompt-dialog"):
-            yield Static(self.title_text, id="prompt-title", markup=False)
+            yield Static("Block type of this sentence", id="prompt-title", markup=False)
             yield Static("\n".join(lines), markup=False)
 
-    def on_key(self, event) -> None:
-        for key, value, _ in self.options:
-            if event.key == key:
-                event.stop()
-                self.dismiss(value)
-                return
+    def action_pick(self, value: str) -> None:
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -13,32 +12,7 @@ from textual.widgets import Footer, Static
 from annotator.corpus.text import visible
 from annotator.labelling.quotes import QuoteDraft
 from annotator.labelling.session import LabelSession
-from annotator.tui import render
-
-BINDINGS = [
-    Binding("left,h", "move(-1)", "Word left", id="quote.left", show=False),
-    Binding("right,l", "move(1)", "Word right", id="quote.right", show=False),
-    Binding(
-        "left_square_bracket", "mark(-1)", "Previous quotation mark", id="quote.previous_mark", show=False
-    ),
-    Binding("right_square_bracket", "mark(1)", "Next quotation mark", id="quote.next_mark", show=False),
-    Binding("home", "edge(-1)", "First word", id="quote.home", show=False),
-    Binding("end", "edge(1)", "Last word", id="quote.end", show=False),
-    Binding("v", "select", "Select", id="quote.select"),
-    Binding("i", "inside", "Inside quotes", id="quote.inside"),
-    Binding("c", "assign('content')", "Content", id="quote.content"),
-    Binding("C", "assign('content', True)", "Content with marks", id="quote.content_with_marks", show=False),
-    Binding("r", "assign('cue')", "Cue", id="quote.cue"),
-    Binding("s", "assign('source')", "Source", id="quote.source"),
-    Binding("p", "speaker", "Speaker", id="quote.speaker"),
-    Binding("d", "type('direct')", "Direct", id="quote.direct", show=False),
-    Binding("n", "type('indirect')", "Indirect", id="quote.indirect", show=False),
-    Binding("m", "type('mixed')", "Mixed", id="quote.mixed", show=False),
-    Binding("e", "edit", "Edit quote here", id="quote.edit", show=False),
-    Binding("x", "delete", "Delete quote here", id="quote.delete", show=False),
-    Binding("enter", "save", "Save", id="quote.save"),
-    Binding("escape", "cancel", "Cancel", id="quote.cancel"),
-]
+from annotator.tui import bindings, render
 
 
 class DraftView(Static):
@@ -60,7 +34,7 @@ class DraftView(Static):
 
 
 class QuoteScreen(ModalScreen[None]):
-    BINDINGS = BINDINGS
+    BINDINGS = bindings.QUOTE
 
     def __init__(self, session: LabelSession):
         super().__init__()

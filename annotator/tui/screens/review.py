@@ -6,7 +6,6 @@ from __future__ import annotations
 from string import ascii_uppercase
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
@@ -14,22 +13,19 @@ from textual.widgets import Static
 from annotator.corpus.text import visible
 from annotator.labelling.review import ReviewSession, quote_key
 from annotator.scheme import CLAIM_NAMES, FLAG_NAMES, MODE_NAMES
-from annotator.tui import render
+from annotator.tui import bindings, render
 from annotator.tui.screens.label import LabelScreen
 
-COLUMNS = 6  # versions shown side by side; take keys A–F
-BINDINGS = [
-    Binding(letter, f"take({i})", f"Take {letter}", id=f"review.take_{letter.lower()}", show=i < 2)
-    for i, letter in enumerate(ascii_uppercase[:COLUMNS])
-]
+COLUMNS = bindings.REVIEW_COLUMNS  # versions shown side by side
 DIFFERS = "bold #e06c75"
 AGREES = "dim"
 
 
 class ReviewScreen(LabelScreen):
-    BINDINGS = BINDINGS  # the labelling keys are inherited: the reviewer can edit as well as take
+    BINDINGS = bindings.REVIEW  # the labelling keys are inherited: the reviewer can edit as well as take
 
     session: ReviewSession
+    reviewing = True
 
     def below_sentence(self) -> ComposeResult:
         with Horizontal(id="versions"):

@@ -1,0 +1,145 @@
+"""Every key binding of the screens, in one place: the screens declare them from here, and help,
+`label --keys`, keymap validation and the command palette read them from here.
+
+A binding's `id` is what a user remaps in the keymap file (`binding-id = "keys"`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from string import ascii_uppercase
+
+from textual.binding import Binding
+
+from annotator.scheme import BLOCK_TYPE_NAMES, BlockType
+
+# The labelling screen. Its side panel shows every label key; the footer keeps the keys the panel
+# does not explain.
+LABEL = [
+    Binding("r", "set_label('mode', 'reporting')", "Reporting", id="mode.reporting", show=False),
+    Binding("c", "set_label('mode', 'commentary')", "Commentary", id="mode.commentary", show=False),
+    Binding("o", "set_label('mode', 'none')", "No proposition", id="mode.none", show=False),
+    Binding("1", "set_label('claim', 'none')", "No claim", id="claim.none", show=False),
+    Binding("2", "set_label('claim', 'factual')", "Factual", id="claim.factual", show=False),
+    Binding("3", "set_label('claim', 'checkworthy')", "Check-worthy", id="claim.checkworthy", show=False),
+    Binding("exclamation_mark", "flag('uncertain')", "Uncertain", id="flag.uncertain", show=False),
+    Binding("t", "flag('mt_noise')", "MT noise", id="flag.mt_noise", show=False),
+    Binding(
+        "a", "flag('attribution_dropped')", "Attribution dropped", id="flag.attribution_dropped", show=False
+    ),
+    Binding("T", "block_type", "Block type", id="block_type", show=False),
+    Binding("q", "quote", "Quote", id="quote"),
+    Binding("m", "note", "Note", id="note", show=False),
+    Binding("enter", "accept", "Accept", id="accept"),
+    Binding("x", "skip", "Skip", id="skip", show=False),
+    Binding("u,backspace", "undo", "Undo", id="undo"),
+    Binding("j,down", "step(1)", "Next", id="next", show=False),
+    Binding("k,up", "step(-1)", "Previous", id="previous", show=False),
+    Binding("J", "step_document(1)", "Next document", id="next_document", show=False),
+    Binding("K", "step_document(-1)", "Previous document", id="previous_document", show=False),
+    Binding("n", "next_unannotated", "Next to do", id="next_unannotated", show=False),
+    Binding("slash", "search", "Search", id="search", show=False),
+    Binding("g", "documents", "Documents", id="documents", show=False),
+    Binding("b", "toggle_all", "Show all blocks", id="toggle_all", show=False),
+    Binding("question_mark", "help", "Help", id="help"),
+]
+
+# Quote mode: a word cursor over the sentence, a selection, one key per role.
+QUOTE = [
+    Binding("left,h", "move(-1)", "Word left", id="quote.left", show=False),
+    Binding("right,l", "move(1)", "Word right", id="quote.right", show=False),
+    Binding(
+        "left_square_bracket", "mark(-1)", "Previous quotation mark", id="quote.previous_mark", show=False
+    ),
+    Binding("right_square_bracket", "mark(1)", "Next quotation mark", id="quote.next_mark", show=False),
+    Binding("home", "edge(-1)", "First word", id="quote.home", show=False),
+    Binding("end", "edge(1)", "Last word", id="quote.end", show=False),
+    Binding("v", "select", "Select", id="quote.select"),
+    Binding("i", "inside", "Inside quotes", id="quote.inside"),
+    Binding("c", "assign('content')", "Content", id="quote.content"),
+    Binding("C", "assign('content', True)", "Content with marks", id="quote.content_with_marks", show=False),
+    Binding("r", "assign('cue')", "Cue", id="quote.cue"),
+    Binding("s", "assign('source')", "Source", id="quote.source"),
+    Binding("p", "speaker", "Speaker", id="quote.speaker"),
+    Binding("d", "type('direct')", "Direct", id="quote.direct", show=False),
+    Binding("n", "type('indirect')", "Indirect", id="quote.indirect", show=False),
+    Binding("m", "type('mixed')", "Mixed", id="quote.mixed", show=False),
+    Binding("e", "edit", "Edit quote here", id="quote.edit", show=False),
+    Binding("x", "delete", "Delete quote here", id="quote.delete", show=False),
+    Binding("enter", "save", "Save", id="quote.save"),
+    Binding("escape", "cancel", "Cancel", id="quote.cancel"),
+]
+
+# The review screen: take annotator A–F's version as the verdict (the labelling keys edit it).
+REVIEW_COLUMNS = 6
+REVIEW = [
+    Binding(letter, f"take({i})", f"Take {letter}", id=f"review.take_{letter.lower()}", show=i < 2)
+    for i, letter in enumerate(ascii_uppercase[:REVIEW_COLUMNS])
+]
+
+# The block-type picker behind `block_type`: one key per type.
+_BLOCK_TYPE_KEYS: dict[BlockType, str] = {
+    "headline": "h",
+    "body": "b",
+    "caption": "c",
+    "comment": "m",
+    "teaser": "t",
+    "boilerplate": "p",
+}
+BLOCK_TYPE = [
+    *(
+        Binding(key, f"pick('{value}')", BLOCK_TYPE_NAMES[value], id=f"block_type.{value}")
+        for value, key in _BLOCK_TYPE_KEYS.items()
+    ),
+    Binding("escape", "cancel", "Cancel", id="block_type.cancel"),
+]
+
+# Dialogs.
+HELP = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+PROMPT = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+MESSAGE = [Binding("escape,enter,q", "close", "Close", id="message.close")]
+DOCUMENTS = [
+    Binding("escape", "cancel", "Cancel", id="documents.cancel"),
+    Binding("down", "focus_list", "List", id="documents.list", show=False),
+]
+
+# What a keymap file may remap (and `annotator label --keys` lists), by screen.
+REMAPPABLE = {"label": LABEL, "quote": QUOTE, "review": REVIEW, "block type": BLOCK_TYPE}
+
+# Labelling-screen actions the command palette offers too: (binding id, title, help).
+PALETTE = [
+    ("toggle_all", "Toggle boilerplate", "Show or hide teasers and boilerplate"),
+    ("documents", "Go to document", "Pick a document by id"),
+]
+
+# How keys are written on screen.
+KEY_NAMES = {
+    "exclamation_mark": "!",
+    "question_mark": "?",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "backspace": "⌫",
+    "enter": "⏎",
+    "escape": "esc",
+}
+
+
+def remappable() -> Iterator[Binding]:
+    for bindings in REMAPPABLE.values():
+        yield from bindings
+
+
+def every() -> Iterator[Binding]:
+    yield from remappable()
+    yield from (*HELP, *PROMPT, *MESSAGE, *DOCUMENTS)
+
+
+def key_display(key: str) -> str:
+    return KEY_NAMES.get(key, key)
+
+
+def keys_of(binding_id: str, keymap: dict[str, str]) -> str:
+    """The keys of a binding as the user sees them (after remapping)."""
+    keys = keymap.get(binding_id) or next((b.key for b in every() if b.id == binding_id), "?")
+    return ",".join(key_display(k) for k in keys.split(","))
