@@ -8,7 +8,7 @@ finished; alpha takes every sentence at least two annotators finished (missing v
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -66,7 +66,7 @@ def krippendorff_alpha(units: Sequence[Sequence[Hashable]]) -> float | None:
     """Krippendorff's alpha for nominal data. `units` holds, per item, the values the annotators
     gave (missing ones left out); items with fewer than two values are not pairable and ignored.
     None when there is no disagreement to expect (a single value throughout)."""
-    coincidences: Counter = Counter()
+    coincidences: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
     for values in units:
         m = len(values)
         if m < 2:
@@ -76,7 +76,7 @@ def krippendorff_alpha(units: Sequence[Sequence[Hashable]]) -> float | None:
             for k, nk in counts.items():
                 pairs = nc * (nk - 1) if c == k else nc * nk
                 coincidences[c, k] += pairs / (m - 1)
-    totals: Counter = Counter()
+    totals: dict[Hashable, float] = defaultdict(float)
     for (c, _), v in coincidences.items():
         totals[c] += v
     n = sum(totals.values())
@@ -107,9 +107,9 @@ class SpanCounts:
     PARTS = ("content_exact", "content_overlap", "cue", "source")
 
     def __init__(self) -> None:
-        self.tp = Counter()
-        self.a = Counter()
-        self.b = Counter()
+        self.tp: Counter[str] = Counter()
+        self.a: Counter[str] = Counter()
+        self.b: Counter[str] = Counter()
         self.matched = 0
         self.same_type = 0
 
@@ -224,7 +224,7 @@ def report(table: Table) -> dict:
     """Everything `annotator agree` prints, as plain data (the `--json` output)."""
     compared = {sid: d for sid, d in table.items() if len(d) >= 2}
     annotators = sorted({a for d in table.values() for a in d})
-    out = {
+    out: dict = {
         "annotators": annotators,
         "sentences_compared": len(compared),
         "labels": {field: _field_report(compared, annotators, field) for field in FIELDS},

@@ -18,7 +18,7 @@ from annotator.scheme import BlockType, Claim, Flag, Mode, Origin, QuoteType, Sp
 
 # 2: labels.block_type (an annotator's block type), derived_from, manifest format and unit.
 # Version 1 records still validate and import (the new fields take their defaults).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION: Literal[2] = 2
 
 NonNegative = Annotated[int, Field(ge=0)]
 
@@ -248,7 +248,7 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 def now() -> str:
-    return timestamp(datetime.now(UTC))
+    return _timestamps().dump_python(datetime.now(UTC), mode="json")
 
 
 # The record types written to schemas/ (file name -> model).

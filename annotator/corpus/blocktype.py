@@ -71,7 +71,7 @@ def language(text: str) -> str:
         hits["de"] += 2
     if any(c in text for c in "éèàçêùœ"):
         hits["fr"] += 1
-    best = max(hits, key=hits.get)
+    best = max(hits, key=lambda lang: hits[lang])
     if list(hits.values()).count(hits[best]) > 1 or hits[best] < (1 if best == "fr" else 2):
         return "und"  # a lone foreign-looking word ("rtbf.be") is no evidence
     return best
@@ -88,6 +88,7 @@ def type_blocks(texts: list[str]) -> list[TypedBlock]:
         if dup != i:
             out.append(TypedBlock(out[dup].block_type, lang, dup))
             continue
+        kind: BlockType
         if _matches("teaser_markers.txt", text):
             zone, kind = "teasers", "teaser"
         elif _matches("comment_markers.txt", text):

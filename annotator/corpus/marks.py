@@ -100,6 +100,11 @@ def pairs(
     return found
 
 
+def closed(found: list[Pair]) -> list[tuple[int, int]]:
+    """(open, close) of pairs asked for without `dangling`, which always have both sides."""
+    return [(p.open, p.close) for p in found if p.open is not None and p.close is not None]
+
+
 def outermost(found: list[Pair], length: int) -> list[Pair]:
     """The pairs no other pair contains, in order: an inner quotation belongs to the outer one."""
     spans = sorted(found, key=lambda s: (s.inner(length)[0], -s.inner(length)[1]))
@@ -121,8 +126,7 @@ def stretches(text: str) -> list[Pair]:
 def innermost_around(text: str, pos: int) -> tuple[int, int] | None:
     """(open, close) offsets of the innermost pair of marks around `pos` (the quote editor's view)."""
     best: tuple[int, int] | None = None
-    for p in pairs(text):
-        assert p.open is not None and p.close is not None  # no dangling pairs were asked for
-        if p.open < pos <= p.close and (best is None or p.open > best[0]):
-            best = (p.open, p.close)
+    for o, c in closed(pairs(text)):
+        if o < pos <= c and (best is None or o > best[0]):
+            best = (o, c)
     return best

@@ -30,8 +30,8 @@ def _slug(relative: Path) -> str:
     return "--".join(re.sub(r"[^\w.-]+", "-", p).strip("-") or "_" for p in parts)
 
 
-def _files(path: Path, on_bad: Callable[[str], None] | None) -> Iterator[tuple[Path, str | None]]:
-    """(file, doc_id for .txt files) for one command-line path; folders are walked recursively."""
+def _files(path: Path, on_bad: Callable[[str], None] | None) -> Iterator[tuple[Path, str]]:
+    """(file, doc_id for a .txt file) for one command-line path; folders are walked recursively."""
     if not path.exists():
         raise UserError(f"{shown(path)}: no such file or folder")
     if path.is_file():

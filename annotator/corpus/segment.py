@@ -115,7 +115,7 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets tiling the block text[start:end]."""
     block = text[start:end]
     # Quotations and parentheses that close in this block; pairs of different marks may cross.
-    intervals = sorted((p.open, p.close) for p in marks.pairs(text, start, end, brackets=True, crossing=True))
+    intervals = sorted(marks.closed(marks.pairs(text, start, end, brackets=True, crossing=True)))
     # Sweep: intervals opened before the candidate, by closing position (a block may hold thousands).
     opened: list[int] = []
     next_interval = 0

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from annotator.errors import UserError
 from annotator.model import SCHEMA_VERSION, ExportRecord, timestamp
 from annotator.store import Store
+from annotator.store.decisions import ImportRow
 
 MAX_REPORTED = 100
 
@@ -36,7 +37,7 @@ def import_file(store: Store, path: Path) -> ImportReport:
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
     errors: list[str] = []
-    rows = []
+    rows: list[ImportRow] = []
     seen: dict[tuple[int, str], int] = {}
     report = ImportReport()
 
@@ -67,7 +68,9 @@ def import_file(store: Store, path: Path) -> ImportReport:
         except ValidationError as exc:
             bad(n, _explain(exc))
             continue
-        if record.status == "todo":
+        if (
+            record.status == "todo" or record.annotator is None
+        ):  # the model gives a finished record an annotator
             report.todo += 1
             continue
         found = store.find_sentence(record.doc_id, record.start, record.end)

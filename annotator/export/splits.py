@@ -55,7 +55,7 @@ def assign(
     strata = sorted(by_stratum.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     left = sum(1 for k in groups if k not in fixed)
     for _, keys in strata:
-        held = Counter()
+        held: Counter[str] = Counter()
         for k in keys:
             if k in fixed:
                 held[fixed[k]] += groups[k][1]

@@ -95,7 +95,7 @@ class ReviewSession(LabelSession):
         self.suggestion = None  # a review starts from the annotators' versions, not the engine
         if self.saved is None:
             self.labels = SentenceLabels()
-        self.versions = self.store.versions(row.sid, self.annotator, self.only)
+        self.versions = self.store.versions(self.here.sid, self.annotator, self.only)
         return True
 
     def _position(self) -> int:
@@ -111,18 +111,18 @@ class ReviewSession(LabelSession):
         return 0 <= i < len(self.queue) and self.go(self.store.sentence(self.queue[i]))
 
     def step_document(self, direction: int) -> bool:
-        doc = self.current.doc_id
+        doc = self.here.doc_id
         i = self._position() + direction
         while 0 <= i < len(self.queue):
             row = self.store.sentence(self.queue[i])
-            if row.doc_id != doc:
+            if row is not None and row.doc_id != doc:
                 return self.go(row)
             i += direction
         return False
 
     def document_progress(self) -> tuple[int, int]:
         """Verdicts / disagreements in the current document."""
-        in_doc = [sid for sid in self.queue if self._doc_of[sid] == self.current.doc_id]
+        in_doc = [sid for sid in self.queue if self._doc_of[sid] == self.here.doc_id]
         done = sum(1 for sid in in_doc if self.store.status(sid, self.annotator) == "done")
         return done, len(in_doc)
 

@@ -11,8 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from annotator.scheme import LABELLED_BLOCK_TYPES, Flag
-from annotator.store import LabelRow, SentenceRow, Store
+from annotator.scheme import LABELLED_BLOCK_TYPES, Flag, Status
+from annotator.store import DocumentProgress, LabelRow, SentenceRow, Store
 
 # The models (pydantic) are imported where labels are first read or made: the screen paints a
 # sentence before they are loaded.
@@ -129,6 +129,13 @@ class LabelSession:
         self._read = True
 
     @property
+    def here(self) -> SentenceRow:
+        """The current sentence, for what needs one (the screen runs no action without one)."""
+        if self.current is None:
+            raise LookupError("no current sentence")
+        return self.current
+
+    @property
     def labels_read(self) -> bool:
         """Whether the current sentence's labels have been read from the store."""
         return self._read
@@ -139,10 +146,10 @@ class LabelSession:
         return self.suggestion is not None and self.labels == self.suggestion
 
     def step(self, direction: int) -> bool:
-        return self.go(self.store.step(self.current.sid, direction, labelled_only=not self.show_all))
+        return self.go(self.store.step(self.here.sid, direction, labelled_only=not self.show_all))
 
     def step_document(self, direction: int) -> bool:
-        return self.go(self.store.step_document(self.current.sid, direction, labelled_only=not self.show_all))
+        return self.go(self.store.step_document(self.here.sid, direction, labelled_only=not self.show_all))
 
     def next_unannotated(self) -> bool:
         return self.go(self._next_to_do())
@@ -154,9 +161,9 @@ class LabelSession:
             return None
         while self.priority:
             sid = self.priority.popleft()
-            if sid != self.current.sid and self.store.status(sid, self.annotator) in (None, "todo"):
+            if sid != self.here.sid and self.store.status(sid, self.annotator) in (None, "todo"):
                 return self.store.sentence(sid)
-        return self.store.next_unannotated(self.annotator, self.current.sid)
+        return self.store.next_unannotated(self.annotator, self.here.sid)
 
     def wants_ranking(self) -> bool:
         """Whether it is time to refit the model and rank again (the caller does it in a worker)."""
@@ -175,7 +182,7 @@ class LabelSession:
         return self.go(self.store.first(doc_id, labelled_only=not self.show_all))
 
     def search(self, needle: str) -> bool:
-        return self.go(self.store.search(needle, self.current.sid))
+        return self.go(self.store.search(needle, self.here.sid))
 
     @property
     def complete(self) -> bool:
@@ -184,14 +191,14 @@ class LabelSession:
     @property
     def block_type(self) -> str:
         """The block type as the annotator sees it: theirs, else the rules'."""
-        return self.labels.block_type or self.current.block_type
+        return self.labels.block_type or self.here.block_type
 
     # decisions: each is stored before anything moves
-    def _store(self, labels: SentenceLabels, status: str, action: str = "label") -> None:
+    def _store(self, labels: SentenceLabels, status: Status, action: str = "label") -> None:
         """Store a decision, then show what was stored."""
         before = self.saved.status if self.saved else None
         saved = self.store.record(
-            self.current.sid, self.annotator, labels, status=status, action=action, **self._provenance(labels)
+            self.here.sid, self.annotator, labels, status=status, action=action, **self._provenance(labels)
         )
         self._decisions += 1
         finished = ("done", "skipped")
@@ -216,7 +223,7 @@ class LabelSession:
     def set_block_type(self, value: str) -> bool:
         """Correct (or confirm) the block type. A teaser or boilerplate sentence needs no other
         label, so it is finished and the session moves on; returns True when it advanced."""
-        labels = replace_labels(self.labels, block_type=None if value == self.current.block_type else value)
+        labels = replace_labels(self.labels, block_type=None if value == self.here.block_type else value)
         done = complete(labels)
         self._store(labels, "done" if done else "todo")
         return done and value not in LABELLED_BLOCK_TYPES and self.advance()
@@ -264,14 +271,14 @@ class LabelSession:
     def advance(self) -> bool:
         return self.go(self._next_to_do()) or self.step(+1)
 
-    def _status(self) -> str:
+    def _status(self) -> Status:
         """Editing flags, a note or quotes keeps a finished sentence finished."""
         return self.saved.status if self.saved and self.saved.status in ("done", "skipped") else "todo"
 
     # what the screen shows
     def document_progress(self) -> tuple[int, int]:
         """(finished, total) in the current document."""
-        return self.store.document_progress(self.current.doc_id, self.annotator)
+        return self.store.document_progress(self.here.doc_id, self.annotator)
 
     def progress(self) -> Progress:
         doc_done, doc_total = self.document_progress()
@@ -281,7 +288,7 @@ class LabelSession:
         return Progress(doc_done, doc_total, done, total, rate)
 
     def context(self, n: int = 2) -> Context:
-        row = self.current
+        row = self.here
         window = self.store.window(row.sid, 4 * n, 4 * n)
         shown = [
             r for r in window if self.show_all or r.block_type in LABELLED_BLOCK_TYPES or r.sid == row.sid
@@ -293,13 +300,13 @@ class LabelSession:
             headline = None  # already in view
         return Context(headline, before, [r.text for r in shown[i + 1 : i + 1 + n]], cluster, size)
 
-    def documents(self, query: str = "", limit: int = 200) -> list[tuple[str, int, int]]:
-        """(doc_id, finished, total) of documents whose id contains `query`."""
+    def documents(self, query: str = "", limit: int = 200) -> list[DocumentProgress]:
+        """Documents whose id contains `query`, with their progress."""
         return self.store.find_documents(query, self.annotator, limit)
 
     def speakers(self) -> list[str]:
         """Speakers already named in this article, for completion."""
-        return self.store.speakers(self.current.doc_id, self.annotator)
+        return self.store.speakers(self.here.doc_id, self.annotator)
 
 
 def complete(labels: SentenceLabels) -> bool:

@@ -65,6 +65,7 @@ class CorpusWrites(Connection):
                     " VALUES (?, ?, ?, 1, ?, ?, ?)",
                     (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, at),
                 )
+                assert cur.lastrowid is not None
                 self._insert_parts(db, index, cur.lastrowid, doc)
                 report.added.append(doc.doc_id)
             report.sentences += sum(1 for _ in doc.sentences())

@@ -187,7 +187,7 @@ class Reports(Reading):
     def counts(self) -> dict:
         q = self.db.execute
         labelled = q("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
-        per_annotator = {}
+        per_annotator: dict[str, dict] = {}
         for annotator, status, n in q(
             "SELECT l.annotator, l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
             "WHERE s.labelled AND l.status != 'todo' GROUP BY l.annotator, l.status ORDER BY l.annotator"

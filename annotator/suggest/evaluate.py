@@ -76,14 +76,14 @@ def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
     for n, raw in enumerate(gold_file.read_bytes().splitlines(), start=1):
         line = orjson.loads(raw)
         where = f"{gold_file}:{n}"
-        doc = predicted.get(line["doc"])
-        if doc is None:
+        sentences = predicted.get(line["doc"])
+        if sentences is None:
             raise UserError(f"{where}: no document {line['doc']!r}")
         i = cursor[line["doc"]]
-        if i >= len(doc) or doc[i][0] != line["text"]:
+        if i >= len(sentences) or sentences[i][0] != line["text"]:
             raise UserError(f"{where}: the sentences of {line['doc']} no longer match the gold")
         cursor[line["doc"]] += 1
-        text, block, pred = doc[i]
+        text, block, pred = sentences[i]
         gold = gold_labels(line, where) if line["block_type"] in LABELLED_BLOCK_TYPES else None
         out.append(Pair(text, line["block_type"], block, gold, pred))
     return out

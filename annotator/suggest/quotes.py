@@ -271,8 +271,7 @@ def _tail_matches(s: _Sentence, verb: Verb, after: int) -> int | None:
 
 def _with_tail(s: _Sentence, verbs: tuple[Verb, ...], i: int) -> tuple[tuple[Verb, ...], int] | None:
     """The verbs whose tail follows token i, and the last token of the group."""
-    fits = [(v, _tail_matches(s, v, i + 1)) for v in verbs]
-    fits = [(v, end) for v, end in fits if end is not None]
+    fits = [(v, end) for v in verbs if (end := _tail_matches(s, v, i + 1)) is not None]
     if not fits:
         return None
     longest = max(end for _, end in fits)
@@ -785,11 +784,15 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         return _preposition(s, cue, previous_end, hi)
     if cue.kind == "gerund":
         start = _content_start(s, cue, ("que", ":", "mark", "de"))
+        if start is None:
+            return None
         end = _next_boundary(s, start, hi)
         source = done[-1].source if done else None
         return RawQuote((cue.span[0], cue.span[1]), source, [_trim(text, start, end)], kind="gerund")
     if cue.kind == "passive":
         start = _content_start(s, cue, ("de",))
+        if start is None:
+            return None
         end = _next_boundary(s, start, hi)
         return RawQuote(cue.span, None, [_trim(text, start, end)], kind="passive")
     if cue.inverted:
@@ -807,10 +810,10 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         return None
     end = _next_boundary(s, start, hi)
     source = _subject_back(s, cue, previous_end)
-    content = _trim(text, start, end)
-    if content[0] >= content[1]:
+    said = _trim(text, start, end)
+    if said[0] >= said[1]:
         return None
-    return RawQuote(cue.span, source, [content], kind="preposed")
+    return RawQuote(cue.span, source, [said], kind="preposed")
 
 
 def _elements(q: RawQuote) -> list[Range]:

@@ -135,6 +135,12 @@ def every() -> Iterator[Binding]:
     yield from (*HELP, *PROMPT, *MESSAGE, *DOCUMENTS)
 
 
+def id_of(binding: Binding) -> str:
+    """The id of one of the bindings above (every one has an id)."""
+    assert binding.id is not None, binding
+    return binding.id
+
+
 def key_display(key: str) -> str:
     return KEY_NAMES.get(key, key)
 

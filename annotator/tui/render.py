@@ -46,9 +46,9 @@ def draft(d: QuoteDraft, others: list[Quote]) -> Content:
     for i, tok in enumerate(d.toks):
         content = content.stylize(Style.from_meta({"token": i}), tok.start, tok.end)
     roles = [("content", s) for s in d.content] + [("cue", d.cue), ("source", d.source)]
-    for role, span in roles:
-        if span:
-            content = content.stylize(ROLE_STYLES[role], *span)
+    for role, chars in roles:
+        if chars:
+            content = content.stylize(ROLE_STYLES[role], *chars)
     start, end = d.selection()
     content = content.stylize(SELECTION, start, end)
     tok = d.toks[d.cursor]
@@ -67,6 +67,8 @@ def bar(done: int, total: int, width: int = 16) -> str:
 def progress_line(p: Progress) -> Content:
     rate = f" · {p.per_hour:.0f} sentences/h" if p.per_hour else ""
     overall = (
-        f"overall {p.done}/{p.total} {bar(p.done, p.total)}" if p.total is not None else "overall counting…"
+        f"overall {p.done}/{p.total} {bar(p.done, p.total)}"
+        if p.done is not None and p.total is not None
+        else "overall counting…"
     )
     return Content(f"document {p.doc_done}/{p.doc_total} {bar(p.doc_done, p.doc_total)}   {overall}{rate}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -16,7 +19,7 @@ LIMIT = 200
 
 
 class DocumentPicker(ModalScreen[str | None]):
-    BINDINGS = bindings.DOCUMENTS
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.DOCUMENTS]
 
     def __init__(self, session: LabelSession):
         super().__init__()

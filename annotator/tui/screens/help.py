@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -15,7 +17,7 @@ from annotator.tui import bindings
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = bindings.HELP
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.HELP]
 
     def __init__(self, key_for: Callable[[str], str], *, reviewing: bool = False):
         super().__init__()
@@ -25,19 +27,19 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         parts: list = [("Labelling keys\n", "bold underline")]
         for b in bindings.LABEL:
-            parts += [(f" {self.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
+            parts += [(f" {self.key_for(bindings.id_of(b)):>14} ", "bold"), f"{b.description}\n"]
         parts += [(f" {'ctrl+p':>14} ", "bold"), "Command palette: export, statistics, switch annotator\n"]
         parts += [(f" {'ctrl+q':>14} ", "bold"), "Quit (every decision is already stored)\n"]
         if self.reviewing:
             parts.append(("\nReview keys\n", "bold underline"))
             for b in bindings.REVIEW:
                 parts += [
-                    (f" {self.key_for(b.id):>14} ", "bold"),
+                    (f" {self.key_for(bindings.id_of(b)):>14} ", "bold"),
                     f"{b.description}'s version as the verdict\n",
                 ]
         parts.append(("\nQuote mode keys\n", "bold underline"))
         for b in bindings.QUOTE:
-            parts += [(f" {self.key_for(b.id):>14} ", "bold"), f"{b.description}\n"]
+            parts += [(f" {self.key_for(bindings.id_of(b)):>14} ", "bold"), f"{b.description}\n"]
         parts.append(("\nGuideline (SCHEME v1, short)\n", "bold underline"))
         parts.append(GUIDELINE)
         with VerticalScroll(id="help-dialog"):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -12,7 +13,7 @@ from textual.widgets import Footer, Static
 
 from annotator.corpus.text import visible
 from annotator.labelling.session import LabelSession
-from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES
+from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
 
 # The app module imports the screens: the screens know it only as a type.
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class LabelScreen(Screen):
-    BINDINGS = bindings.LABEL
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.LABEL]
     reviewing = False  # the review screen is this screen over the disagreements
 
     def __init__(self, session: LabelSession):
@@ -135,7 +136,7 @@ class LabelScreen(Screen):
 
     def topbar(self, ctx) -> Content:
         s = self.session
-        row = s.current
+        row = s.here
         cluster = (
             f" · story cluster {ctx.cluster} ({ctx.cluster_size} documents)" if ctx.cluster_size > 1 else ""
         )
@@ -168,7 +169,7 @@ class LabelScreen(Screen):
         parts.append((f"Block type ({self.key('block_type')})\n", "bold underline"))
         parts.append(
             (
-                f" {s.block_type}" + (f" (rules: {s.current.block_type})" if mine else "") + "\n",
+                f" {s.block_type}" + (f" (rules: {s.here.block_type})" if mine else "") + "\n",
                 "bold #e5c07b" if mine else "",
             )
         )
@@ -228,7 +229,7 @@ class LabelScreen(Screen):
 
         self.app.push_screen(BlockTypePicker(self.session.block_type, self.key), done)
 
-    def action_flag(self, flag: str) -> None:
+    def action_flag(self, flag: Flag) -> None:
         self.session.toggle_flag(flag)
         self.show()
 

@@ -4,8 +4,10 @@ name), a message, the block-type picker."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
@@ -16,7 +18,7 @@ from annotator.tui import bindings
 
 
 class PromptScreen(ModalScreen[str | None]):
-    BINDINGS = bindings.PROMPT
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.PROMPT]
 
     def __init__(self, title: str, value: str = "", suggestions: list[str] | None = None):
         super().__init__()
@@ -40,7 +42,7 @@ class PromptScreen(ModalScreen[str | None]):
 
 
 class MessageScreen(ModalScreen[None]):
-    BINDINGS = bindings.MESSAGE
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGE]
 
     def __init__(self, title: str, text: str):
         super().__init__()
@@ -59,7 +61,7 @@ class MessageScreen(ModalScreen[None]):
 class BlockTypePicker(ModalScreen[str | None]):
     """The block type of a sentence, one key each (bindings.BLOCK_TYPE, remappable); esc cancels."""
 
-    BINDINGS = bindings.BLOCK_TYPE
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.BLOCK_TYPE]
 
     def __init__(self, current: str | None, key_for: Callable[[str], str]):
         super().__init__()

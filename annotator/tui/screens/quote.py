@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -12,6 +15,7 @@ from textual.widgets import Footer, Static
 from annotator.corpus.text import visible
 from annotator.labelling.quotes import QuoteDraft
 from annotator.labelling.session import LabelSession
+from annotator.scheme import QuoteType
 from annotator.tui import bindings, render
 
 
@@ -34,12 +38,12 @@ class DraftView(Static):
 
 
 class QuoteScreen(ModalScreen[None]):
-    BINDINGS = bindings.QUOTE
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.QUOTE]
 
     def __init__(self, session: LabelSession):
         super().__init__()
         self.session = session
-        self.draft = QuoteDraft(session.current.text)
+        self.draft = QuoteDraft(session.here.text)
         self.editing: int | None = None  # index of the quote being edited, None for a new one
 
     def compose(self) -> ComposeResult:
@@ -124,7 +128,7 @@ class QuoteScreen(ModalScreen[None]):
             self.notify("Nothing selected.")
         self.show()
 
-    def action_type(self, kind: str) -> None:
+    def action_type(self, kind: QuoteType) -> None:
         self.draft.type = kind
         self.show()
 
@@ -152,7 +156,7 @@ class QuoteScreen(ModalScreen[None]):
             self.notify("No saved quote under the cursor.")
             return
         cursor = self.draft.cursor
-        self.draft = QuoteDraft.from_quote(self.session.current.text, self.session.labels.quotes[index])
+        self.draft = QuoteDraft.from_quote(self.session.here.text, self.session.labels.quotes[index])
         self.draft.cursor = cursor
         self.editing = index
         self.show()

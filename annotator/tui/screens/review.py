@@ -4,8 +4,10 @@ side by side (differences in red) and one key to take a version."""
 from __future__ import annotations
 
 from string import ascii_uppercase
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
@@ -22,7 +24,8 @@ AGREES = "dim"
 
 
 class ReviewScreen(LabelScreen):
-    BINDINGS = bindings.REVIEW  # the labelling keys are inherited: the reviewer can edit as well as take
+    # the labelling keys are inherited: the reviewer can edit as well as take
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.REVIEW]
 
     session: ReviewSession
     reviewing = True
@@ -66,11 +69,11 @@ class ReviewScreen(LabelScreen):
         parts: list = [
             (f"{self.key(f'review.take_{ascii_uppercase[i].lower()}')} ", "bold reverse"),
             (f" {visible(v.annotator)}\n", "bold"),
-            render.sentence(s.current.text, labels.quotes),
+            render.sentence(s.here.text, labels.quotes),
             "\n",
-            line("block", labels.block_type or s.current.block_type, "block_type"),
-            line("mode", MODE_NAMES.get(labels.mode, "—"), "mode"),
-            line("claim", CLAIM_NAMES.get(labels.claim, "—"), "claim"),
+            line("block", labels.block_type or s.here.block_type, "block_type"),
+            line("mode", MODE_NAMES[labels.mode] if labels.mode else "—", "mode"),
+            line("claim", CLAIM_NAMES[labels.claim] if labels.claim else "—", "claim"),
             line("flags", ", ".join(FLAG_NAMES[f] for f in labels.flags) or "none", "flags"),
         ]
         for n, q in enumerate(labels.quotes, start=1):
