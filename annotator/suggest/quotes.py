@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from annotator.corpus.marks import CLOSING, OPENING
+from annotator.corpus.marks import CLOSING, MARKS, OPENING
 from annotator.suggest.lexicon import Lexicon, Verb
 
 Range = tuple[int, int]
@@ -24,6 +24,7 @@ Range = tuple[int, int]
 _TOKEN = re.compile(r"[^\W\d_]{1,7}['’](?=\w)|\w+(?:[-/.]\w+)*|\S")
 _INVERTED = re.compile(r"^(\w+?)-(?:t-)?(il|elle|on|ils|elles)$", re.I)
 _DASHES = "–—"
+CLAUSE_MARKS = ";:()–—" + MARKS  # punctuation that closes a clause
 _INCISE_MARKS = re.compile(r"[–—()]")
 
 AUX_AVOIR = {
@@ -606,7 +607,7 @@ def _segments_back(s: _Sentence, i: int, floor: int) -> list[tuple[int, int]]:
         if t.text == ",":
             out.append((j + 1, end))
             end = j
-        elif t.text in ';:()«»“”"–—' or t.low in CLAUSE_BOUNDARY and (t.low != "et" or _long_before(s, j)):
+        elif t.text in CLAUSE_MARKS or t.low in CLAUSE_BOUNDARY and (t.low != "et" or _long_before(s, j)):
             break
         j -= 1
     out.append((j + 1, end))
@@ -650,7 +651,7 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
             a, b = a + 2, b - 1  # "c'est le chef de la diplomatie qui a annoncé"
         else:
             return None  # a relative clause: the antecedent is not read here
-    while a < b and (toks[a].low in LEADING or toks[a].text in '«»"“”'):
+    while a < b and (toks[a].low in LEADING or toks[a].text in MARKS):
         a += 1
     if a >= b:
         return None
@@ -683,7 +684,7 @@ def _strip_marks(text: str, a: int, b: int) -> Range:
     """Drop the outer quotation marks of a span that is one quoted stretch."""
     if b - a >= 2 and text[a] in OPENING and text[b - 1] in CLOSING:
         inner = text[a + 1 : b - 1]
-        if not any(c in inner for c in '«»“”"') or text[a] == "«" and inner.count("«") == inner.count("»"):
+        if not any(c in inner for c in MARKS) or text[a] == "«" and inner.count("«") == inner.count("»"):
             a, b = _trim(text, a + 1, b - 1, drop_final=False)
     elif b - a >= 2 and text[a] in OPENING and not any(c in text[a + 1 : b] for c in CLOSING):
         a, b = _trim(text, a + 1, b, drop_final=False)  # a quotation that goes on after the sentence
@@ -883,7 +884,7 @@ def _unclaimed(s: _Sentence, quotes: list[RawQuote]) -> list[RawQuote]:
             continue
         words = text[inner[0] : inner[1]].split()
         before = text[: max(0, q.start - 1)].rstrip(" \u00a0")
-        starts_sentence = not before.strip(' \u00a0«“"')
+        starts_sentence = not before.strip(" \u00a0" + OPENING)
         after_colon = before.endswith(":")
         if q.opened_before or (starts_sentence and (q.open_after or q.end >= len(text.rstrip(" .!?")) - 1)):
             out.append(RawQuote(None, None, [inner], kind="marks", stretch=q.key))
