@@ -25,10 +25,9 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotator.corpus.reader import read_inputs  # noqa: E402
 from annotator.export.jsonl import _CHUNK, export_jsonl  # noqa: E402
 from annotator.export.records import RECORDS  # noqa: E402
-from annotator.ingest import analyse_all  # noqa: E402
+from annotator.ingest import ingest_paths  # noqa: E402
 from annotator.model import now  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from bench.corpus import generate  # noqa: E402
@@ -117,7 +116,7 @@ def main() -> None:
 
         t = time.perf_counter()
         with Store(work / "s.db") as store:
-            report = store.ingest(analyse_all(read_inputs([corpus]), suggest=not args.no_suggestions))
+            report = ingest_paths(store, [corpus], suggest=not args.no_suggestions)
         ingest_s = time.perf_counter() - t
         print(
             f"ingest: {report.sentences} sentences in {len(report.added)} documents, {ingest_s:.1f} s, "

@@ -21,10 +21,9 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotator.corpus.reader import read_inputs  # noqa: E402
 from annotator.export.formats import export  # noqa: E402
 from annotator.export.records import Selection  # noqa: E402
-from annotator.ingest import analyse_all  # noqa: E402
+from annotator.ingest import ingest_paths  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from annotator.train import read_export, train, unsure_first  # noqa: E402
 from bench.corpus import generate  # noqa: E402
@@ -46,7 +45,7 @@ def main() -> None:
         corpus = work / "corpus.jsonl"
         corpus.write_bytes(b"".join(orjson.dumps(doc) + b"\n" for doc in generate(args.sentences)))
         with Store(work / "b.db") as store:
-            store.ingest(analyse_all(read_inputs([corpus]), suggest=False))
+            ingest_paths(store, [corpus], suggest=False)
             labelled = label_everything(store)
             export(store, work / "export", "jsonl", Selection(split="80/10/10"))
         floor, data = timed(lambda: read_export(work / "export"))

@@ -146,13 +146,13 @@ def run(script: str, *args: str) -> object:
 
 def build_store(path: Path, sentences: int) -> None:
     from annotator.corpus.reader import SourceDoc
-    from annotator.ingest import analyse_all
+    from annotator.ingest import ingest_docs
     from annotator.store import Store
     from bench.corpus import generate
 
     docs = [SourceDoc(d["id"], d["id"], d["text"]) for d in generate(sentences)]
     with Store(path) as store:
-        store.ingest(analyse_all(docs))
+        ingest_docs(store, docs)
 
 
 def percentile(values: list[float], p: float) -> float:
