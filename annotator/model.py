@@ -4,6 +4,16 @@ The JSON Schemas in schemas/ are generated from these models (`annotator schema`
 values and block types they use are the scheme's vocabulary, in scheme.py.
 Offsets are 0-based, end-exclusive code-point indices (SCHEME.md §1). Spans inside labels are
 relative to the sentence text; record `start`/`end` are offsets into the document text.
+
+Mirrors: three hot paths write these records' JSON without building the models, for speed, and a
+test holds each to the model's own bytes. The store builds export records in SQL
+(`store/reports.py`, `Reports.export_json`; pinned by
+`tests/test_export.py::test_lines_are_exactly_what_pydantic_serialises`, and every line still
+passes the model before it is written); the store writes empty labels as a constant
+(`store/schema.py`, `EMPTY_LABELS`; `tests/test_store.py::test_empty_labels_constant_is_the_model_default`);
+the suggestion engine writes `SentenceLabels` JSON with orjson (`suggest/engine.py`;
+`tests/test_suggest.py::test_engine_writes_the_models_own_json`). Add or reorder a field here and
+those three tests say where else to change it.
 """
 
 from __future__ import annotations
