@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.corpus.reader import read_inputs
-from annotator.ingest import analyse
+from annotator.ingest import ingest_paths
 from annotator.model import SentenceLabels
 from annotator.store import Store
 
@@ -24,7 +23,7 @@ def seeds_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path):
     with Store(tmp_path / "store.db") as s:
-        s.ingest([analyse(d, suggest=False) for d in read_inputs([SEEDS])])
+        ingest_paths(s, [SEEDS], suggest=False)
         yield s
 
 

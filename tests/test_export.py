@@ -6,13 +6,12 @@ import orjson
 import pytest
 
 from annotator.cli import main
-from annotator.corpus.reader import read_inputs
 from annotator.errors import UserError
 from annotator.export import atomic
 from annotator.export.importer import import_file
 from annotator.export.jsonl import export_jsonl
 from annotator.export.records import Selection
-from annotator.ingest import analyse
+from annotator.ingest import ingest_paths
 from annotator.model import ExportRecord, Quote, SentenceLabels, Span
 from annotator.store import Store
 from tests.conftest import SEEDS
@@ -116,7 +115,7 @@ def test_round_trip_is_the_identity(store, tmp_path):
     label_some(store, "bob", 10)
     export_jsonl(store, tmp_path / "a")
     with Store(tmp_path / "fresh.db") as fresh:
-        fresh.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        ingest_paths(fresh, [SEEDS])
         report = import_file(fresh, tmp_path / "a" / "annotations.jsonl")
         assert report.changed == report.records
         export_jsonl(fresh, tmp_path / "b")
@@ -138,7 +137,7 @@ def test_version_1_records_still_import(store, tmp_path):
         old.append(orjson.dumps(dict(r, schema_version=1)))
     (tmp_path / "v1.jsonl").write_bytes(b"\n".join(old) + b"\n")
     with Store(tmp_path / "fresh.db") as fresh:
-        fresh.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        ingest_paths(fresh, [SEEDS])
         assert import_file(fresh, tmp_path / "v1.jsonl").changed == 6
         export_jsonl(fresh, tmp_path / "b")
     assert (tmp_path / "b" / "annotations.jsonl").read_bytes() == (
@@ -183,7 +182,7 @@ def test_import_reports_every_bad_line_and_imports_nothing(store, tmp_path):
     target = tmp_path / "bad.jsonl"
     target.write_bytes(b"\n".join(bad) + b"\n")
     with Store(tmp_path / "fresh.db") as fresh:
-        fresh.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        ingest_paths(fresh, [SEEDS])
         with pytest.raises(UserError) as err:
             import_file(fresh, target)
         message = str(err.value).splitlines()

@@ -13,9 +13,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.corpus.reader import SourceDoc
 from annotator.errors import UserError
-from annotator.ingest import analyse, refresh_suggestions
+from annotator.ingest import analyse, ingest_paths, refresh_suggestions
 from annotator.labelling.session import LabelSession
 from annotator.model import SentenceLabels
 from annotator.store import STORE_VERSION, Store
@@ -52,7 +52,7 @@ class FullDisk:
 
 def seeds_store(path: Path) -> Store:
     store = Store(path)
-    store.ingest([analyse(d) for d in read_inputs([SEEDS])])
+    ingest_paths(store, [SEEDS])
     return store
 
 
@@ -98,10 +98,10 @@ def test_disk_full_during_ingest_leaves_the_store_as_it_was(tmp_path):
     store = Store(tmp_path / "s.db")
     fill_disk(store)
     with pytest.raises(UserError, match="disk is full"):
-        store.ingest([analyse(d) for d in read_inputs([SEEDS])])
+        ingest_paths(store, [SEEDS])
     assert store.is_empty()
     free_disk(store)
-    assert len(store.ingest([analyse(d) for d in read_inputs([SEEDS])]).added) == 5
+    assert len(ingest_paths(store, [SEEDS]).added) == 5
 
 
 LABELLER = textwrap.dedent(

@@ -6,8 +6,8 @@ look at the SVGs in tests/__snapshots__/ before committing them.
 
 import pytest
 
-from annotator.corpus.reader import SourceDoc, read_inputs
-from annotator.ingest import analyse
+from annotator.corpus.reader import SourceDoc
+from annotator.ingest import analyse, ingest_paths
 from annotator.model import Quote, SentenceLabels, Span
 from annotator.store import Store
 from annotator.tui.app import make_app
@@ -26,7 +26,7 @@ async def settled(pilot) -> None:
 def app(tmp_path):
     db = tmp_path / "seeds.db"
     with Store(db) as s:
-        s.ingest([analyse(d, suggest=False) for d in read_inputs([SEEDS])])
+        ingest_paths(s, [SEEDS], suggest=False)
         first = s.next_unannotated("alice")
         s.record(
             first.sid,

@@ -5,7 +5,7 @@ import pytest
 
 from annotator.corpus.reader import SourceDoc
 from annotator.errors import UserError
-from annotator.ingest import analyse
+from annotator.ingest import analyse, ingest_paths
 from annotator.model import SentenceLabels
 from annotator.store import Store
 from tests.conftest import set_store_version
@@ -15,10 +15,9 @@ LABELS = SentenceLabels(mode="reporting", claim="factual")
 
 def test_ingest_is_idempotent(store):
     before = store.counts()
-    from annotator.corpus.reader import read_inputs
     from tests.conftest import SEEDS
 
-    report = store.ingest([analyse(d) for d in read_inputs([SEEDS])])
+    report = ingest_paths(store, [SEEDS])
     assert len(report.unchanged) == 5 and not report.added and not report.updated
     assert store.counts() == before
 

@@ -8,7 +8,7 @@ import pytest
 
 from annotator.cli import main
 from annotator.corpus.reader import SourceDoc, read_inputs
-from annotator.ingest import analyse, analyse_all
+from annotator.ingest import analyse, analyse_all, ingest_paths
 from annotator.labelling.session import LabelSession
 from annotator.model import SentenceLabels, SuggestionLine
 from annotator.store import Store
@@ -181,7 +181,7 @@ def test_suggest_without_files_is_a_usage_error(capsys):
 
 def test_ingest_stores_suggestions_and_accepting_records_their_origin(tmp_path):
     with Store(tmp_path / "s.db") as store:
-        store.ingest(analyse_all(read_inputs([SEEDS / "002_89538b8c11680e57.txt"])))
+        ingest_paths(store, [SEEDS / "002_89538b8c11680e57.txt"])
         session = LabelSession(store, "alice")
         first = session.current
         assert session.suggested and session.labels.quotes and session.complete

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from annotator.corpus.reader import SourceDoc, read_inputs
+from annotator.corpus.reader import SourceDoc
 from annotator.errors import UserError
-from annotator.ingest import analyse
+from annotator.ingest import analyse, ingest_paths
 from annotator.store import Store
 from annotator.tui.app import make_app
 from annotator.tui.keymap import load_keymap
@@ -19,7 +19,7 @@ SIZE = (120, 36)
 def seeds_db(tmp_path) -> Path:
     db = tmp_path / "seeds.db"
     with Store(db) as s:
-        s.ingest([analyse(d, suggest=False) for d in read_inputs([SEEDS])])
+        ingest_paths(s, [SEEDS], suggest=False)
     return db
 
 

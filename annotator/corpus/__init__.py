@@ -1,1 +1,1 @@
-"""Corpus pipeline: reading files, blocks, sentence segmentation, block typing, near-duplicate clusters."""
+"""The corpus: reading files, blocks, sentence segmentation, block typing, near-duplicate clusters, quotation marks, tokens."""

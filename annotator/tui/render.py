@@ -9,10 +9,11 @@ from textual.content import Content
 from textual.style import Style
 
 from annotator.corpus.text import visible
-from annotator.labelling.quotes import QuoteDraft
-from annotator.labelling.session import Progress
 
+# Types only: the labelling screen paints before the quote editor (or the models) are loaded.
 if TYPE_CHECKING:
+    from annotator.labelling.quotes import QuoteDraft
+    from annotator.labelling.session import Progress
     from annotator.model import Quote
 
 ROLE_STYLES = {
