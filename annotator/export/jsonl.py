@@ -19,7 +19,6 @@ from queue import Empty, Queue
 from annotator.export.atomic import StagedFile, staging
 from annotator.export.records import (
     Selection,
-    array_of,
     count_records,
     count_tables,
     finish,
@@ -55,18 +54,14 @@ def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) ->
             )
             # The store builds each record's JSON exactly as pydantic serialises it (a test holds
             # it to that), so a line is written as built, once its chunk has passed the model.
-            for rows, chunk_counts in _checked(chunks, parallel=expected >= _PARALLEL_FROM):
-                if len(staged) == 1:
-                    (target,) = staged.values()
-                    target.write("\n".join(r for r, _ in rows).encode() + b"\n")
-                else:
-                    by_split: dict[str, list[str]] = defaultdict(list)
-                    for record, split_name in rows:
-                        by_split[split_name].append(record)
-                    for split_name, lines in by_split.items():
-                        staged[f"{split_name}.jsonl"].write("\n".join(lines).encode() + b"\n")
+            for parts, n, chunk_counts in _checked(
+                chunks, split=plan is not None, parallel=expected >= _PARALLEL_FROM
+            ):
+                for split_name, lines in parts.items():
+                    target = staged[ALL_IN_ONE if split_name is None else f"{split_name}.jsonl"]
+                    target.write(lines.encode() + b"\n")
                 counts.update(chunk_counts)
-                total += len(rows)
+                total += n
             for f in staged.values():
                 f.finish()
             manifest = make_manifest(store, selection, plan, staged, total, count_tables(counts), "jsonl")
@@ -110,30 +105,52 @@ def prefetch(chunks: Iterator, depth: int = 3) -> Iterator:
                 thread.join(0.01)
 
 
-def _check(array: str) -> Counter:
-    """Validate a chunk of records and count them. Runs in worker processes for large exports:
-    one string travels, not thousands."""
+# A chunk's records as the files get them: split name (None: unsplit) -> JSON lines.
+Parts = dict[str | None, str]
+
+
+def _parts(rows: list[tuple[str, str | None]], split: bool) -> Parts:
+    if not split:
+        return {None: "\n".join(r for r, _ in rows)}
+    by_split: dict[str | None, list[str]] = defaultdict(list)
+    for record, split_name in rows:
+        by_split[split_name].append(record)
+    return {name: "\n".join(lines) for name, lines in by_split.items()}
+
+
+def _check(lines: list[str]) -> Counter:
+    """Validate a chunk of records (JSON lines) and count them. Runs in worker processes for
+    large exports: a few strings travel, not thousands. A record's JSON holds no raw newline
+    (JSON escapes it), so the lines become an array by replacing the newlines."""
     counts: Counter = Counter()
-    count_records(counts, validated(array))
+    count_records(counts, validated("[" + ",".join(part.replace("\n", ",") for part in lines) + "]"))
     return counts
 
 
-def _checked(chunks: Iterator[list[tuple[str, str | None]]], *, parallel: bool):
-    """(chunk, counts) in order, each chunk only once it passed validation. A large export
-    validates on every core while this process runs the query (in a thread) and writes."""
+def _checked(
+    chunks: Iterator[list[tuple[str, str | None]]], *, split: bool, parallel: bool
+) -> Iterator[tuple[Parts, int, Counter]]:
+    """(the chunk's lines by split, its size, its counts) in order, each chunk only once it passed
+    validation. A large export validates on every core while this process runs the query (in a
+    thread) and writes; the lines are joined once, for both."""
     workers = min(os.cpu_count() or 1, 4)
     if not parallel or workers < 2:
         for rows in prefetch(chunks):
-            yield rows, _check(array_of(rows))
+            parts = _parts(rows, split)
+            yield parts, len(rows), _check(list(parts.values()))
         return
     # forkserver: workers must not be forked from a process whose query thread holds locks.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        pending: deque[tuple[list, Future]] = deque()
+    # The workers' collector stays off, as this process's does: each chunk makes thousands of
+    # short-lived models, freed by their reference counts.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable) as pool:
+        pending: deque[tuple[Parts, int, Future]] = deque()
         for rows in prefetch(chunks):
-            pending.append((rows, pool.submit(_check, array_of(rows))))
+            parts = _parts(rows, split)
+            pending.append((parts, len(rows), pool.submit(_check, list(parts.values()))))
             if len(pending) > 2 * workers:
-                rows, future = pending.popleft()
-                yield rows, future.result()
+                parts, n, future = pending.popleft()
+                yield parts, n, future.result()
         while pending:
-            rows, future = pending.popleft()
-            yield rows, future.result()
+            parts, n, future = pending.popleft()
+            yield parts, n, future.result()

@@ -34,7 +34,7 @@ def count_records(counts: Counter, records: list[ExportRecord]) -> None:
             r.block_type,
             r.labels.mode,
             r.labels.claim,
-            tuple(q.type for q in r.labels.quotes),
+            tuple([q.type for q in r.labels.quotes]) if r.labels.quotes else (),
             tuple(r.labels.flags),
         )
         for r in records
