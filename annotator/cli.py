@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 import orjson
 
 from annotator import __version__
+from annotator.corpus.text import shown, shown_lines
 from annotator.errors import UserError
 from annotator.export.formats import FORMATS
 
@@ -31,18 +33,23 @@ def _print_json(obj) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from annotator.corpus.reader import read_inputs
+    from annotator.corpus.reader import MAX_FILE_BYTES, read_inputs
     from annotator.ingest import ingest_docs
     from annotator.store import Store
 
     bad: list[str] = []
-    sources = read_inputs(args.paths, bad.append if args.skip_bad else None)
+    limit = MAX_FILE_BYTES
+    if args.max_file_mb is not None:
+        if not args.max_file_mb > 0:
+            raise UserError(f"--max-file-mb {args.max_file_mb}: expected a size in MB, more than 0")
+        limit = int(args.max_file_mb * 2**20)
+    sources = read_inputs(args.paths, bad.append if args.skip_bad else None, max_bytes=limit)
     for message in bad:
-        print(f"annotator: {message} (skipped)", file=sys.stderr)
+        print(f"annotator: {shown(message)} (skipped)", file=sys.stderr)
     with Store(_db_path(args)) as store:
         report = ingest_docs(store, sources, suggest=not args.no_suggestions)
     print(
-        f"{_db_path(args)}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{shown(_db_path(args))}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged; {report.sentences} sentences"
         + (f"; labels kept {report.labels_kept}" if report.updated else "")
         + (
@@ -116,7 +123,7 @@ def _refresh_suggestions(args: argparse.Namespace) -> int:
     with Store(_db_path(args), create=False) as store:
         changed, total = refresh_suggestions(store)
     print(
-        f"{_db_path(args)}: suggestions of {ENGINE} for {total} documents ({changed} sentences changed); labels untouched"
+        f"{shown(_db_path(args))}: suggestions of {ENGINE} for {total} documents ({changed} sentences changed); labels untouched"
     )
     return 0
 
@@ -140,7 +147,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with Store(_db_path(args), create=False) as store:
         manifest = export(store, args.out, args.format, selection, args.licence)
     files = ", ".join(manifest.files)
-    print(f"{args.out}: {manifest.records} records in {files} (+ manifest.json)")
+    print(f"{shown(args.out)}: {manifest.records} records in {files} (+ manifest.json)")
     return 0
 
 
@@ -151,7 +158,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with Store(_db_path(args), create=False) as store:
         report = import_file(store, args.file)
     print(
-        f"{args.file}: {report.records} records, {report.changed} stored, "
+        f"{shown(args.file)}: {report.records} records, {report.changed} stored, "
         f"{report.records - report.changed - report.todo} already present"
         + (f", {report.todo} unfinished skipped" if report.todo else "")
     )
@@ -168,7 +175,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     else:
         from annotator.stats import format_stats
 
-        print(format_stats(counts))
+        print(shown_lines(format_stats(counts)))
     return 0
 
 
@@ -182,7 +189,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result)
     else:
-        print(agreement.format_report(result))
+        print(shown_lines(agreement.format_report(result)))
     return 0
 
 
@@ -204,7 +211,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         _print_json(report)
     else:
         print(format_report(report))
-        print(f"\nmodel written to {args.model}")
+        print(f"\nmodel written to {shown(args.model)}")
     return 0
 
 
@@ -217,10 +224,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
             raise UserError(
                 f"{args.dir}: stale or missing schemas: {', '.join(stale)} (run `annotator schema`)"
             )
-        print(f"{args.dir}: schemas up to date")
+        print(f"{shown(args.dir)}: schemas up to date")
     else:
         written = write_schemas(args.dir)
-        print(f"{args.dir}: wrote {len(written)} schemas")
+        print(f"{shown(args.dir)}: wrote {len(written)} schemas")
     return 0
 
 
@@ -244,6 +251,8 @@ def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> 
             )
         ordering = {"uncertain_first": True, "retrain_every": args.retrain_every}
     app = make_app(db, _annotator_name(args), keymap, review, ordering)
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # the screen stores every decision as it is made
+        signal.signal(sig, signal.SIG_DFL)
     try:
         app.run()
     finally:
@@ -313,14 +322,14 @@ def cmd_default(args: argparse.Namespace) -> int:
         if store.is_empty():
             report = ingest_paths(store, [bundled_seeds()])
             print(
-                f"{db}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)"
+                f"{shown(db)}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)"
             )
         counts = store.counts()
     if sys.stdin.isatty() and sys.stdout.isatty():
         return _run_tui(db, args)
-    print(format_stats(counts))
+    print(shown_lines(format_stats(counts)))
     print(
-        f"\nNot a terminal, so no labelling screen. Export the labels with: annotator --db {db} export --out exports/"
+        f"\nNot a terminal, so no labelling screen. Export the labels with: annotator --db {shown(db)} export --out exports/"
     )
     return 0
 
@@ -394,6 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-bad",
         action="store_true",
         help="report bad files, ingest the others (exit status 1 all the same)",
+    )
+    p.add_argument(
+        "--max-file-mb",
+        type=float,
+        metavar="MB",
+        help="refuse an input file larger than this (default 1 GB); only regular files are read",
     )
     p.add_argument(
         "--no-suggestions",
@@ -500,7 +515,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    # A closed terminal (SIGHUP) or a `kill` (SIGTERM) stops a command as ctrl+c does: what it
+    # was writing is discarded, nothing partial is left.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupted)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "db"):
@@ -509,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UserError as exc:
         for line in str(exc).splitlines():
-            print(f"annotator: {line}", file=sys.stderr)
+            print(f"annotator: {shown(line)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("annotator: interrupted; nothing partial was written", file=sys.stderr)

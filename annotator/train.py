@@ -5,6 +5,7 @@ scored on dev and test; and the same model ranking unlabelled sentences by how u
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import orjson
 from pydantic import ValidationError
 
+from annotator.corpus.text import shown
 from annotator.errors import UserError
 from annotator.model import ExportRecord
 
@@ -117,14 +119,28 @@ def train(folder: Path, model_path: Path) -> dict:
                     [y for _, y in examples], predicted, output_dict=True, zero_division=0
                 )
         report["fields"][field] = scores
-    try:
-        model_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = model_path.with_name(f".{model_path.name}.tmp")
-        tmp.write_bytes(pickle.dumps({"fields": models, "trained_on": str(folder)}))
-        tmp.replace(model_path)
-    except OSError as exc:
-        raise UserError(f"{model_path}: cannot write the model ({exc.strerror})") from None
+    _write_atomically(model_path, pickle.dumps({"fields": models, "trained_on": str(folder)}))
     return report
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A new temporary file of this process (never through a planted link), fsynced, renamed
+    over `path`; on failure (a full disk) nothing is left behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UserError(f"{shown(path)}: cannot write the model ({exc.strerror})") from None
 
 
 def format_report(report: dict) -> str:

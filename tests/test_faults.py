@@ -210,9 +210,128 @@ def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
             files = orjson.loads(manifest.read_bytes())["files"]
             for name, sha in files.items():
                 assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha
-    # whatever happened, the next export succeeds and cleans up
+    # whatever happened, the next export succeeds and removes what the killed ones left
     subprocess.run([sys.executable, "-c", EXPORTER, str(tmp_path / "s.db"), str(out)], check=True, cwd=ROOT)
     assert (out / "manifest.json").exists()
+    assert not list(out.glob(".*.tmp"))
+
+
+def _seed_export(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A labelled seeds store and a first export of it (the folder's bytes)."""
+    db, out = tmp_path / "s.db", tmp_path / "out"
+    with seeds_store(db) as s:
+        for row in list(s.sentences())[:20]:
+            s.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+    from annotator.export.jsonl import export_jsonl
+
+    with Store(db) as s:
+        export_jsonl(s, out)
+    return db, out, {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_a_killed_exports_temporary_files_are_removed_by_the_next(tmp_path):
+    db, out, _ = _seed_export(tmp_path)
+    (out / ".annotations.jsonl.4242.tmp").write_bytes(b"half an export")
+    target = tmp_path / "precious.txt"
+    target.write_text("not the export's", "utf-8")
+    (out / ".manifest.json.4243.tmp").symlink_to(target)  # a link under a temporary's name
+    (out / "notes.tmp").write_text("the user's", "utf-8")
+    from annotator.export.jsonl import export_jsonl
+
+    with Store(db) as s:
+        export_jsonl(s, out)
+    assert not list(out.glob(".*.tmp")) and target.read_text("utf-8") == "not the export's"
+    assert (out / "notes.tmp").exists()
+
+
+def test_one_export_at_a_time_in_a_folder(tmp_path):
+    import fcntl
+
+    from annotator.export.atomic import LOCK
+    from annotator.export.jsonl import export_jsonl
+
+    db, out, before = _seed_export(tmp_path)
+    with open(out / LOCK, "rb") as held, Store(db) as s:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another process exporting into the folder
+        with pytest.raises(UserError, match="another export is writing into this folder"):
+            export_jsonl(s, out)
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        fcntl.flock(held, fcntl.LOCK_UN)
+        export_jsonl(s, out)
+
+
+def test_disk_full_at_the_final_flush_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """The last flush fails, and so does the flush that closing the file tries again."""
+    import errno
+
+    from annotator.export import atomic
+    from annotator.export.jsonl import export_jsonl
+
+    db, out, before = _seed_export(tmp_path)
+
+    class FullDisk:
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, data):
+            return self.f.write(data)
+
+        def fileno(self):
+            return self.f.fileno()
+
+        def flush(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):  # the file is closed, and the flush that closing tries fails again
+            self.f.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real = atomic.StagedFile.__init__
+
+    def staged(self, target):
+        real(self, target)
+        self._file = FullDisk(self._file)
+
+    monkeypatch.setattr(atomic.StagedFile, "__init__", staged)
+    with Store(db) as s, pytest.raises(UserError, match="No space left on device"):
+        export_jsonl(s, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+INTERRUPTED = textwrap.dedent(
+    """
+    import sys, time
+    from annotator.export import atomic
+    write = atomic.StagedFile.write
+
+    def slow(self, data):  # the export is under way when the signal comes
+        write(self, data)
+        print("writing", flush=True)
+        time.sleep(60)
+
+    atomic.StagedFile.write = slow
+    from annotator.cli import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_export_leaves_the_previous_one_and_nothing_else(tmp_path, sig):
+    db, out, before = _seed_export(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED, "--db", str(db), "export", "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "writing"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted; nothing partial was written" in err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_older_store_is_migrated_with_a_backup(tmp_path):

@@ -1,5 +1,6 @@
 """Hostile and broken input: files, text shown in the terminal, imports, offsets (hypothesis)."""
 
+import os
 import unicodedata
 from pathlib import Path
 
@@ -111,6 +112,45 @@ def test_symlink_loop_and_dangling_link(tmp_path, capsys):
     assert "1 added" in out
 
 
+def test_pipes_and_devices_are_refused_not_read(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Texte.", "utf-8")
+    os.mkfifo(tmp_path / "in" / "pipe.txt")  # nothing ever writes to it: reading it would hang
+    (tmp_path / "in" / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "in")
+    assert code == 1 and "pipe.txt: not a regular file" in err and "Traceback" not in err
+    assert not (tmp_path / "s.db").exists() or Store(tmp_path / "s.db").is_empty()
+    code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "in" / "zero.txt")
+    assert code == 1 and "zero.txt: not a regular file" in err
+    code, out, err = run(capsys, "--db", tmp_path / "s.db", "ingest", "--skip-bad", tmp_path / "in")
+    assert code == 1 and "1 added" in out and err.count("not a regular file") == 2
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path, capsys):
+    big = tmp_path / "big.txt"
+    big.write_text("Une phrase assez longue pour compter. " * 40_000, "utf-8")  # about 1.5 MB
+    code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", "--max-file-mb", "1", big)
+    assert (
+        code == 1
+        and err.strip() == f"annotator: {big}: 1.4 MB, over the 1.0 MB limit per file (--max-file-mb)"
+    )
+    code, out, _ = run(capsys, "--db", tmp_path / "s.db", "ingest", "--max-file-mb", "2", big)
+    assert code == 0 and "1 added" in out
+    assert run(capsys, "--db", tmp_path / "s.db", "ingest", "--max-file-mb", "0", big)[0] == 1
+
+
+def test_a_jsonl_repeating_an_id_ingests_nothing(tmp_path, capsys):
+    f = tmp_path / "b.jsonl"
+    f.write_text('{"id":"a","text":"Un."}\n{"id":"a","text":"Deux."}\n', "utf-8")
+    code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", f)
+    assert (
+        code == 1
+        and err.strip() == f"annotator: {f}:2: document id 'a' is also used by {f}:1 with another text"
+    )
+    with Store(tmp_path / "s.db") as s:
+        assert s.is_empty()
+
+
 HOSTILE = [
     "\x1b[2J\x1b[H",  # clear screen, cursor home
     "\x1b]0;pwned\x07",  # window title
@@ -212,3 +252,67 @@ def test_offsets_and_round_trip_on_arbitrary_text(tmp_path_factory, text, data):
         orjson.loads(line)["status"] == "done"
         for line in (folder / "a" / "annotations.jsonl").read_bytes().splitlines()
     )
+
+
+EVIL_NAME = "mallory\x1b]0;PWNED\x07\x1b[2J\u202e"
+
+
+def _no_control(text: str) -> bool:
+    return not any(unicodedata.category(c) in ("Cc", "Cf") and c != "\n" for c in text)
+
+
+@given(st.text())
+def test_shown_never_lets_a_control_through(text):
+    from annotator.corpus.text import shown, shown_lines
+
+    assert _no_control(shown(text)) and "\n" not in shown(text)
+    assert _no_control(shown_lines(text)) and shown_lines(text).count("\n") == text.count("\n")
+
+
+def test_names_and_ids_outside_the_screen_are_escaped(tmp_path, capsys):
+    """stats and agree print annotator names and document ids; error messages print file names."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / f"doc{EVIL_NAME.replace('/', '')}.txt").write_text(
+        "Titre\nUne phrase. Une autre.", "utf-8"
+    )
+    db = tmp_path / "s.db"
+    assert run(capsys, "--db", db, "ingest", "--no-suggestions", tmp_path / "in")[0] == 0
+    with Store(db) as s:
+        for name in (EVIL_NAME, "bob"):
+            for row in s.sentences():
+                s.record(row.sid, name, SentenceLabels(mode="reporting", claim="none"))
+    for command in ("stats", "agree"):
+        code, out, _ = run(capsys, "--db", db, command)
+        assert code == 0 and _no_control(out) and "mallory\\x1b]0;PWNED\\x07\\x1b[2J\\u202e" in out
+    bad = tmp_path / f"x{EVIL_NAME}.pdf"
+    bad.write_bytes(b"%PDF")
+    code, _, err = run(capsys, "--db", db, "ingest", bad)
+    assert code == 1 and _no_control(err) and "\\x1b]0;PWNED" in err
+
+
+def test_a_newline_in_a_document_id_stays_inside_its_iob_comment(tmp_path, capsys):
+    (tmp_path / "x\ny.txt").write_text("Titre\nUne phrase « citée ».", "utf-8")
+    db = tmp_path / "s.db"
+    assert run(capsys, "--db", db, "ingest", "--no-suggestions", tmp_path / "x\ny.txt")[0] == 0
+    with Store(db) as s:
+        for row in s.sentences():
+            s.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+    assert run(capsys, "--db", db, "export", "--format", "iob", "--out", tmp_path / "iob")[0] == 0
+    for line in (tmp_path / "iob" / "train.iob").read_text("utf-8").splitlines():
+        assert line == "" or line.startswith("# ") or len(line.split("\t")) == 2, line
+
+
+async def test_a_document_id_with_markup_in_the_document_picker(tmp_path):
+    from annotator.tui.app import make_app
+
+    with Store(tmp_path / "s.db") as s:
+        s.ingest([analyse(SourceDoc("a[/bold]b", "a.txt", "Titre\nUne phrase."), suggest=False)])
+    app = make_app(tmp_path / "s.db", "alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        option = app.screen.query_one("OptionList").get_option_at_index(0)
+        assert str(option.prompt).startswith("a[/bold]b")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "a[/bold]b" in str(app.screen.query_one("#topbar").render())

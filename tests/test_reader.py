@@ -66,3 +66,26 @@ def test_symlink_loop_terminates(tmp_path):
     (tmp_path / "d" / "t.txt").write_text("Un.", "utf-8")
     (tmp_path / "d" / "loop").symlink_to(tmp_path / "d")
     assert [d.doc_id for d in read_inputs([tmp_path / "d"])] == ["t"]
+
+
+def test_a_jsonl_repeating_an_id_with_another_text_is_refused_naming_both_lines(tmp_path):
+    f = tmp_path / "b.jsonl"
+    f.write_text('{"id":"a","text":"Un."}\n{"id":"b","text":"Autre."}\n{"id":"a","text":"Deux."}\n', "utf-8")
+    with pytest.raises(UserError) as err:
+        read_inputs([f])
+    assert str(err.value) == f"{f}:3: document id 'a' is also used by {f}:1 with another text"
+
+
+def test_a_repeated_id_across_jsonl_files_names_both_lines(tmp_path):
+    (tmp_path / "one.jsonl").write_text('{"id":"a","text":"Un."}\n', "utf-8")
+    (tmp_path / "two.jsonl").write_text('{"id":"z","text":"Zut."}\n{"id":"a","text":"Deux."}\n', "utf-8")
+    with pytest.raises(UserError, match=r"two.jsonl:2: document id 'a' is also used by .*one.jsonl:1"):
+        read_inputs([tmp_path / "one.jsonl", tmp_path / "two.jsonl"])
+
+
+def test_the_same_id_with_the_same_text_is_one_document(tmp_path):
+    f = tmp_path / "b.jsonl"
+    f.write_text('{"id":"a","text":"Un."}\n{"id":"a","text":"Un."}\n', "utf-8")
+    (tmp_path / "a.txt").write_text("Un.", "utf-8")
+    docs = read_inputs([f, tmp_path / "a.txt"])
+    assert [(d.doc_id, d.path) for d in docs] == [("a", f"{f}:1")]

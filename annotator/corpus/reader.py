@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ import orjson
 
 from annotator.corpus.text import decode, normalise, shown
 from annotator.errors import UserError
+
+MAX_FILE_BYTES = 1024 * 2**20  # per input file, unless told otherwise (ingest --max-file-mb)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +37,10 @@ def _files(path: Path, on_bad: Callable[[str], None] | None) -> Iterator[tuple[P
     """(file, doc_id for a .txt file) for one command-line path; folders are walked recursively."""
     if not path.exists():
         raise UserError(f"{shown(path)}: no such file or folder")
-    if path.is_file():
+    if not path.is_dir():
         if path.suffix not in (".txt", ".jsonl"):
             raise UserError(f"{shown(path)}: not a .txt or .jsonl file")
-        yield path, path.stem
+        yield path, path.stem  # read as a regular file, or refused (_read_bytes)
         return
 
     def walk_error(exc: OSError) -> None:
@@ -61,15 +64,30 @@ def _files(path: Path, on_bad: Callable[[str], None] | None) -> Iterator[tuple[P
                 yield f, (f.stem if len(rel.parts) == 1 else _slug(rel))
 
 
-def _read_bytes(f: Path) -> bytes:
+def _read_bytes(f: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file no larger than `max_bytes`. Opened without blocking and checked
+    before reading: a FIFO would hang the read, a device (/dev/zero) would never end it."""
     try:
-        return f.read_bytes()
+        fd = os.open(f, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise UserError(f"{shown(f)}: cannot read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UserError(f"{shown(f)}: not a regular file (a pipe, a device or a socket); not read")
+        if st.st_size > max_bytes:
+            raise UserError(
+                f"{shown(f)}: {st.st_size / 2**20:,.1f} MB, over the {max_bytes / 2**20:,.1f} MB limit "
+                "per file (--max-file-mb)"
+            )
+        try:
+            return handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise UserError(f"{shown(f)}: cannot read ({exc.strerror})") from None
 
 
-def read_jsonl(f: Path) -> Iterator[SourceDoc]:
-    data = _read_bytes(f)
+def read_jsonl(f: Path, max_bytes: int = MAX_FILE_BYTES) -> Iterator[SourceDoc]:
+    data = _read_bytes(f, max_bytes)
     if not data.strip():
         raise UserError(f"{shown(f)}: empty file")
     for n, line in enumerate(data.split(b"\n"), start=1):
@@ -93,31 +111,37 @@ def read_jsonl(f: Path) -> Iterator[SourceDoc]:
         yield SourceDoc(doc_id, f"{f}:{n}", text)
 
 
-def read_inputs(paths: list[Path], on_bad: Callable[[str], None] | None = None) -> list[SourceDoc]:
+def read_inputs(
+    paths: list[Path], on_bad: Callable[[str], None] | None = None, *, max_bytes: int = MAX_FILE_BYTES
+) -> list[SourceDoc]:
     """Every document named by `paths`, checked. A bad file raises UserError, unless `on_bad` is
-    given (`--skip-bad`): then its message goes there and the file is left out whole."""
+    given (`--skip-bad`): then its message goes there and the file is left out whole. Only
+    regular files of at most `max_bytes` are read."""
     docs: dict[str, SourceDoc] = {}
     for path in paths:
         for f, doc_id in _files(path, on_bad):
             try:
                 found = (
-                    list(read_jsonl(f))
+                    list(read_jsonl(f, max_bytes))
                     if f.suffix == ".jsonl"
-                    else [SourceDoc(doc_id, str(f), decode(_read_bytes(f), shown(f)))]
+                    else [SourceDoc(doc_id, str(f), decode(_read_bytes(f, max_bytes), shown(f)))]
                 )
+                mine: dict[str, SourceDoc] = {}  # this file's documents, checked against each other too
                 for doc in found:
-                    other = docs.get(doc.doc_id)
+                    other = mine.get(doc.doc_id) or docs.get(doc.doc_id)
                     if other is not None and other.text != doc.text:
                         raise UserError(
                             f"{shown(doc.path)}: document id {doc.doc_id!r} is also used by {shown(other.path)}"
+                            " with another text"
                         )
+                    mine.setdefault(doc.doc_id, doc)
             except UserError as exc:
                 if on_bad is None:
                     raise
                 on_bad(str(exc))
                 continue
             for doc in found:
-                docs.setdefault(doc.doc_id, doc)
+                docs.setdefault(doc.doc_id, doc)  # the same id with the same text: one document
     if not docs:
         raise UserError(f"no readable .txt or .jsonl files in {', '.join(map(shown, paths))}")
     return list(docs.values())

@@ -77,7 +77,6 @@ def sha256(text: str) -> str:
 # Characters shown in place of what a terminal would obey or hide (control, bidi, zero-width);
 # one character for one, so offsets into the sentence stay true.
 _INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def visible(text: str) -> str:
@@ -95,6 +94,26 @@ def visible(text: str) -> str:
     return _INVISIBLE.sub(picture, text).replace("\t", " ")
 
 
-def shown(path: object) -> str:
-    """A file name fit for a one-line message: control characters (a newline in a name) escaped."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), str(path))
+# What a message escapes: controls (C0, C1: ESC, BEL, a newline), format characters (bidi
+# controls, zero-width characters, soft hyphens) and line or paragraph separators.
+_HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp"))
+
+
+def _escaped(text: str, keep: str = "") -> str:
+    if text.isprintable():
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode() if c not in keep and unicodedata.category(c) in _HIDDEN else c
+        for c in text
+    )
+
+
+def shown(value: object) -> str:
+    """A file name, an id or a name fit for a one-line message: what a terminal would obey or
+    hide (a newline, ESC, bidi controls) written as Python escapes (\\n, \\x1b, \\u202e)."""
+    return _escaped(str(value))
+
+
+def shown_lines(text: str) -> str:
+    """A report for the terminal: as `shown`, but its lines stay lines."""
+    return _escaped(text, keep="\n")

@@ -1,13 +1,20 @@
-"""Atomic file output: a temporary file in the target folder, fsynced, then renamed over the target."""
+"""Atomic file output: a temporary file in the target folder, fsynced, then renamed over the target.
+
+One export at a time writes into a folder (an OS lock on a file in it); temporary files of an
+export that was killed are removed by the next one.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from annotator.corpus.text import shown
 from annotator.errors import UserError
 
 
@@ -28,7 +35,9 @@ class StagedFile:
         self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         self.sha256 = ""
         self._digest = hashlib.sha256()
-        self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed by finish() or discard()
+        # A new file, never through a link planted under its name.
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        self._file = os.fdopen(fd, "wb")  # closed by finish() or discard()
 
     def write(self, data: bytes) -> None:
         self._digest.update(data)
@@ -56,27 +65,64 @@ class StagedFile:
         os.replace(self.tmp, self.target)
 
     def discard(self) -> None:
-        self._file.close()
+        """Remove the temporary file; what it held is thrown away, so a failing last flush (a
+        full disk) does not matter."""
+        try:
+            self._file.close()
+        except OSError:
+            pass
         self.tmp.unlink(missing_ok=True)
+
+
+LOCK = ".annotator-export.lock"
+_TEMPORARY = re.compile(r"\..+\.\d+\.tmp")  # StagedFile's temporary names
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold the folder's export lock (released by the OS if the process dies)."""
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise UserError(f"{shown(folder)}: cannot lock the export folder ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"{shown(folder)}: another export is writing into this folder; run this one when it is done"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of exports that were killed: with the lock held, no live export owns one."""
+    for entry in os.scandir(folder):
+        if _TEMPORARY.fullmatch(entry.name) and (entry.is_symlink() or entry.is_file(follow_symlinks=False)):
+            Path(entry.path).unlink(missing_ok=True)
 
 
 @contextmanager
 def staging(folder: Path) -> Iterator[dict[str, StagedFile]]:
-    """The files of one export, by name: every one is discarded if the export fails, and a
-    failing disk is reported as a user error naming the folder."""
+    """The files of one export, by name, written under the folder's lock: every one is discarded
+    if the export fails, and a failing disk is reported as a user error naming the folder."""
     staged: dict[str, StagedFile] = {}
-    try:
-        yield staged
-    except OSError as exc:
-        for f in staged.values():
-            f.discard()
-        raise UserError(
-            f"{folder}: export failed, previous export left as it was ({exc.strerror or exc})"
-        ) from None
-    except BaseException:
-        for f in staged.values():
-            f.discard()
-        raise
+    with _locked(folder):
+        _remove_leftovers(folder)
+        try:
+            yield staged
+        except OSError as exc:
+            for f in staged.values():
+                f.discard()
+            raise UserError(
+                f"{shown(folder)}: export failed, previous export left as it was ({exc.strerror or exc})"
+            ) from None
+        except BaseException:
+            for f in staged.values():
+                f.discard()
+            raise
 
 
 def publish(folder: Path, files: list[StagedFile], manifest: StagedFile, stale: Iterable[str] = ()) -> None:

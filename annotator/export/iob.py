@@ -36,14 +36,16 @@ def tagged(r: ExportRecord, counts: Counter) -> list[tuple[str, str]]:
 
 
 def _comment(value: str | None) -> str:
-    return (value or "").replace("\n", " ")
+    """A value on one comment line: a newline (in a text, or in an id from a file name) would
+    start a line the reader takes for a token."""
+    return (value or "").replace("\n", " ").replace("\r", " ")
 
 
 def write(split: str, records: list[ExportRecord], stage: Callable[[str], StagedFile]) -> dict[str, Counter]:
     counts: Counter = Counter()
     out = []
     for r in records:
-        out.append(f"# id = {r.id}\n# text = {_comment(r.text)}\n")
+        out.append(f"# id = {_comment(r.id)}\n# text = {_comment(r.text)}\n")
         out.append(f"# mode = {r.labels.mode or '_'}\n# claim = {r.labels.claim or '_'}\n")
         out.extend(f"{tok}\t{tag}\n" for tok, tag in tagged(r, counts))
         out.append("\n")

@@ -13,6 +13,7 @@ from textual.app import App, SystemCommand
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from annotator.corpus.text import shown, visible
 from annotator.errors import UserError
 from annotator.labelling.session import LabelSession
 from annotator.store import Store
@@ -76,7 +77,7 @@ class AnnotatorApp(App):
         try:
             return await super().run_action(action, default_namespace, namespaces)
         except UserError as exc:
-            self.notify(f"Not saved: {exc}", severity="error", timeout=15)
+            self.notify(f"Not saved: {shown(exc)}", severity="error", timeout=15, markup=False)
             return False
 
     def key_for(self, binding_id: str) -> str:
@@ -116,7 +117,7 @@ class AnnotatorApp(App):
             with self.service.worker() as store:
                 manifest = export_jsonl(store, Path("exports"))
         except UserError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+            self.call_from_thread(self.notify, shown(exc), severity="error", markup=False)
             return
         self.call_from_thread(self.notify, f"Exported {manifest.records} records to exports/")
 
@@ -141,7 +142,7 @@ class AnnotatorApp(App):
             if name and name != self.annotator:
                 self.annotator = name
                 self.switch_screen(LabelScreen(LabelSession(self.store, name, count=False)))
-                self.notify(f"Labelling as {name}.")
+                self.notify(f"Labelling as {visible(name)}.", markup=False)
 
         self.push_screen(PromptScreen("Annotator name", self.annotator), done)
 

@@ -7,6 +7,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -38,7 +39,7 @@ class DocumentPicker(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
-            Option(f"{visible(doc_id)}   {done}/{total}", id=doc_id)
+            Option(Content(f"{visible(doc_id)}   {done}/{total}"), id=doc_id)  # an id is data, not markup
             for doc_id, done, total in self.session.documents(query, LIMIT)
         )
         if options.option_count:

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from annotator.corpus.text import visible
+from annotator.corpus.text import shown, visible
 from annotator.labelling.session import LabelSession
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
@@ -130,7 +130,9 @@ class LabelScreen(Screen):
         try:
             ranked = rank_in_subprocess(self.session.store.path, self.session.annotator)
         except UserError as exc:
-            self.app.call_from_thread(self.notify, f"{exc}; staying in corpus order", severity="warning")
+            self.app.call_from_thread(
+                self.notify, f"{shown(exc)}; staying in corpus order", severity="warning", markup=False
+            )
             return
         self.app.call_from_thread(self.session.set_priority, ranked)
 
@@ -289,7 +291,7 @@ class LabelScreen(Screen):
         def done(needle: str | None) -> None:
             if needle:
                 if not self.session.search(needle):
-                    self.notify(f"No sentence contains {needle!r}.")
+                    self.notify(f"No sentence contains {visible(repr(needle))}.", markup=False)
                 self.show()
 
         self.app.push_screen(PromptScreen("Search sentences (from here on)", ""), done)
