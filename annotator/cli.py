@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from annotator.store import Store
 
     with Store(_db_path(args), create=False) as store:
-        report = import_file(store, args.file)
+        report = import_file(store, args.file, overwrite=args.overwrite)
     print(
         f"{shown(args.file)}: {report.records} records, {report.changed} stored, "
         f"{report.records - report.changed - report.todo} already present"
@@ -231,6 +232,33 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_check(args: argparse.Namespace) -> int:
+    from annotator.store import Store
+
+    db = _db_path(args)
+    with Store(db, create=False) as store:
+        problems, counts = store.check()
+    for problem in problems:
+        print(f"annotator: {shown(db)}: {shown(problem)}", file=sys.stderr)
+    if problems:
+        print(
+            f"annotator: {shown(db)}: {len(problems)} problems (restore a backup: `annotator db backup`)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{shown(db)}: ok (" + ", ".join(f"{n} {what}" for what, n in counts.items()) + " checked)")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from annotator.store import Store
+
+    with Store(_db_path(args), create=False) as store:
+        store.backup(args.target)
+    print(f"{shown(args.target)}: a copy of {shown(_db_path(args))}")
+    return 0
+
+
 def _annotator_name(args: argparse.Namespace) -> str:
     return args.annotator or os.environ.get("ANNOTATOR_NAME") or os.environ.get("USER") or "annotator"
 
@@ -257,7 +285,7 @@ def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> 
         app.run()
     finally:
         app.service.close()
-    return 0
+    return app.return_code or 0  # a screen that crashed does not exit 0
 
 
 def cmd_label(args: argparse.Namespace) -> int:
@@ -469,6 +497,11 @@ def build_parser() -> argparse.ArgumentParser:
         "import", parents=[common], help="read export records back into the store (all or nothing)"
     )
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace decisions the store holds that are later than the file's (refused otherwise)",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("stats", parents=[common], help="documents, sentences, blocks, progress per annotator")
@@ -512,6 +545,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="exit 1 when the files in the folder are stale")
     p.add_argument("--dir", type=Path, default=Path("schemas"), help="schema folder (default schemas/)")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("db", parents=[common], help="look after the store file: check it, copy it")
+    db = p.add_subparsers(title="db commands", metavar="COMMAND", required=True)
+    q = db.add_parser(
+        "check",
+        parents=[common],
+        help="SQLite's integrity check and the store's own (texts, offsets, hashes, references)",
+    )
+    q.set_defaults(func=cmd_db_check)
+    q = db.add_parser(
+        "backup",
+        parents=[common],
+        help="a consistent copy of the store in one new file (labelling may go on)",
+    )
+    q.add_argument("target", type=Path, metavar="FILE")
+    q.set_defaults(func=cmd_db_backup)
     return parser
 
 
@@ -533,6 +582,13 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         for line in str(exc).splitlines():
             print(f"annotator: {shown(line)}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:  # a damaged file, found on a read the opening did not make
+        db = shown(_db_path(args))
+        print(
+            f"annotator: {db}: the store cannot be read ({exc}); `annotator db check` says more",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("annotator: interrupted; nothing partial was written", file=sys.stderr)

@@ -61,7 +61,9 @@ def analyse_all(docs: list[SourceDoc], *, suggest: bool = True) -> Iterator[Anal
 
 
 def ingest_docs(store: Store, docs: list[SourceDoc], *, suggest: bool = True) -> IngestReport:
-    """Analyse and store documents already read, in one transaction (all or nothing)."""
+    """Analyse and store documents already read, in one transaction (all or nothing), into a
+    store that is not damaged."""
+    store.verify()
     return store.ingest(analyse_all(docs, suggest=suggest))
 
 

@@ -199,8 +199,9 @@ def rank_in_subprocess(db: Path, annotator: str) -> list[int] | None:
 
     import orjson
 
+    # -P: the current folder is not put first on the import path (an ./annotator/ there is not run)
     done = subprocess.run(
-        [sys.executable, "-m", "annotator.train", str(db), annotator],
+        [sys.executable, "-P", "-m", "annotator.train", str(db.resolve()), annotator],
         capture_output=True,
         check=False,
         stdin=subprocess.DEVNULL,

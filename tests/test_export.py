@@ -296,3 +296,51 @@ def test_export_of_nothing_labelled(store, tmp_path, capsys):
     manifest = orjson.loads((tmp_path / "manifest.json").read_bytes())
     assert manifest["records"] == 0 and manifest["counts"]["status"] == {"skipped_not_exported": 0}
     assert (tmp_path / "annotations.jsonl").read_bytes() == b""
+
+
+def _lines(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def _write(path: Path, records: list[dict]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+def test_an_older_export_never_silently_reverts_newer_decisions(store, tmp_path, capsys):
+    sids = label_some(store, "alice", 3)
+    export_jsonl(store, tmp_path / "old")
+    old = tmp_path / "old" / "annotations.jsonl"
+    store.record(sids[1], "alice", SentenceLabels(mode="commentary", claim="none"))  # later than the export
+    code = main(["--db", str(store.path), "import", str(old)])
+    err = capsys.readouterr().err
+    line = next(n for n, r in enumerate(_lines(old), start=1) if r["id"] == store.sentence(sids[1]).id)
+    assert code == 1 and f"{old}:{line}: the store holds a later decision by alice on " in err
+    assert "--overwrite replaces it" in err and "nothing imported (1 bad lines)" in err
+    assert store.labels(sids[1], "alice").labels.mode == "commentary"
+    assert main(["--db", str(store.path), "import", "--overwrite", str(old)]) == 0
+    assert store.labels(sids[1], "alice").labels.mode != "commentary"
+
+
+def test_import_refuses_records_that_contradict_the_store(store, tmp_path):
+    label_some(store, "alice", 2)
+    export_jsonl(store, tmp_path / "e")
+    good = _lines(tmp_path / "e" / "annotations.jsonl")
+    cases = {
+        "annotator is empty": {"annotator": " "},
+        "contradicts the store: block_type 'caption'": {"block_type": "caption"},
+        "contradicts the store: cluster 'elsewhere'": {"cluster": "elsewhere"},
+        "contradicts the store: lang 'de'": {"lang": "de"},
+        "contradicts the store: block 7": {"block": 7},
+        "is named as another annotator's decision": {"origin": "adjudicated", "derived_from": None},
+        "events [999999] are not another annotator's decision": {
+            "origin": "adjudicated",
+            "derived_from": [999999],
+        },
+    }
+    for message, change in cases.items():
+        bad = _write(tmp_path / "bad.jsonl", [good[0], {**good[1], **change}])
+        with pytest.raises(UserError) as err:
+            import_file(store, bad)
+        assert "bad.jsonl:2: " in str(err.value) and message in str(err.value), message
+        assert "nothing imported (1 bad lines)" in str(err.value)

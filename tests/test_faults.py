@@ -390,3 +390,91 @@ def test_ingest_failing_after_a_batch_was_stored_leaves_nothing(tmp_path):
         store.ingest(analysed_then_failing())
     assert store.is_empty()
     assert len(store.ingest(docs).added) == len(docs)
+
+
+def _labelled(path: Path) -> Store:
+    s = seeds_store(path)
+    for row in list(s.sentences())[:10]:
+        s.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+    return s
+
+
+def _damaged(path: Path) -> Path:
+    """A labelled seeds store with garbage written over some of its pages (as a failing disk would)."""
+    with _labelled(path) as s:
+        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        for offset in range(4096 * 2, size, 4096 * 3):
+            f.seek(offset + 100)
+            f.write(random.Random(offset).randbytes(600))
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["stats"], ["export", "--out", "x"], ["db", "check"], ["ingest", "new.txt"], ["import", "x.jsonl"]],
+)
+def test_a_damaged_store_is_one_line_and_exit_1(tmp_path, capsys, command, monkeypatch):
+    """Commands that read everything, and every command that writes, stop at the damage."""
+    from annotator.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "new.txt").write_text("Titre\nUne phrase neuve.", "utf-8")
+    with _labelled(tmp_path / "healthy.db") as s:  # records to import: the same decisions
+        rows = [r for chunk in s.export_json() for r, _ in chunk]
+    (tmp_path / "x.jsonl").write_text("\n".join(rows) + "\n", "utf-8")
+    db = _damaged(tmp_path / "s.db")
+    code = main(["--db", str(db), *command])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and err.startswith(f"annotator: {db}: ")
+
+
+def test_db_check_finds_what_sqlite_cannot(tmp_path, capsys):
+    from annotator.cli import main
+
+    db = tmp_path / "s.db"
+    with seeds_store(db) as s:
+        s.record(s.first().sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+    assert main(["--db", str(db), "db", "check"]) == 0
+    assert "ok (5 documents, 122 sentences, 1 decisions, 1 events checked)" in capsys.readouterr().out
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE sentences SET text = 'Autre chose.' WHERE sid = 3")
+        raw.execute("UPDATE documents SET text = text || ' ' WHERE doc = 2")
+        raw.execute("INSERT INTO labels VALUES (99999, 'bob', 'done', '{', 'manual', 'x', 'x', NULL)")
+    assert main(["--db", str(db), "db", "check"]) == 1
+    err = capsys.readouterr().err
+    assert "(sid 3): not the text at its offsets" in err
+    assert "its text does not match its sha256" in err
+    assert (
+        "labels: 1 rows point to no sentence" in err and "labels: 1 rows hold labels that are not JSON" in err
+    )
+
+
+def test_a_damaged_version_row_is_one_line(tmp_path, capsys):
+    from annotator.cli import main
+
+    db = tmp_path / "s.db"
+    seeds_store(db).close()
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE meta SET value = 'quatre' WHERE key = 'schema_version'")
+    assert main(["--db", str(db), "stats"]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"annotator: {db}: the store's version row is damaged ('quatre'); restore a backup\n"
+    )
+
+
+def test_db_backup_is_a_consistent_copy_while_labelling_goes_on(tmp_path, capsys):
+    from annotator.cli import main
+
+    db = tmp_path / "s.db"
+    with seeds_store(db) as s:
+        s.record(s.first().sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+        # the decision is still in the write-ahead log: a file copy would miss it, the backup does not
+        assert main(["--db", str(db), "db", "backup", str(tmp_path / "copy.db")]) == 0
+    with Store(tmp_path / "copy.db") as copy:
+        assert copy.labels(copy.first().sid, "alice").labels.mode == "reporting"
+        assert copy.check() == ([], {"documents": 5, "sentences": 122, "decisions": 1, "events": 1})
+    assert main(["--db", str(db), "db", "backup", str(tmp_path / "copy.db")]) == 1
+    assert "already exists" in capsys.readouterr().err

@@ -22,6 +22,22 @@ def test_ingest_is_idempotent(store):
     assert store.counts() == before
 
 
+def test_undo_after_a_retired_label_never_undoes_nothing(tmp_path):
+    """The latest decision was on a sentence a new version of its document dropped: there is
+    nothing left to revert on screen, so undo goes to the decision before it."""
+    with Store(tmp_path / "s.db") as s:
+        s.ingest([analyse(SourceDoc("d", "d.txt", "Titre\nPremière phrase. Deuxième phrase."))])
+        rows = {r.text: r for r in s.sentences("d")}
+        s.record(rows["Première phrase."].sid, "alice", LABELS)
+        s.record(rows["Deuxième phrase."].sid, "alice", LABELS)
+        s.ingest([analyse(SourceDoc("d", "d.txt", "Titre\nPremière phrase. Autre chose."))])
+        events = s.db.execute("SELECT count(*) FROM events").fetchone()[0]
+        undone = s.undo("alice")
+        assert undone is not None and s.sentence(undone.sid).text == "Première phrase."
+        assert s.undo("alice") is None  # nothing else: the retired decision is not undone
+        assert s.db.execute("SELECT count(*) FROM events").fetchone()[0] == events + 1
+
+
 def test_changed_document_keeps_labels_of_unchanged_sentences(tmp_path):
     v1 = "Titre\nPremière phrase. Deuxième phrase. Troisième phrase."
     v2 = "Titre\nUne phrase ajoutée. Première phrase. Deuxième phrase modifiée. Troisième phrase."

@@ -84,6 +84,19 @@ def test_unsure_first_ranks_the_open_sentences(store):
     assert set(ranked) == open_sids and len(ranked) == len(open_sids)
 
 
+def test_the_ranking_process_never_runs_code_from_the_current_folder(store, tmp_path, monkeypatch):
+    from annotator.train import rank_in_subprocess
+
+    label_seeds(store, ["alice"], Assignment(("alice",), 0.0), noise=0.0)
+    planted = tmp_path / "cwd" / "annotator"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text("", "utf-8")
+    (planted / "train.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()", "utf-8")
+    monkeypatch.chdir(tmp_path / "cwd")
+    ranked = rank_in_subprocess(store.path, "bob")
+    assert ranked and not (tmp_path / "ran").exists()
+
+
 def test_too_few_labels_keep_corpus_order(store):
     row = store.first()
     store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))

@@ -29,9 +29,11 @@ def _explain(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}" if where else err["msg"]
 
 
-def import_file(store: Store, path: Path) -> ImportReport:
+def import_file(store: Store, path: Path, *, overwrite: bool = False) -> ImportReport:
     """Validate every line of `path` against the model and the store, then store all of it in one
-    transaction; any bad line aborts the whole import with every error listed (the first 100)."""
+    transaction; any bad line aborts the whole import with every error listed (the first 100).
+    A record older than the store's decision of the same annotator on the same sentence is one
+    such line, unless `overwrite`."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -77,7 +79,7 @@ def import_file(store: Store, path: Path) -> ImportReport:
         if found is None:
             bad(n, f"no sentence {record.id} in the store (ingest the document first)")
             continue
-        sentence, sha = found
+        sentence, sha, cluster, lang = found
         if sha != record.doc_sha256:
             bad(
                 n,
@@ -86,6 +88,46 @@ def import_file(store: Store, path: Path) -> ImportReport:
             continue
         if sentence.text != record.text:
             bad(n, f"sentence {record.id} text differs from the stored text")
+            continue
+        if not record.annotator.strip():
+            bad(n, "annotator is empty")
+            continue
+        stored = {
+            "block": sentence.block,
+            "block_type": sentence.block_type,
+            "cluster": cluster,
+            "lang": lang,
+        }
+        differs = [
+            f"{k} {getattr(record, k)!r} (the store: {v!r})"
+            for k, v in stored.items()
+            if getattr(record, k) != v
+        ]
+        if differs:
+            bad(n, f"sentence {record.id} contradicts the store: {', '.join(differs)}")
+            continue
+        if record.origin == "adjudicated":
+            sources = store.event_sources(record.derived_from or [])
+            wrong = [
+                e
+                for e in record.derived_from or []
+                if e not in sources or sources[e][0] != sentence.sid or sources[e][1] == record.annotator
+            ]
+            if not record.derived_from or wrong:
+                what = f"events {wrong} are not" if wrong else "no event is named as"
+                bad(
+                    n,
+                    f"adjudicated record {record.id}: {what} another annotator's decision on this sentence in the store",
+                )
+                continue
+        newer = store.decided_at(sentence.sid, record.annotator)
+        mine = timestamp(record.updated_at)
+        if not overwrite and newer is not None and mine is not None and newer > mine:
+            bad(
+                n,
+                f"the store holds a later decision by {record.annotator} on {record.id} (updated {newer}, "
+                f"the record {mine}); --overwrite replaces it",
+            )
             continue
         key = (sentence.sid, record.annotator)
         if key in seen:
@@ -110,5 +152,6 @@ def import_file(store: Store, path: Path) -> ImportReport:
         more = len(errors) - MAX_REPORTED
         shown = errors[:MAX_REPORTED] + ([f"{path}: … and {more} more bad lines"] if more > 0 else [])
         raise UserError("\n".join(shown + [f"{path}: nothing imported ({len(errors)} bad lines)"]))
+    store.verify()
     report.changed = store.import_labels(rows)
     return report

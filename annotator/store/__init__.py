@@ -10,6 +10,7 @@ modules, each building on the connection:
 - reading.py     sentences in order, stepping, search, progress, current labels
 - decisions.py   the decision log: record, undo, history, import
 - reports.py     export records, splits, agreement and review rows, training rows, counts
+- maintenance.py a full check of the store (`db check`) and a consistent copy (`db backup`)
 - rows.py        the typed rows reads return
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from annotator.store.corpus import CorpusWrites
 from annotator.store.decisions import DecisionLog
+from annotator.store.maintenance import Maintenance
 from annotator.store.reports import Reports
 from annotator.store.rows import (
     DocumentInfo,
@@ -37,7 +39,7 @@ from annotator.store.rows import (
 from annotator.store.schema import STORE_VERSION
 
 
-class Store(CorpusWrites, DecisionLog, Reports):
+class Store(CorpusWrites, DecisionLog, Reports, Maintenance):
     """One open store (one connection): every read and write the tool makes."""
 
 

@@ -110,8 +110,9 @@ class DecisionLog(Reading):
 
         with self.write() as db:
             row = db.execute(
+                # the sentence must still exist: a re-ingest may have retired the decision with it
                 "SELECT event_id, sid, sentence_id, before FROM events WHERE annotator=? AND action != 'undo' "
-                "AND undone_by IS NULL ORDER BY event_id DESC LIMIT 1",
+                "AND undone_by IS NULL AND sid IN (SELECT sid FROM sentences) ORDER BY event_id DESC LIMIT 1",
                 (annotator,),
             ).fetchone()
             if row is None:

@@ -176,13 +176,33 @@ class Reports(Reading):
         ).fetchone()[0]
 
     def find_sentence(self, doc_id: str, start: int, end: int) -> Located | None:
-        """The sentence at these offsets of the current document version, with the document's sha256."""
+        """The sentence at these offsets of the current document version, with its document's
+        sha256 and cluster and its block's language."""
         row = self.db.execute(
-            self.SENTENCE_SQL.replace("SELECT ", "SELECT d.sha256, ", 1)
+            self.SENTENCE_SQL.replace("SELECT ", "SELECT d.sha256, d.cluster, b.lang, ", 1)
             + "WHERE d.doc_id=? AND s.start=? AND s.end=?",
             (doc_id, start, end),
         ).fetchone()
-        return Located(SentenceRow(*row[1:]), row[0]) if row else None
+        return Located(SentenceRow(*row[3:]), *row[:3]) if row else None
+
+    def decided_at(self, sid: int, annotator: str) -> str | None:
+        """When the annotator's current decision on a sentence was last changed (None: no decision)."""
+        row = self.db.execute(
+            "SELECT updated_at FROM labels WHERE sid=? AND annotator=?", (sid, annotator)
+        ).fetchone()
+        return row[0] if row else None
+
+    def event_sources(self, event_ids: list[int]) -> dict[int, tuple[int, str]]:
+        """(sentence, annotator) of each of these events that exists."""
+        found: dict[int, tuple[int, str]] = {}
+        for i in range(0, len(event_ids), 900):
+            chunk = event_ids[i : i + 900]
+            for event_id, sid, annotator in self.db.execute(
+                f"SELECT event_id, sid, annotator FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[event_id] = (sid, annotator)
+        return found
 
     def counts(self) -> dict:
         q = self.db.execute

@@ -124,5 +124,9 @@ class OpenSentence(NamedTuple):
 
 
 class Located(NamedTuple):
+    """A sentence found by its document and offsets, with what an imported record must agree on."""
+
     sentence: SentenceRow
     doc_sha256: str
+    cluster: str
+    lang: str

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from annotator.corpus.text import shown
 from annotator.errors import UserError
 
 STORE_VERSION = 4
@@ -128,7 +129,14 @@ def version(db: sqlite3.Connection, path: Path) -> int | None:
         if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise UserError(f"{path}: an SQLite file that is not an annotator store")
         return None
-    return int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise UserError(
+            f"{shown(path)}: the store's version row is damaged ({row[0] if row else 'missing'!r});"
+            " restore a backup"
+        ) from None
 
 
 def check_readable(found: int, path: Path) -> None:
