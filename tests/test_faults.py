@@ -399,9 +399,13 @@ def _labelled(path: Path) -> Store:
     return s
 
 
-def _damaged(path: Path) -> Path:
-    """A labelled seeds store with garbage written over some of its pages (as a failing disk would)."""
+def _damaged(path: Path, records: Path | None = None) -> Path:
+    """A labelled seeds store with garbage written over some of its pages (as a failing disk
+    would); `records`: where to write its records, exported before the damage."""
     with _labelled(path) as s:
+        if records is not None:
+            rows = [r for chunk in s.export_json() for r, _ in chunk]
+            records.write_text("\n".join(rows) + "\n", "utf-8")
         s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = path.stat().st_size
     with open(path, "r+b") as f:
@@ -421,10 +425,7 @@ def test_a_damaged_store_is_one_line_and_exit_1(tmp_path, capsys, command, monke
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "new.txt").write_text("Titre\nUne phrase neuve.", "utf-8")
-    with _labelled(tmp_path / "healthy.db") as s:  # records to import: the same decisions
-        rows = [r for chunk in s.export_json() for r, _ in chunk]
-    (tmp_path / "x.jsonl").write_text("\n".join(rows) + "\n", "utf-8")
-    db = _damaged(tmp_path / "s.db")
+    db = _damaged(tmp_path / "s.db", records=tmp_path / "x.jsonl")
     code = main(["--db", str(db), *command])
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err and err.startswith(f"annotator: {db}: ")
@@ -478,3 +479,22 @@ def test_db_backup_is_a_consistent_copy_while_labelling_goes_on(tmp_path, capsys
         assert copy.check() == ([], {"documents": 5, "sentences": 122, "decisions": 1, "events": 1})
     assert main(["--db", str(db), "db", "backup", str(tmp_path / "copy.db")]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_a_long_write_does_not_stop_anyone_opening_the_store_to_read(tmp_path, capsys):
+    """An ingest holds the write lock for its whole run; stats and export only read."""
+    from annotator.cli import main
+
+    db = tmp_path / "s.db"
+    _labelled(db).close()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # as a long ingest does
+    try:
+        started = time.monotonic()
+        assert main(["--db", str(db), "stats"]) == 0
+        assert main(["--db", str(db), "export", "--out", str(tmp_path / "out")]) == 0
+        assert time.monotonic() - started < 10  # not a wait for the lock (30 s) and a failure
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert "10 records" in capsys.readouterr().out

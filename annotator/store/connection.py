@@ -57,17 +57,29 @@ class Connection:
         self.close()
 
     def _prepare(self) -> None:
-        """Create a fresh store, or migrate an older one after keeping a copy of it."""
-        with self.write() as db:
-            found = schema.version(db, self.path)
-            if found is None:
-                schema.create(db)
-                return
+        """Create a fresh store, or migrate an older one after keeping a copy of it. A store of this
+        version is opened with a read alone: a long write elsewhere (an ingest) does not stop
+        anyone from opening it."""
+        found = self._read_version()
+        if found is None:
+            with self.write() as db:
+                found = schema.version(
+                    db, self.path
+                )  # again, under the lock: another process may have made it
+                if found is None:
+                    schema.create(db)
+                    return
         schema.check_readable(found, self.path)
         if found < schema.STORE_VERSION:
             schema.backup(self.db, self.path, found)
             with self.write() as db:
                 schema.migrate(db, found)
+
+    def _read_version(self) -> int | None:
+        try:
+            return schema.version(self.db, self.path)
+        except sqlite3.OperationalError as exc:
+            raise UserError(f"{self.path}: cannot read the store ({exc})") from None
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
