@@ -344,3 +344,21 @@ def test_import_refuses_records_that_contradict_the_store(store, tmp_path):
             import_file(store, bad)
         assert "bad.jsonl:2: " in str(err.value) and message in str(err.value), message
         assert "nothing imported (1 bad lines)" in str(err.value)
+
+
+def test_a_failed_split_export_freezes_nothing(store, tmp_path, monkeypatch):
+    label_some(store, "alice", 10)
+
+    def full_disk(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(atomic.StagedFile, "write", full_disk)
+        with pytest.raises(UserError, match="No space left on device"):
+            export_jsonl(store, tmp_path / "out", Selection(split="80/10/10", seed=3))
+    assert store.frozen_splits() == (None, {})
+    # a later export with another plan is not refused by a plan that never took effect
+    manifest = export_jsonl(store, tmp_path / "out", Selection(split="50/25/25", seed=1))
+    plan, assigned = store.frozen_splits()
+    assert plan["percentages"] == {"train": 50, "dev": 25, "test": 25} and assigned
+    assert manifest.split == {"train": 50, "dev": 25, "test": 25}

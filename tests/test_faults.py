@@ -247,16 +247,17 @@ def test_a_killed_exports_temporary_files_are_removed_by_the_next(tmp_path):
 def test_one_export_at_a_time_in_a_folder(tmp_path):
     import fcntl
 
-    from annotator.export.atomic import LOCK
     from annotator.export.jsonl import export_jsonl
 
     db, out, before = _seed_export(tmp_path)
-    with open(out / LOCK, "rb") as held, Store(db) as s:
+    held = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    with Store(db) as s:
         fcntl.flock(held, fcntl.LOCK_EX)  # another process exporting into the folder
         with pytest.raises(UserError, match="another export is writing into this folder"):
             export_jsonl(s, out)
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
         fcntl.flock(held, fcntl.LOCK_UN)
+        os.close(held)
         export_jsonl(s, out)
 
 

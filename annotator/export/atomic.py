@@ -74,15 +74,15 @@ class StagedFile:
         self.tmp.unlink(missing_ok=True)
 
 
-LOCK = ".annotator-export.lock"
 _TEMPORARY = re.compile(r"\..+\.\d+\.tmp")  # StagedFile's temporary names
 
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """Hold the folder's export lock (released by the OS if the process dies)."""
+    """Hold the folder's export lock: an OS lock on the folder itself (no file left behind),
+    released by the OS if the process dies."""
     try:
-        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise UserError(f"{shown(folder)}: cannot lock the export folder ({exc.strerror})") from None
     try:

@@ -110,5 +110,5 @@ def export(
             for name, body in extra_files(manifest, store, licence).items():
                 staged[name] = StagedFile.of(out / name, body)
             manifest = manifest.model_copy(update={"files": {n: f.sha256 for n, f in staged.items()}})
-        finish(out, staged, manifest)
+        finish(store, out, staged, manifest)
         return manifest

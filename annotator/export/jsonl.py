@@ -65,7 +65,7 @@ def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) ->
             for f in staged.values():
                 f.finish()
             manifest = make_manifest(store, selection, plan, staged, total, count_tables(counts), "jsonl")
-            finish(out, staged, manifest)
+            finish(store, out, staged, manifest)
             return manifest
     finally:
         if gc_was_enabled:

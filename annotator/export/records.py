@@ -141,11 +141,13 @@ def make_manifest(
     )
 
 
-def finish(out: Path, staged: dict[str, StagedFile], manifest: Manifest) -> None:
-    """Put the staged files and the manifest in place, the manifest last."""
+def finish(store: Store, out: Path, staged: dict[str, StagedFile], manifest: Manifest) -> None:
+    """Put the staged files and the manifest in place, the manifest last; then freeze the splits
+    this export assigned (an export that failed froze nothing)."""
     body = orjson.dumps(manifest.model_dump(mode="json"), option=orjson.OPT_INDENT_2) + b"\n"
     previous = _previous_files(out / MANIFEST)
     publish(out, list(staged.values()), StagedFile.of(out / MANIFEST, body), stale=previous)
+    store.commit_splits()
 
 
 def _previous_files(manifest: Path) -> list[str]:

@@ -85,8 +85,9 @@ def frozen(
     *,
     resplit: bool = False,
 ) -> dict:
-    """The split plan in force (the store's, or this one stored now) with every group assigned;
-    groups added since the plan was made are assigned now, the others keep their split."""
+    """The split plan in force (the store's, or this one) with every group assigned: groups
+    added since the plan was made are assigned now, the others keep their split. The assignment
+    is staged for the export under way; the export freezes it once published (commit_splits)."""
     plan = {"percentages": percentages, "seed": seed, "unit": unit, "stratify": stratify}
     kept, fixed = store.frozen_splits()
     if kept is not None and not resplit and kept != plan:
@@ -100,6 +101,6 @@ def frozen(
         fixed = {}
     groups = store.split_groups(unit, stratify)
     new = assign(groups, percentages, seed, fixed)
-    if new or resplit or kept is None:
-        store.freeze_splits(plan, new, replace=resplit)
+    changed = bool(new or resplit or kept is None)  # else the store holds all of it already
+    store.stage_splits(plan, {**fixed, **new}, new if changed else None, replace=resplit)
     return plan

@@ -29,8 +29,12 @@ class Reports(Reading):
         """Chunks of (JSON object, split), one per export record, in corpus order, built by SQLite: decided sentences
         (done; skipped and todo too with `include_all`), one per (sentence, annotator), of one
         annotator or only the adjudicated layer when asked. With `split_unit` ('cluster' or
-        'document'), each record carries the split frozen for its cluster or document."""
+        'document'), each record carries the split `stage_splits` gave its cluster or document."""
         from annotator.model import SCHEMA_VERSION
+
+        if split_unit is not None and self._staged_unit != split_unit:
+            raise ValueError(f"no splits by {split_unit} staged for this export")
+        split = "NULL" if split_unit is None else "x.split"
 
         record = (
             f"json_object('schema_version', {SCHEMA_VERSION}, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
@@ -38,15 +42,14 @@ class Reports(Reading):
             " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
             " 'labels', json(coalesce(l.labels, ?)), 'status', coalesce(l.status, 'todo'),"
             " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
-            " 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'split', x.split), x.split"
+            f" 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'split', {split}), {split}"
         )
-        key = {"cluster": "d.cluster", "document": "d.doc_id", None: "NULL"}[split_unit]
-        joins = (
-            "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
-            f"LEFT JOIN splits x ON x.unit = ? AND x.key = {key}"
-        )
+        joins = "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
+        if split_unit is not None:
+            key = {"cluster": "d.cluster", "document": "d.doc_id"}[split_unit]
+            joins += f"LEFT JOIN temp.staged_splits x ON x.key = {key}"
         who, params = self._layer(annotator, adjudicated)
-        args = (EMPTY_LABELS, split_unit, *params)
+        args = (EMPTY_LABELS, *params)
         # Driven by the sentence order index, so no sort is needed.
         if include_all:
             sql = f"SELECT {record} FROM sentences s {joins} LEFT JOIN labels l ON l.sid = s.sid{who}"
@@ -158,6 +161,31 @@ class Reports(Reading):
             return None, {}
         plan = orjson.loads(row[0])
         return plan, dict(self.db.execute("SELECT key, split FROM splits WHERE unit=?", (plan["unit"],)))
+
+    _staged_unit: str | None = None  # the unit of the splits staged for the export under way
+    _pending_freeze: tuple[dict, dict[str, str], bool] | None = None
+
+    def stage_splits(
+        self, plan: dict, assigned: dict[str, str], new: dict[str, str] | None, *, replace: bool
+    ) -> None:
+        """The split of every group (`assigned`) for the export under way, on this connection only
+        (a temporary table: nothing is written to the store yet); `commit_splits` freezes the
+        plan and the `new` assignments (None: nothing to freeze) once the export is published,
+        so a failed export freezes nothing."""
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_splits (key TEXT PRIMARY KEY, split TEXT NOT NULL)"
+        )
+        self.db.execute("DELETE FROM temp.staged_splits")
+        self.db.executemany("INSERT INTO temp.staged_splits VALUES (?, ?)", assigned.items())
+        self._staged_unit = plan["unit"]
+        self._pending_freeze = None if new is None else (plan, new, replace)
+
+    def commit_splits(self) -> None:
+        """Freeze what `stage_splits` staged (nothing when no split was asked for)."""
+        if self._pending_freeze is not None:
+            plan, new, replace = self._pending_freeze
+            self.freeze_splits(plan, new, replace=replace)
+            self._pending_freeze = None
 
     def freeze_splits(self, plan: dict, assigned: dict[str, str], *, replace: bool = False) -> None:
         """Keep the plan and new assignments (all of them afresh with `replace`)."""
