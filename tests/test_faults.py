@@ -499,3 +499,72 @@ def test_a_long_write_does_not_stop_anyone_opening_the_store_to_read(tmp_path, c
         writer.execute("ROLLBACK")
         writer.close()
     assert "10 records" in capsys.readouterr().out
+
+
+ORPHANS = textwrap.dedent(
+    """
+    import sys, time
+    from annotator.export import atomic, jsonl
+    jsonl._PARALLEL_FROM = 0  # validate in worker processes, as a large export does
+    jsonl._CHUNK = 3
+    write = atomic.StagedFile.write
+
+    def slow(self, data):
+        write(self, data)
+        print("writing", flush=True)
+        time.sleep(60)
+
+    atomic.StagedFile.write = slow
+    from annotator.cli import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+def test_the_workers_of_a_killed_export_end_with_it(tmp_path):
+    db, out, _ = _seed_export(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ORPHANS, "--db", str(db), "export", "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "writing"
+    time.sleep(0.5)
+    helpers = _descendants(proc.pid)
+    assert len(helpers) >= 2  # the pool's server and its workers
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in helpers if _running(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert not left
