@@ -65,6 +65,9 @@ class Maintenance(Reading):
             raise UserError(f"{shown(target)}: already exists; name a new file")
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
+            os.close(
+                os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            )  # never a planted link
             copy = sqlite3.connect(tmp)
             try:
                 self.db.backup(copy)
@@ -76,6 +79,8 @@ class Maintenance(Reading):
             finally:
                 os.close(fd)
             os.replace(tmp, target)
+        except FileExistsError:
+            raise UserError(f"{shown(tmp)}: already exists; remove it or name another copy") from None
         except (OSError, sqlite3.Error) as exc:
             Path(tmp).unlink(missing_ok=True)
             raise UserError(f"{shown(target)}: cannot write the copy ({exc})") from None
