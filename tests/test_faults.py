@@ -299,13 +299,16 @@ def test_disk_full_at_the_final_flush_leaves_no_temporary_file(tmp_path, monkeyp
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-INTERRUPTED = textwrap.dedent(
+STALLED = textwrap.dedent(
     """
     import sys, time
-    from annotator.export import atomic
+    from annotator.export import atomic, jsonl
+    if sys.argv.pop(1) == "parallel":  # validate in worker processes, as a large export does
+        jsonl._PARALLEL_FROM = 0
+        jsonl._CHUNK = 3
     write = atomic.StagedFile.write
 
-    def slow(self, data):  # the export is under way when the signal comes
+    def slow(self, data):  # the export is under way when the test acts
         write(self, data)
         print("writing", flush=True)
         time.sleep(60)
@@ -317,17 +320,33 @@ INTERRUPTED = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_a_terminated_export_leaves_the_previous_one_and_nothing_else(tmp_path, sig):
-    db, out, before = _seed_export(tmp_path)
+def _stalled_export(db: Path, out: Path, *, parallel: bool = False) -> subprocess.Popen:
+    """`annotator export` stopped in its first write (it sleeps there)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", INTERRUPTED, "--db", str(db), "export", "--out", str(out)],
+        [
+            sys.executable,
+            "-c",
+            STALLED,
+            "parallel" if parallel else "serial",
+            "--db",
+            str(db),
+            "export",
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout.readline().strip() == "writing"
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    return proc
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_export_leaves_the_previous_one_and_nothing_else(tmp_path, sig):
+    db, out, before = _seed_export(tmp_path)
+    proc = _stalled_export(db, out)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted; nothing partial was written" in err
@@ -501,26 +520,6 @@ def test_a_long_write_does_not_stop_anyone_opening_the_store_to_read(tmp_path, c
     assert "10 records" in capsys.readouterr().out
 
 
-ORPHANS = textwrap.dedent(
-    """
-    import sys, time
-    from annotator.export import atomic, jsonl
-    jsonl._PARALLEL_FROM = 0  # validate in worker processes, as a large export does
-    jsonl._CHUNK = 3
-    write = atomic.StagedFile.write
-
-    def slow(self, data):
-        write(self, data)
-        print("writing", flush=True)
-        time.sleep(60)
-
-    atomic.StagedFile.write = slow
-    from annotator.cli import main
-    sys.exit(main(sys.argv[1:]))
-    """
-)
-
-
 def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -548,14 +547,7 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
 def test_the_workers_of_a_killed_export_end_with_it(tmp_path):
     db, out, _ = _seed_export(tmp_path)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", ORPHANS, "--db", str(db), "export", "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout.readline().strip() == "writing"
+    proc = _stalled_export(db, out, parallel=True)
     time.sleep(0.5)
     helpers = _descendants(proc.pid)
     assert len(helpers) >= 2  # the pool's server and its workers
