@@ -362,3 +362,20 @@ def test_a_failed_split_export_freezes_nothing(store, tmp_path, monkeypatch):
     plan, assigned = store.frozen_splits()
     assert plan["percentages"] == {"train": 50, "dev": 25, "test": 25} and assigned
     assert manifest.split == {"train": 50, "dev": 25, "test": 25}
+
+
+def test_an_import_stages_on_its_connection_and_leaves_nothing_behind(store, tmp_path):
+    label_some(store, "alice", 4)
+    export_jsonl(store, tmp_path / "e")
+    records = _lines(tmp_path / "e" / "annotations.jsonl")
+    with store.write() as db:
+        db.execute("DELETE FROM labels")
+    bad = _write(tmp_path / "bad.jsonl", [*records[:3], {**records[3], "lang": "de"}])
+    with pytest.raises(UserError, match="bad.jsonl:4: "):
+        import_file(store, bad)
+    assert store.db.execute("SELECT count(*) FROM labels").fetchone() == (0,)
+    assert store.db.execute("SELECT name FROM temp.sqlite_master").fetchall() == []
+    assert not store.db.in_transaction
+    good = _write(tmp_path / "good.jsonl", records)
+    assert import_file(store, good).changed == 4
+    assert store.db.execute("SELECT name FROM temp.sqlite_master").fetchall() == []

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 from pydantic import ValidationError
 
+from annotator.corpus.text import shown
 from annotator.errors import UserError
 from annotator.model import SCHEMA_VERSION, ExportRecord, timestamp
 from annotator.store import Store
-from annotator.store.decisions import ImportRow
+from annotator.store.decisions import ImportStaging
 
 MAX_REPORTED = 100
 
@@ -29,46 +31,60 @@ def _explain(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}" if where else err["msg"]
 
 
+def _why(line: bytes, exc: ValidationError) -> str:
+    """What is wrong with a line the model refused, in the words that help most."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return "not valid JSON (a truncated line?)"
+    if (
+        isinstance(obj, dict)
+        and isinstance(obj.get("schema_version"), int)
+        and obj["schema_version"] > SCHEMA_VERSION
+    ):
+        return f"schema_version {obj['schema_version']} is newer than this annotator reads ({SCHEMA_VERSION})"
+    return _explain(exc)
+
+
 def import_file(store: Store, path: Path, *, overwrite: bool = False) -> ImportReport:
     """Validate every line of `path` against the model and the store, then store all of it in one
     transaction; any bad line aborts the whole import with every error listed (the first 100).
     A record older than the store's decision of the same annotator on the same sentence is one
-    such line, unless `overwrite`."""
+    such line, unless `overwrite`. The file is read line by line and its decisions staged on the
+    store's connection, so memory does not grow with the file."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as lines, store.import_staging() as staging:
+            report = _check(store, path, lines, staging, overwrite)
+            store.verify()
+            report.changed = store.import_staged()
     except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+        raise UserError(f"{shown(path)}: cannot read ({exc.strerror})") from None
+    return report
+
+
+def _check(
+    store: Store, path: Path, lines: Iterable[bytes], staging: ImportStaging, overwrite: bool
+) -> ImportReport:
+    """Every line checked and its decision staged; a UserError listing the bad lines (the first
+    100) when there is one."""
     errors: list[str] = []
-    rows: list[ImportRow] = []
-    seen: dict[tuple[int, str], int] = {}
+    count = 0
     report = ImportReport()
 
     def bad(n: int, message: str) -> None:
-        errors.append(f"{path}:{n}: {message}")
+        nonlocal count
+        count += 1
+        if len(errors) < MAX_REPORTED:
+            errors.append(f"{path}:{n}: {message}")
 
-    for n, line in enumerate(data.split(b"\n"), start=1):
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         report.records += 1
         try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            bad(n, "not valid JSON (a truncated line?)")
-            continue
-        if (
-            isinstance(obj, dict)
-            and isinstance(obj.get("schema_version"), int)
-            and obj["schema_version"] > SCHEMA_VERSION
-        ):
-            bad(
-                n,
-                f"schema_version {obj['schema_version']} is newer than this annotator reads ({SCHEMA_VERSION})",
-            )
-            continue
-        try:
-            record = ExportRecord.model_validate(obj)
+            record = ExportRecord.model_validate_json(line)
         except ValidationError as exc:
-            bad(n, _explain(exc))
+            bad(n, _why(line, exc))
             continue
         if (
             record.status == "todo" or record.annotator is None
@@ -129,29 +145,23 @@ def import_file(store: Store, path: Path, *, overwrite: bool = False) -> ImportR
                 f"the record {mine}); --overwrite replaces it",
             )
             continue
-        key = (sentence.sid, record.annotator)
-        if key in seen:
-            bad(n, f"sentence {record.id} by {record.annotator} already given on line {seen[key]}")
-            continue
-        seen[key] = n
-        rows.append(
-            (
-                sentence.sid,
-                record.annotator,
-                record.labels,
-                record.status,
-                record.origin,
-                timestamp(record.created_at),
-                timestamp(record.updated_at),
-                record.derived_from,
-            )
+        earlier = staging.add(
+            n,
+            sentence.sid,
+            record.annotator,
+            record.labels,
+            record.status,
+            record.origin,
+            timestamp(record.created_at),
+            mine,
+            record.derived_from,
         )
+        if earlier is not None:
+            bad(n, f"sentence {record.id} by {record.annotator} already given on line {earlier}")
     if not report.records:
         raise UserError(f"{path}: no records")
-    if errors:
-        more = len(errors) - MAX_REPORTED
-        shown = errors[:MAX_REPORTED] + ([f"{path}: … and {more} more bad lines"] if more > 0 else [])
-        raise UserError("\n".join(shown + [f"{path}: nothing imported ({len(errors)} bad lines)"]))
-    store.verify()
-    report.changed = store.import_labels(rows)
+    if count:
+        more = count - len(errors)
+        listed = errors + ([f"{path}: … and {more} more bad lines"] if more > 0 else [])
+        raise UserError("\n".join(listed + [f"{path}: nothing imported ({count} bad lines)"]))
     return report

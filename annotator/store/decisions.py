@@ -6,6 +6,8 @@ the call returns. `_append` is the one place an event is written.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import orjson
@@ -17,11 +19,6 @@ from annotator.store.schema import EMPTY_LABELS
 
 if TYPE_CHECKING:
     from annotator.model import Event, SentenceLabels
-
-# One imported decision: (sid, annotator, labels, status, origin, created_at, updated_at, derived_from).
-ImportRow = tuple[
-    int, str, "SentenceLabels", Status, "Origin | None", "str | None", "str | None", "list[int] | None"
-]
 
 
 class DecisionLog(Reading):
@@ -176,17 +173,43 @@ class DecisionLog(Reading):
             for r in rows
         ]
 
-    def import_labels(self, rows: list[ImportRow]) -> int:
-        """Store imported decisions in one transaction; a decision identical to the current one
+    @contextmanager
+    def import_staging(self) -> Iterator[ImportStaging]:
+        """A place for the decisions of an import while its file is checked: a temporary table
+        on this connection (no write lock, memory bounded whatever the file's size), dropped
+        when the import ends."""
+        self.db.execute("DROP TABLE IF EXISTS temp.import_rows")
+        self.db.execute(
+            "CREATE TEMP TABLE import_rows (line INTEGER NOT NULL, sid INTEGER NOT NULL, annotator TEXT NOT NULL,"
+            " status TEXT NOT NULL, labels TEXT NOT NULL, origin TEXT, created_at TEXT, updated_at TEXT,"
+            " derived_from TEXT, UNIQUE (sid, annotator))"
+        )
+        # One read transaction for the whole check: the file is checked against one state of the
+        # store, and the staged rows are not committed one by one.
+        self.db.execute("BEGIN")
+        try:
+            yield ImportStaging(self.db)
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+            self.db.execute("DROP TABLE IF EXISTS temp.import_rows")
+
+    def import_staged(self) -> int:
+        """Store the staged decisions in one transaction; a decision identical to the current one
         is not repeated. Returns how many changed something."""
         from annotator.model import now
 
         changed = 0
         at = now()
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")  # the check's read transaction (import_staging)
         with self.write() as db:
-            for sid, annotator, labels, status, origin, created_at, updated_at, derived_from in rows:
-                payload = orjson.dumps(labels.model_dump(mode="json")).decode()
-                derived = orjson.dumps(derived_from).decode() if derived_from is not None else None
+            staged = db.execute(
+                "SELECT r.sid, r.annotator, r.status, r.labels, r.origin, r.created_at, r.updated_at,"
+                " r.derived_from, d.doc_id, s.start, s.end FROM temp.import_rows r"
+                " JOIN sentences s ON s.sid = r.sid JOIN documents d ON d.doc = s.doc ORDER BY r.line"
+            )
+            for sid, annotator, status, payload, origin, created_at, updated_at, derived, *text_id in staged:
                 before = self._row_json(db, sid, annotator)
                 if before:
                     b = orjson.loads(before)
@@ -202,10 +225,6 @@ class DecisionLog(Reading):
                         and b["updated_at"] == (updated_at or b["updated_at"])
                     ):
                         continue
-                text_id = db.execute(
-                    "SELECT d.doc_id, s.start, s.end FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.sid=?",
-                    (sid,),
-                ).fetchone()
                 self._append(
                     db,
                     sid,
@@ -224,3 +243,38 @@ class DecisionLog(Reading):
                 )
                 changed += 1
         return changed
+
+
+class ImportStaging:
+    """The staged decisions of one import (see DecisionLog.import_staging)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def add(
+        self,
+        line: int,
+        sid: int,
+        annotator: str,
+        labels: SentenceLabels,
+        status: Status,
+        origin: Origin | None,
+        created_at: str | None,
+        updated_at: str | None,
+        derived_from: list[int] | None,
+    ) -> int | None:
+        """Stage one decision; when the file already gave this annotator's decision on this
+        sentence, nothing is staged and the earlier line is returned."""
+        payload = orjson.dumps(labels.model_dump(mode="json")).decode()
+        derived = orjson.dumps(derived_from).decode() if derived_from is not None else None
+        try:
+            self.db.execute(
+                "INSERT INTO temp.import_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (line, sid, annotator, status, payload, origin, created_at, updated_at, derived),
+            )
+        except sqlite3.IntegrityError:
+            (earlier,) = self.db.execute(
+                "SELECT line FROM temp.import_rows WHERE sid = ? AND annotator = ?", (sid, annotator)
+            ).fetchone()
+            return int(earlier)
+        return None
