@@ -5,7 +5,6 @@ scored on dev and test; and the same model ranking unlabelled sentences by how u
 
 from __future__ import annotations
 
-import os
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
+from annotator.files import StagedFile
 from annotator.model import ExportRecord
 
 FIELDS = ("mode", "claim")
@@ -124,20 +124,14 @@ def train(folder: Path, model_path: Path) -> dict:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """A new temporary file of this process (never through a planted link), fsynced, renamed
-    over `path`; on failure (a full disk) nothing is left behind."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """The model file, whole or not at all (on a full disk, nothing is left behind)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        staged = StagedFile.of(path, data)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+            staged.commit()
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            staged.discard()
             raise
     except OSError as exc:
         raise UserError(f"{shown(path)}: cannot write the model ({exc.strerror})") from None

@@ -15,6 +15,8 @@ import random
 import sys
 from pathlib import Path
 
+import orjson
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -97,16 +99,22 @@ def generate(sentences: int, seed: int = 1):
         i += 1
 
 
+def write_corpus(path: Path, sentences: int, seed: int = 1) -> Path:
+    """The generated corpus as a `.jsonl` file of {"id", "text"}, what `annotator ingest` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        for doc in generate(sentences, seed):
+            f.write(orjson.dumps(doc) + b"\n")
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sentences", type=int, default=1_000_000)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "corpus.jsonl")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8") as f:
-        for doc in generate(args.sentences, args.seed):
-            f.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    write_corpus(args.out, args.sentences, args.seed)
     print(f"{args.out}: about {args.sentences} sentences")
 
 

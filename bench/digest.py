@@ -16,14 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import orjson
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from annotator.corpus.reader import read_inputs  # noqa: E402
 from annotator.ingest import analyse_all  # noqa: E402
-from bench.corpus import generate  # noqa: E402
+from bench.corpus import write_corpus  # noqa: E402
 
 
 def main() -> None:
@@ -31,10 +29,7 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=60_000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="annotator-digest-") as tmp:
-        corpus = Path(tmp) / "corpus.jsonl"
-        with corpus.open("wb") as f:
-            for doc in generate(args.sentences):
-                f.write(orjson.dumps(doc) + b"\n")
+        corpus = write_corpus(Path(tmp) / "corpus.jsonl", args.sentences)
         docs = read_inputs(
             [corpus, ROOT / "seeds", ROOT / "tests" / "fixtures" / "suggest_eval"], lambda _: None
         )

@@ -30,7 +30,7 @@ from annotator.export.jsonl import export_jsonl  # noqa: E402
 from annotator.ingest import ingest_paths  # noqa: E402
 from annotator.model import ExportRecord  # noqa: E402
 from annotator.store import Store  # noqa: E402
-from bench.corpus import generate  # noqa: E402
+from bench.corpus import write_corpus  # noqa: E402
 from bench.ingest_export import label_everything  # noqa: E402
 
 IMPORT = """
@@ -54,10 +54,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
         work = Path(tmp)
-        corpus = work / "corpus.jsonl"
-        with corpus.open("wb") as f:
-            for doc in generate(args.sentences):
-                f.write(orjson.dumps(doc) + b"\n")
+        corpus = write_corpus(work / "corpus.jsonl", args.sentences)
         with Store(work / "s.db") as store:
             ingest_paths(store, [corpus], suggest=False)
             n = label_everything(store)

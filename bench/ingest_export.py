@@ -32,7 +32,7 @@ from annotator.export.records import RECORDS  # noqa: E402
 from annotator.ingest import ingest_paths  # noqa: E402
 from annotator.model import now  # noqa: E402
 from annotator.store import Store  # noqa: E402
-from bench.corpus import generate  # noqa: E402
+from bench.corpus import write_corpus  # noqa: E402
 
 
 def label_everything(store: Store) -> int:
@@ -115,10 +115,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
         work = Path(tmp)
-        corpus = work / "corpus.jsonl"
-        with corpus.open("wb") as f:
-            for doc in generate(args.sentences):
-                f.write(orjson.dumps(doc) + b"\n")
+        corpus = write_corpus(work / "corpus.jsonl", args.sentences)
         print(f"corpus: {corpus.stat().st_size / 1e6:.0f} MB of JSONL")
 
         t = time.perf_counter()

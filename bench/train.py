@@ -16,8 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import orjson
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -26,7 +24,7 @@ from annotator.export.records import Selection  # noqa: E402
 from annotator.ingest import ingest_paths  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from annotator.train import read_export, train, unsure_first  # noqa: E402
-from bench.corpus import generate  # noqa: E402
+from bench.corpus import write_corpus  # noqa: E402
 from bench.ingest_export import label_everything  # noqa: E402
 
 
@@ -42,8 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        corpus = work / "corpus.jsonl"
-        corpus.write_bytes(b"".join(orjson.dumps(doc) + b"\n" for doc in generate(args.sentences)))
+        corpus = write_corpus(work / "corpus.jsonl", args.sentences)
         with Store(work / "b.db") as store:
             ingest_paths(store, [corpus], suggest=False)
             labelled = label_everything(store)

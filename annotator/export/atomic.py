@@ -1,13 +1,12 @@
-"""Atomic file output: a temporary file in the target folder, fsynced, then renamed over the target.
+"""Publishing an export: its staged files (annotator/files.py) put in place, the manifest last.
 
-One export at a time writes into a folder (an OS lock on a file in it); temporary files of an
-export that was killed are removed by the next one.
+One export at a time writes into a folder (an OS lock on the folder itself); temporary files of
+an export that was killed are removed by the next one.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -16,63 +15,7 @@ from pathlib import Path
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class StagedFile:
-    """A file written under a temporary name and hashed as it is written; `commit()` renames it
-    into place, `discard()` removes it."""
-
-    def __init__(self, target: Path):
-        self.target = target
-        self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        self.sha256 = ""
-        self._digest = hashlib.sha256()
-        # A new file, never through a link planted under its name.
-        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        self._file = os.fdopen(fd, "wb")  # closed by finish() or discard()
-
-    def write(self, data: bytes) -> None:
-        self._digest.update(data)
-        self._file.write(data)
-
-    def finish(self) -> StagedFile:
-        """Flush and fsync; after this the temporary file is complete and its hash known."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self.sha256 = self._digest.hexdigest()
-        return self
-
-    @classmethod
-    def of(cls, target: Path, data: bytes) -> StagedFile:
-        staged = cls(target)
-        try:
-            staged.write(data)
-            return staged.finish()
-        except BaseException:
-            staged.discard()
-            raise
-
-    def commit(self) -> None:
-        os.replace(self.tmp, self.target)
-
-    def discard(self) -> None:
-        """Remove the temporary file; what it held is thrown away, so a failing last flush (a
-        full disk) does not matter."""
-        try:
-            self._file.close()
-        except OSError:
-            pass
-        self.tmp.unlink(missing_ok=True)
-
+from annotator.files import StagedFile, fsync_dir
 
 _TEMPORARY = re.compile(r"\..+\.\d+\.tmp")  # StagedFile's temporary names
 
@@ -133,11 +76,11 @@ def publish(folder: Path, files: list[StagedFile], manifest: StagedFile, stale: 
     not write (`stale`) are removed at the end.
     """
     (folder / manifest.target.name).unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     for f in files:
         f.commit()
     manifest.commit()
-    _fsync_dir(folder)
+    fsync_dir(folder)
     keep = {f.target.name for f in files} | {manifest.target.name}
     for name in stale:
         if name not in keep and "/" not in name:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 
 from annotator.errors import UserError
-from annotator.export.atomic import StagedFile
+from annotator.files import StagedFile
 from annotator.model import ExportRecord
 from annotator.scheme import CLAIMS, MODES
 

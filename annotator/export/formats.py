@@ -22,8 +22,8 @@ from annotator.scheme import SPLITS
 # The registry is read to build the command line (--format's choices): the export machinery
 # (pydantic, the store) is imported when an export runs.
 if TYPE_CHECKING:
-    from annotator.export.atomic import StagedFile
     from annotator.export.records import Selection
+    from annotator.files import StagedFile
     from annotator.model import ExportRecord, Manifest
     from annotator.store import Store
 
@@ -61,7 +61,7 @@ def export(
     licence: str | None = None,
 ) -> Manifest:
     """Write `fmt` files of the selected records into `out` (`licence`: the hf card's licence id)."""
-    from annotator.export.atomic import StagedFile, staging
+    from annotator.export.atomic import staging
     from annotator.export.jsonl import export_jsonl
     from annotator.export.records import (
         Selection,
@@ -72,6 +72,7 @@ def export(
         make_manifest,
         records,
     )
+    from annotator.files import StagedFile
 
     selection = selection or Selection()
     known = FORMATS.get(fmt)

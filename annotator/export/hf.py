@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import orjson
 
-from annotator.export.atomic import StagedFile
+from annotator.files import StagedFile
 from annotator.model import SCHEMA_VERSION, ExportRecord, Manifest, Span
 from annotator.scheme import BLOCK_TYPES, CLAIMS, DEFINITIONS, MODES, QUOTE_TYPES
 from annotator.store import Store

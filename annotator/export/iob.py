@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from annotator.corpus.tokens import tokens
-from annotator.export.atomic import StagedFile
+from annotator.files import StagedFile
 from annotator.model import ExportRecord
 
 

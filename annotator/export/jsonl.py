@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from queue import Empty, Queue
 
-from annotator.export.atomic import StagedFile, staging
+from annotator.export.atomic import staging
 from annotator.export.records import (
     Selection,
     count_records,
@@ -27,6 +27,7 @@ from annotator.export.records import (
     make_manifest,
     validated,
 )
+from annotator.files import StagedFile
 from annotator.model import Manifest
 from annotator.scheme import SPLITS
 from annotator.store import Store

@@ -15,7 +15,8 @@ from pydantic import TypeAdapter, ValidationError
 from annotator import __version__
 from annotator.errors import UserError
 from annotator.export import splits
-from annotator.export.atomic import StagedFile, publish
+from annotator.export.atomic import publish
+from annotator.files import StagedFile
 from annotator.model import ExportRecord, Manifest, now
 from annotator.store import Store
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from annotator.store import Store
 
@@ -27,3 +28,12 @@ class StoreService:
 
     def close(self) -> None:
         self.store.close()
+
+
+class Host(Protocol):
+    """What the screens ask of the App that shows them: the store service and the keys as
+    remapped. (The App module imports the screens; the screens name this, not the App.)"""
+
+    service: StoreService
+
+    def key_for(self, binding_id: str) -> str: ...

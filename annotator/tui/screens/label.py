@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -15,10 +15,7 @@ from annotator.corpus.text import shown, visible
 from annotator.labelling.session import LabelSession
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
-
-# The app module imports the screens: the screens know it only as a type.
-if TYPE_CHECKING:
-    from annotator.tui.app import AnnotatorApp
+from annotator.tui.service import Host
 
 
 class LabelScreen(Screen):
@@ -75,7 +72,7 @@ class LabelScreen(Screen):
 
     def _count(self) -> None:
         """Corpus-wide progress is one pass over the store: off the UI thread, on its own connection."""
-        with self.annotator_app.service.worker() as store:
+        with self.host.service.worker() as store:
             totals = store.progress(self.session.annotator)
         self.app.call_from_thread(self._counted, *totals)
 
@@ -84,12 +81,12 @@ class LabelScreen(Screen):
         self.query_one("#progress", Static).update(render.progress_line(self.session.progress()))
 
     @property
-    def annotator_app(self) -> AnnotatorApp:
-        return cast("AnnotatorApp", self.app)
+    def host(self) -> Host:
+        return cast(Host, self.app)
 
     def key(self, binding_id: str) -> str:
         """The keys of a binding as the user sees them (after remapping)."""
-        return self.annotator_app.key_for(binding_id)
+        return self.host.key_for(binding_id)
 
     # ------------------------------------------------------------------ drawing
 
