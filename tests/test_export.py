@@ -1,5 +1,6 @@
 import errno
 import hashlib
+import os
 from pathlib import Path
 
 import orjson
@@ -72,8 +73,8 @@ def test_export_records_and_manifest(store, tmp_path):
 
 def test_export_all_includes_unfinished(store, tmp_path):
     label_some(store, "alice", 5)
-    manifest = export_jsonl(store, tmp_path, Selection(include_all=True))
-    records = lines(tmp_path / "annotations.jsonl")
+    manifest = export_jsonl(store, tmp_path / "out", Selection(include_all=True))
+    records = lines(tmp_path / "out" / "annotations.jsonl")
     assert manifest.records == len(records) == 122
     assert {r["status"] for r in records} == {"done", "todo"}
     todo = [r for r in records if r["status"] == "todo"]
@@ -148,7 +149,7 @@ def test_version_1_records_still_import(store, tmp_path):
 def test_export_per_annotator(store, tmp_path):
     label_some(store, "alice", 4)
     label_some(store, "bob", 3)
-    manifest = export_jsonl(store, tmp_path, Selection(annotator="bob"))
+    manifest = export_jsonl(store, tmp_path / "out", Selection(annotator="bob"))
     assert manifest.counts["annotator"] == {"bob": 3}
 
 
@@ -224,27 +225,82 @@ def test_interrupted_export_keeps_the_previous_one(store, tmp_path, monkeypatch)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # old export intact, no temp file
 
 
-def test_manifest_removed_before_files_are_replaced(store, tmp_path, monkeypatch):
-    """Killed between renames, an export leaves no manifest rather than a wrong one."""
+def _folder(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in path.iterdir()}
+
+
+def test_an_export_interrupted_before_its_swap_leaves_the_old_one_whole(store, tmp_path, monkeypatch):
     label_some(store, "alice", 3)
     out = tmp_path / "out"
-    export_jsonl(store, out)
+    export_jsonl(store, out, Selection(split="60/20/20"))
+    before = _folder(out)
     label_some(store, "bob", 3)
-    calls = []
     real_commit = atomic.StagedFile.commit
 
     def commit(self):
-        calls.append(self.target.name)
-        assert not (out / "manifest.json").exists()
         if self.target.name == "manifest.json":
-            raise KeyboardInterrupt  # killed before the new manifest lands
+            raise KeyboardInterrupt  # killed with every data file of the new export in place
         real_commit(self)
 
     monkeypatch.setattr(atomic.StagedFile, "commit", commit)
     with pytest.raises(KeyboardInterrupt):
+        export_jsonl(store, out, Selection(split="60/20/20"))
+    assert _folder(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no draft left
+
+
+def test_the_swap_without_an_exchange_call_is_repaired_after_a_kill(store, tmp_path, monkeypatch):
+    """Where the file system cannot exchange two folders, the folder is renamed aside and the
+    draft into place; a kill between the two leaves no folder, and the next export puts the
+    previous one back before it starts."""
+    label_some(store, "alice", 3)
+    out = tmp_path / "out"
+    export_jsonl(store, out)
+    before = _folder(out)
+    monkeypatch.setattr(atomic.ctypes, "CDLL", lambda *a, **k: object())  # no renameat2
+    real_rename = os.rename
+
+    def rename(src, dst):
+        real_rename(src, dst)
+        if str(dst).endswith(".previous"):
+            raise KeyboardInterrupt  # killed with the old export aside
+
+    monkeypatch.setattr(atomic.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
         export_jsonl(store, out)
-    assert calls == ["annotations.jsonl", "manifest.json"]
-    assert not (out / "manifest.json").exists()
+    assert not out.exists()
+    monkeypatch.setattr(atomic.os, "rename", real_rename)
+    atomic._restore_interrupted_swap(out)
+    assert _folder(out) == before
+    label_some(store, "bob", 2)
+    manifest = export_jsonl(store, out)  # the fallback path, to the end
+    assert manifest.records == 5 and sorted(_folder(out)) == ["annotations.jsonl", "manifest.json"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_export_never_touches_a_file_it_did_not_write(store, tmp_path, monkeypatch):
+    label_some(store, "alice", 3)
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "README.md").write_text("the user's own", "utf-8")
+    for fmt in ("jsonl", "hf"):  # hf writes a README.md of its own
+        code = main(["--db", str(store.path), "export", "--format", fmt, "--out", str(out)])
+        assert code == 1
+    assert _folder(out) == {"README.md": b"the user's own"}
+    # a planted manifest naming the user's file does not make it the export's
+    (out / "manifest.json").write_text('{"files": {"README.md": "' + "0" * 64 + '"}}', "utf-8")
+    with pytest.raises(UserError, match="README.md: changed since the export that wrote it"):
+        export_jsonl(store, out)
+    assert (out / "README.md").read_text("utf-8") == "the user's own"
+    # an export's own file edited since is kept too
+    export_jsonl(store, tmp_path / "e")
+    (tmp_path / "e" / "annotations.jsonl").write_text("edited\n", "utf-8")
+    with pytest.raises(UserError, match="annotations.jsonl: changed since"):
+        export_jsonl(store, tmp_path / "e")
+    # the current directory is never the export folder (it is replaced whole)
+    monkeypatch.chdir(tmp_path / "e")
+    assert main(["--db", str(store.path), "export", "--out", "."]) == 1
+    assert (tmp_path / "e" / "annotations.jsonl").read_text("utf-8") == "edited\n"
 
 
 def test_lines_are_exactly_what_pydantic_serialises(store, tmp_path):
@@ -279,23 +335,25 @@ def test_parallel_export_equals_serial(store, tmp_path, monkeypatch):
 def test_invalid_stored_record_stops_the_export(store, tmp_path):
 
     label_some(store, "alice", 3)
-    export_jsonl(store, tmp_path)
-    before = (tmp_path / "manifest.json").read_bytes()
+    out = tmp_path / "out"
+    export_jsonl(store, out)
+    before = _folder(out)
     with store.write() as db:  # a row damaged behind the store's back
         db.execute(
             'UPDATE labels SET labels = \'{"mode": "opinion"}\' WHERE sid = (SELECT min(sid) FROM labels)'
         )
     with pytest.raises(UserError, match="fails validation at labels.mode"):
-        export_jsonl(store, tmp_path)
-    assert (tmp_path / "manifest.json").read_bytes() == before
+        export_jsonl(store, out)
+    assert _folder(out) == before
 
 
 def test_export_of_nothing_labelled(store, tmp_path, capsys):
-    code = main(["--db", str(store.path), "export", "--out", str(tmp_path)])
+    out = tmp_path / "out"
+    code = main(["--db", str(store.path), "export", "--out", str(out)])
     assert code == 0 and "0 records" in capsys.readouterr().out
-    manifest = orjson.loads((tmp_path / "manifest.json").read_bytes())
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
     assert manifest["records"] == 0 and manifest["counts"]["status"] == {"skipped_not_exported": 0}
-    assert (tmp_path / "annotations.jsonl").read_bytes() == b""
+    assert (out / "annotations.jsonl").read_bytes() == b""
 
 
 def _lines(path: Path) -> list[dict]:

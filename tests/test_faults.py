@@ -1,5 +1,6 @@
 """Faults: a full disk, processes killed at random, several processes on one store, old and new stores."""
 
+import hashlib
 import os
 import random
 import signal
@@ -183,7 +184,7 @@ EXPORTER = textwrap.dedent(
 )
 
 
-def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
+def test_an_export_killed_anywhere_leaves_the_old_export_or_the_new_one(tmp_path):
     text = "\n".join(
         " ".join(f"Phrase {d}-{i} assez longue pour peser." for i in range(40)) for d in range(200)
     )
@@ -198,22 +199,18 @@ def test_export_killed_half_way_never_leaves_a_lying_manifest(tmp_path):
     out = tmp_path / "out"
     subprocess.run([sys.executable, "-c", EXPORTER, str(tmp_path / "s.db"), str(out)], check=True, cwd=ROOT)
     rng = random.Random(2)
-    for _ in range(6):
+    for _ in range(8):
         proc = subprocess.Popen([sys.executable, "-c", EXPORTER, str(tmp_path / "s.db"), str(out)], cwd=ROOT)
-        time.sleep(0.3 + rng.random() * 1.2)
+        time.sleep(0.3 + rng.random() * 1.5)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        manifest = out / "manifest.json"
-        if manifest.exists():
-            import hashlib
-
-            files = orjson.loads(manifest.read_bytes())["files"]
-            for name, sha in files.items():
-                assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha
+        manifest = orjson.loads((out / "manifest.json").read_bytes())  # always a manifest
+        assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+        for name, sha in manifest["files"].items():  # and every file it names, as it hashed it
+            assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha
     # whatever happened, the next export succeeds and removes what the killed ones left
     subprocess.run([sys.executable, "-c", EXPORTER, str(tmp_path / "s.db"), str(out)], check=True, cwd=ROOT)
-    assert (out / "manifest.json").exists()
-    assert not list(out.glob(".*.tmp"))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def _seed_export(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
@@ -235,13 +232,15 @@ def test_a_killed_exports_temporary_files_are_removed_by_the_next(tmp_path):
     target = tmp_path / "precious.txt"
     target.write_text("not the export's", "utf-8")
     (out / ".manifest.json.4243.tmp").symlink_to(target)  # a link under a temporary's name
-    (out / "notes.tmp").write_text("the user's", "utf-8")
+    draft = out.parent / ".out.999999999.export"  # the draft folder of a killed export
+    draft.mkdir()
+    (draft / "annotations.jsonl").write_bytes(b"half an export")
     from annotator.export.jsonl import export_jsonl
 
     with Store(db) as s:
         export_jsonl(s, out)
     assert not list(out.glob(".*.tmp")) and target.read_text("utf-8") == "not the export's"
-    assert (out / "notes.tmp").exists()
+    assert not draft.exists()
 
 
 def test_one_export_at_a_time_in_a_folder(tmp_path):

@@ -1,23 +1,111 @@
-"""Publishing an export: its staged files (annotator/files.py) put in place, the manifest last.
+"""Publishing an export: the whole folder at once.
 
-One export at a time writes into a folder (an OS lock on the folder itself); temporary files of
-an export that was killed are removed by the next one.
+An export is written into a fresh sibling of its folder (`.<name>.<pid>.export`) and the two are
+swapped in one system call (`renameat2(RENAME_EXCHANGE)`), so after any kill the folder holds
+either the complete old export or the complete new one. Because the folder is replaced as a
+whole, it may hold only what an earlier export wrote: any other file (a user's README.md, a file
+changed since, a file a planted manifest names with the wrong hash) refuses the export.
+
+One export at a time writes into a folder (an OS lock on the folder itself); what a killed
+export left (its sibling folder, temporary files) is removed by the next one.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
+import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import orjson
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
 from annotator.files import StagedFile, fsync_dir
 
+MANIFEST = "manifest.json"
 _TEMPORARY = re.compile(r"\..+\.\d+\.tmp")  # StagedFile's temporary names
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class Draft:
+    """The next export of `folder`, file by file, in its sibling draft folder."""
+
+    def __init__(self, folder: Path, draft: Path):
+        self.folder = folder
+        self.draft = draft
+        self.files: dict[str, StagedFile] = {}
+
+    def stage(self, name: str) -> StagedFile:
+        self.files[name] = StagedFile(self.draft / name)
+        return self.files[name]
+
+    def stage_bytes(self, name: str, body: bytes) -> StagedFile:
+        self.files[name] = StagedFile.of(self.draft / name, body)
+        return self.files[name]
+
+    def hashes(self) -> dict[str, str]:
+        return {name: f.sha256 for name, f in self.files.items()}
+
+    def publish(self, manifest: bytes) -> None:
+        """Complete the draft (its files, then the manifest), then swap it with the folder."""
+        for f in self.files.values():
+            f.commit()
+        StagedFile.of(self.draft / MANIFEST, manifest).commit()
+        fsync_dir(self.draft)
+        _swap(self.draft, self.folder)
+        fsync_dir(self.folder.parent)
+        shutil.rmtree(self.draft, ignore_errors=True)  # now the previous export
+
+
+@contextmanager
+def drafting(out: Path) -> Iterator[Draft]:
+    """The draft of the next export of `out`, written under the folder's lock; it is removed if
+    the export fails, and a failing disk is reported as a user error naming the folder."""
+    folder = _prepare(out)
+    with _locked(folder):
+        _remove_leftovers(folder)
+        _check_only_exports(folder)
+        draft = folder.parent / f".{folder.name}.{os.getpid()}.export"
+        try:
+            draft.mkdir()
+        except OSError as exc:
+            raise UserError(f"{shown(draft)}: cannot create the export's draft ({exc.strerror})") from None
+        current = Draft(folder, draft)
+        try:
+            yield current
+        except OSError as exc:
+            _discard(current)
+            raise UserError(
+                f"{shown(out)}: export failed, previous export left as it was ({exc.strerror or exc})"
+            ) from None
+        except BaseException:
+            _discard(current)
+            raise
+
+
+def _prepare(out: Path) -> Path:
+    """The real folder behind `out`, created if new; never the current directory (or one holding
+    it), whose replacement would leave the shell in a removed folder."""
+    folder = Path(os.path.realpath(out))
+    if Path.cwd().resolve().is_relative_to(folder):
+        raise UserError(
+            f"--out {shown(out)}: the export replaces its folder as a whole; "
+            "give a folder outside the current one (e.g. --out exports)"
+        )
+    _restore_interrupted_swap(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{shown(out)}: cannot create the export folder ({exc.strerror})") from None
+    return folder
 
 
 @contextmanager
@@ -40,48 +128,96 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _remove_leftovers(folder: Path) -> None:
-    """Temporary files of exports that were killed: with the lock held, no live export owns one."""
+    """Drafts and temporary files of exports that were killed (their process is gone)."""
     for entry in os.scandir(folder):
         if _TEMPORARY.fullmatch(entry.name) and (entry.is_symlink() or entry.is_file(follow_symlinks=False)):
             Path(entry.path).unlink(missing_ok=True)
+    mine = re.compile(rf"\.{re.escape(folder.name)}\.(\d+)\.(export|previous)")
+    for entry in os.scandir(folder.parent):
+        m = mine.fullmatch(entry.name)
+        if m and not _alive(int(m[1])) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
-@contextmanager
-def staging(folder: Path) -> Iterator[dict[str, StagedFile]]:
-    """The files of one export, by name, written under the folder's lock: every one is discarded
-    if the export fails, and a failing disk is reported as a user error naming the folder."""
-    staged: dict[str, StagedFile] = {}
-    with _locked(folder):
-        _remove_leftovers(folder)
+def _check_only_exports(folder: Path) -> None:
+    """Refuse a folder that holds anything an earlier export did not write, unchanged."""
+    names = sorted(e.name for e in os.scandir(folder))
+    if not names:
+        return
+    written: dict[str, str] = {}
+    if MANIFEST in names:
         try:
-            yield staged
-        except OSError as exc:
-            for f in staged.values():
-                f.discard()
-            raise UserError(
-                f"{shown(folder)}: export failed, previous export left as it was ({exc.strerror or exc})"
-            ) from None
-        except BaseException:
-            for f in staged.values():
-                f.discard()
-            raise
+            written = orjson.loads((folder / MANIFEST).read_bytes())["files"]
+            if not isinstance(written, dict):
+                raise TypeError
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+            _refuse(folder, MANIFEST, "is not a manifest this tool wrote")
+    for name in names:
+        if name == MANIFEST:
+            continue
+        if name not in written:
+            _refuse(folder, name, "was not written by an export")
+        path = folder / name
+        if path.is_symlink() or not path.is_file() or _sha256(path) != written[name]:
+            _refuse(folder, name, "changed since the export that wrote it")
 
 
-def publish(folder: Path, files: list[StagedFile], manifest: StagedFile, stale: Iterable[str] = ()) -> None:
-    """Put staged files in place so that a manifest never names a file whose bytes it does not hash.
+def _refuse(folder: Path, name: str, why: str) -> None:
+    raise UserError(
+        f"{shown(folder / name)}: {why}; an export replaces its whole folder, "
+        "so move the file away or choose another folder"
+    )
 
-    The old manifest goes first, the data files next, the new manifest last; an interruption
-    leaves either no manifest or a true one. Files of the previous export that the new one does
-    not write (`stale`) are removed at the end.
-    """
-    (folder / manifest.target.name).unlink(missing_ok=True)
-    fsync_dir(folder)
-    for f in files:
-        f.commit()
-    manifest.commit()
-    fsync_dir(folder)
-    keep = {f.target.name for f in files} | {manifest.target.name}
-    for name in stale:
-        if name not in keep and "/" not in name:
-            (folder / name).unlink(missing_ok=True)
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _discard(draft: Draft) -> None:
+    for f in draft.files.values():
+        f.discard()
+    shutil.rmtree(draft.draft, ignore_errors=True)
+
+
+def _swap(draft: Path, folder: Path) -> None:
+    """Exchange the two folders in one step; where the file system cannot, rename the folder
+    aside and the draft into its place (`_restore_interrupted_swap` repairs a kill between)."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(draft), _AT_FDCWD, os.fsencode(folder), _RENAME_EXCHANGE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), str(folder))
+    aside = folder.parent / f".{folder.name}.{os.getpid()}.previous"
+    os.rename(folder, aside)
+    os.rename(draft, folder)
+    os.rename(aside, draft)  # removed as the previous export, like after a swap
+
+
+def _restore_interrupted_swap(folder: Path) -> None:
+    """A kill between the two renames of the fallback leaves no folder and the previous export
+    aside: put it back."""
+    if folder.exists():
+        return
+    aside = re.compile(rf"\.{re.escape(folder.name)}\.\d+\.previous")
+    if folder.parent.is_dir():
+        for entry in os.scandir(folder.parent):
+            if aside.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+                os.rename(entry.path, folder)
+                return

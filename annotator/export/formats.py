@@ -4,7 +4,7 @@
 code loads as is (Hugging Face `datasets`, spaCy `DocBin`, CoNLL IOB); each is a module with
 `write(split, records, stage)` (and, for a format with more files than its splits, `extra_files`),
 imported only when used (spaCy is heavy). Every format reads the same validated records, split
-the same way, and is published the same way (staged, fsynced, manifest last).
+the same way, and is published the same way (a draft folder swapped with the old one).
 """
 
 from __future__ import annotations
@@ -61,18 +61,16 @@ def export(
     licence: str | None = None,
 ) -> Manifest:
     """Write `fmt` files of the selected records into `out` (`licence`: the hf card's licence id)."""
-    from annotator.export.atomic import staging
+    from annotator.export.atomic import drafting
     from annotator.export.jsonl import export_jsonl
     from annotator.export.records import (
         Selection,
         count_records,
         count_tables,
         finish,
-        make_folder,
         make_manifest,
         records,
     )
-    from annotator.files import StagedFile
 
     selection = selection or Selection()
     known = FORMATS.get(fmt)
@@ -90,26 +88,20 @@ def export(
     for part in by_split.values():
         count_records(counts, part)
         total += len(part)
-    make_folder(out)
-    with staging(out) as staged:
-
-        def stage(name: str) -> StagedFile:
-            staged[name] = StagedFile(out / name)
-            return staged[name]
-
+    with drafting(out) as draft:
         extra: dict[str, Counter] = defaultdict(Counter)
         for split in SPLITS if plan else ("train",):
-            for table, c in writer.write(split, by_split.get(split, []), stage).items():
+            for table, c in writer.write(split, by_split.get(split, []), draft.stage).items():
                 extra[table].update(c)
-        for f in staged.values():
+        for f in draft.files.values():
             f.finish()
         tables = count_tables(counts)
         tables.update({k: dict(sorted(v.items())) for k, v in extra.items()})
-        manifest = make_manifest(store, selection, plan, staged, total, tables, fmt)
+        manifest = make_manifest(store, selection, plan, draft.hashes(), total, tables, fmt)
         extra_files = getattr(writer, "extra_files", None)
         if extra_files is not None:
             for name, body in extra_files(manifest, store, licence).items():
-                staged[name] = StagedFile.of(out / name, body)
-            manifest = manifest.model_copy(update={"files": {n: f.sha256 for n, f in staged.items()}})
-        finish(store, out, staged, manifest)
+                draft.stage_bytes(name, body)
+            manifest = manifest.model_copy(update={"files": draft.hashes()})
+        finish(store, draft, manifest)
         return manifest

@@ -17,17 +17,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from queue import Empty, Queue
 
-from annotator.export.atomic import staging
+from annotator.export.atomic import drafting
 from annotator.export.records import (
     Selection,
     count_records,
     count_tables,
     finish,
-    make_folder,
     make_manifest,
     validated,
 )
-from annotator.files import StagedFile
 from annotator.model import Manifest
 from annotator.scheme import SPLITS
 from annotator.store import Store
@@ -40,16 +38,15 @@ _PARALLEL_FROM = 50_000  # records; below this, starting worker processes costs 
 def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) -> Manifest:  # noqa: B008 - frozen
     """Write the export atomically into `out` and return its manifest."""
     plan = selection.plan(store)
-    make_folder(out)
     names = [f"{s}.jsonl" for s in SPLITS] if plan else [ALL_IN_ONE]
     counts: Counter = Counter()
     total = 0
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a million short-lived records: the collector would triple the time
     try:
-        with staging(out) as staged:
+        with drafting(out) as draft:
             for name in names:
-                staged[name] = StagedFile(out / name)
+                draft.stage(name)
             expected = store.export_size(**selection.query())
             chunks = store.export_json(
                 **selection.query(), split_unit=plan["unit"] if plan else None, chunk=_CHUNK
@@ -60,14 +57,16 @@ def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) ->
                 chunks, split=plan is not None, parallel=expected >= _PARALLEL_FROM
             ):
                 for split_name, lines in parts.items():
-                    target = staged[ALL_IN_ONE if split_name is None else f"{split_name}.jsonl"]
+                    target = draft.files[ALL_IN_ONE if split_name is None else f"{split_name}.jsonl"]
                     target.write(lines.encode() + b"\n")
                 counts.update(chunk_counts)
                 total += n
-            for f in staged.values():
+            for f in draft.files.values():
                 f.finish()
-            manifest = make_manifest(store, selection, plan, staged, total, count_tables(counts), "jsonl")
-            finish(store, out, staged, manifest)
+            manifest = make_manifest(
+                store, selection, plan, draft.hashes(), total, count_tables(counts), "jsonl"
+            )
+            finish(store, draft, manifest)
             return manifest
     finally:
         if gc_was_enabled:

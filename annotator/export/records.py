@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -15,12 +14,10 @@ from pydantic import TypeAdapter, ValidationError
 from annotator import __version__
 from annotator.errors import UserError
 from annotator.export import splits
-from annotator.export.atomic import publish
-from annotator.files import StagedFile
+from annotator.export.atomic import Draft
 from annotator.model import ExportRecord, Manifest, now
 from annotator.store import Store
 
-MANIFEST = "manifest.json"
 RECORDS = TypeAdapter(list[ExportRecord])
 
 
@@ -87,13 +84,6 @@ class Selection:
         return {"include_all": self.include_all, "annotator": self.annotator, "adjudicated": self.adjudicated}
 
 
-def make_folder(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{out}: cannot create the export folder ({exc.strerror})") from None
-
-
 def records(store: Store, selection: Selection, plan: dict | None) -> Iterator[ExportRecord]:
     """The selected records, validated, in corpus order."""
     for rows in store.export_json(**selection.query(), split_unit=plan["unit"] if plan else None):
@@ -120,7 +110,7 @@ def make_manifest(
     store: Store,
     selection: Selection,
     plan: dict | None,
-    staged: dict[str, StagedFile],
+    files: dict[str, str],
     records: int,
     tables: dict[str, dict[str, int]],
     fmt: str,
@@ -133,7 +123,7 @@ def make_manifest(
         tool_version=__version__,
         created_at=now(),
         format=fmt,
-        files={name: f.sha256 for name, f in staged.items()},
+        files=files,
         records=records,
         counts=tables,
         split=plan["percentages"] if plan else None,
@@ -142,17 +132,8 @@ def make_manifest(
     )
 
 
-def finish(store: Store, out: Path, staged: dict[str, StagedFile], manifest: Manifest) -> None:
-    """Put the staged files and the manifest in place, the manifest last; then freeze the splits
+def finish(store: Store, draft: Draft, manifest: Manifest) -> None:
+    """Publish the draft with its manifest (the folder is swapped whole); then freeze the splits
     this export assigned (an export that failed froze nothing)."""
-    body = orjson.dumps(manifest.model_dump(mode="json"), option=orjson.OPT_INDENT_2) + b"\n"
-    previous = _previous_files(out / MANIFEST)
-    publish(out, list(staged.values()), StagedFile.of(out / MANIFEST, body), stale=previous)
+    draft.publish(orjson.dumps(manifest.model_dump(mode="json"), option=orjson.OPT_INDENT_2) + b"\n")
     store.commit_splits()
-
-
-def _previous_files(manifest: Path) -> list[str]:
-    try:
-        return list(orjson.loads(manifest.read_bytes()).get("files", {}))
-    except (OSError, orjson.JSONDecodeError, AttributeError):
-        return []
