@@ -60,6 +60,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         + (f"; {len(bad)} bad files skipped" if bad else "")
     )
+    if report.cut:
+        from annotator.corpus.segment import MAX_SENTENCE
+
+        where = ", ".join(shown(d) for d in list(report.cut)[:5]) + (", …" if len(report.cut) > 5 else "")
+        print(
+            f"annotator: text that ran past {MAX_SENTENCE:,} characters without a sentence end was cut "
+            f"at whitespace into sentences ({sum(report.cut.values()):,} cuts, in {where})",
+            file=sys.stderr,
+        )
     return 1 if bad else 0
 
 

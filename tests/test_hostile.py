@@ -85,6 +85,21 @@ def test_a_50_mb_single_line(tmp_path, capsys):
         assert s.counts()["sentences"] == 50_000_000 // len(sentence)
 
 
+def test_a_long_run_without_punctuation_is_cut_and_reported(tmp_path, capsys):
+    """Ten megabytes without a sentence end become sentences of at most 5,000 characters (the
+    screen draws one like any other), and ingest says what it cut."""
+    from annotator.corpus.segment import MAX_SENTENCE
+
+    (tmp_path / "run.txt").write_text("mot " * 2_500_000, "utf-8")
+    code, out, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "run.txt")
+    assert code == 0 and "1 added" in out
+    assert err.startswith("annotator: text that ran past 5,000 characters without a sentence end was cut")
+    assert "(1,999 cuts, in run)" in err
+    with Store(tmp_path / "s.db") as s:
+        lengths = [len(row.text) for row in s.sentences()]
+    assert len(lengths) == 2000 and max(lengths) <= MAX_SENTENCE
+
+
 def test_100_000_tiny_files_in_deep_folders(tmp_path, capsys):
     root = tmp_path / "corpus"
     deep = root.joinpath(*[f"n{i}" for i in range(60)])

@@ -101,7 +101,36 @@ def test_sentences_tile_every_block(text):
         assert block.sentences[-1][1] == block.end
         for (s, e), (s2, _) in zip(block.sentences, block.sentences[1:], strict=False):
             assert s < e <= s2
-            assert text[e:s2].isspace()  # only whitespace between sentences
+            assert text[e:s2].isspace() or (e == s2 and block.cut)  # only whitespace between sentences
         for s, e in block.sentences:
             assert text[s:e] == text[s:e].strip() and s < e
         assert "\n" not in text[block.start : block.end]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 30),
+    st.lists(st.sampled_from(["mot", "x" * 40, " ", "\u00a0", ".", " A", "«", "»"]), max_size=60),
+)
+def test_a_sentence_is_never_longer_than_the_limit(limit, pieces):
+    """Text that runs on without a sentence end is cut at its last whitespace before the limit
+    (at the limit when there is none); the pieces still tile the block."""
+    from unittest import mock
+
+    from annotator.corpus import segment as seg
+
+    text = "".join(pieces)
+    with mock.patch.object(seg, "MAX_SENTENCE", limit):
+        capped = seg.segment(text)
+    uncapped = seg.segment(text)
+    assert [(b.start, b.end) for b in capped] == [(b.start, b.end) for b in uncapped]
+    for block, whole in zip(capped, uncapped, strict=True):
+        assert block.cut == len(block.sentences) - len(whole.sentences)
+        for s, e in block.sentences:
+            assert 0 < e - s <= limit and text[s:e] == text[s:e].strip()
+        for (_, e), (s2, _) in zip(block.sentences, block.sentences[1:], strict=False):
+            assert text[e:s2].isspace() or e == s2
+            if e == s2:  # a cut without whitespace: none was within reach
+                assert not any(c.isspace() for c in text[e - limit + 1 : e])
+        uncut = {(s, e) for s, e in whole.sentences if e - s <= limit}
+        assert uncut <= set(block.sentences)  # sentences within the limit are left alone

@@ -7,6 +7,9 @@ and brackets) when whitespace and a sentence-starting character follow, except:
   - after an abbreviation (data/abbreviations.txt), an initial ("J. Dupont") or a dotted
     acronym ("J.-C.", "U.S.");
   - after the number of a list item at the start of a block ("1. La cabale…").
+A sentence longer than MAX_SENTENCE characters (no real sentence is; a run of text without
+punctuation can be) is cut at the last whitespace before the limit (or at the limit when there is
+none); its block counts the cuts, and ingest reports them.
 Sentences tile their block: consecutive sentences are separated only by whitespace.
 """
 
@@ -28,6 +31,8 @@ _CLOSERS = frozenset('»”’)]"')
 _STARTERS = frozenset("«“\"(['‹—–-¿¡")
 _ABSORBING = frozenset({"etc", "J.-C", "J-C"})
 _DOTTED = re.compile(r"^(?:\w{1,2}\.-?)+\w{0,2}$")
+MAX_SENTENCE = 5000  # characters
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,7 @@ class BlockSpan:
     start: int
     end: int
     sentences: tuple[tuple[int, int], ...]
+    cut: int = 0  # sentences cut at MAX_SENTENCE
 
 
 def _lexicon(name: str) -> frozenset[str]:
@@ -164,6 +170,40 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def capped(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences with every one longer than MAX_SENTENCE cut into pieces that are not."""
+    if all(e - s <= MAX_SENTENCE for s, e in spans):
+        return spans
+    out = []
+    for s, e in spans:
+        while e - s > MAX_SENTENCE:
+            cut = _last_space(text, s + 1, s + MAX_SENTENCE + 1) or s + MAX_SENTENCE
+            piece_end = cut
+            while piece_end > s and text[piece_end - 1].isspace():
+                piece_end -= 1
+            out.append((s, piece_end))
+            s = cut
+            while s < e and text[s].isspace():
+                s += 1
+        out.append((s, e))
+    return out
+
+
+def _last_space(text: str, lo: int, hi: int) -> int | None:
+    space = text.rfind(" ", lo, hi)  # the common case, at C speed
+    if space >= 0:
+        return space
+    last = None
+    for m in _SPACE.finditer(text, lo, hi):
+        last = m.start()
+    return last
+
+
 def segment(text: str) -> list[BlockSpan]:
     """Every block of the document with its sentences, in order."""
-    return [BlockSpan(i, s, e, tuple(sentences(text, s, e))) for i, (s, e) in enumerate(blocks(text))]
+    out = []
+    for i, (s, e) in enumerate(blocks(text)):
+        found = sentences(text, s, e)
+        kept = capped(text, found)
+        out.append(BlockSpan(i, s, e, tuple(kept), len(kept) - len(found)))
+    return out

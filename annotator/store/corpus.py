@@ -69,6 +69,8 @@ class CorpusWrites(Connection):
                 self._insert_parts(db, index, cur.lastrowid, doc)
                 report.added.append(doc.doc_id)
             report.sentences += sum(1 for _ in doc.sentences())
+            if cut := sum(b.cut for b in doc.blocks):
+                report.cut[doc.doc_id] = cut
 
     def _insert_parts(
         self, db: sqlite3.Connection, index: ClusterIndex, d: int, doc: AnalysedDoc

@@ -60,6 +60,7 @@ class IngestReport:
     sentences: int = 0
     labels_kept: int = 0
     labels_retired: int = 0
+    cut: dict[str, int] = field(default_factory=dict)  # per document: sentences cut at MAX_SENTENCE
 
 
 class Tally(NamedTuple):
