@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -93,6 +94,72 @@ async def test_disk_full_in_the_screen_is_a_message_not_a_crash(tmp_path):
         assert "Pékin va envoyer" in str(app.screen.query_one("#sentence").render())
     with Store(tmp_path / "s.db") as s:
         assert s.counts()["annotators"]["alice"]["done"] == 1
+
+
+@contextmanager
+def read_only(path: Path):
+    """The store file made unwritable: chmod for a user; for root, whom permissions do not stop,
+    the immutable attribute (skipped where the file system or the container refuses it)."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        yield
+        path.chmod(0o644)
+        return
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a file read-only for root here (chattr +i refused)")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+async def test_a_read_only_store_is_one_line_and_a_message_in_the_screen(tmp_path, capsys):
+    from annotator.cli import main
+    from annotator.tui.app import make_app
+
+    seeds_store(tmp_path / "s.db").close()
+    (tmp_path / "new.txt").write_text("Une phrase neuve.", "utf-8")
+    with read_only(tmp_path / "s.db"):
+        assert main(["--db", str(tmp_path / "s.db"), "stats"]) == 0  # reading needs no write
+        capsys.readouterr()
+        assert main(["--db", str(tmp_path / "s.db"), "ingest", str(tmp_path / "new.txt")]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "s.db: the store is read-only here" in err
+        app = make_app(tmp_path / "s.db", "alice")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.press("r", "3")
+            assert app.is_running
+            assert any(
+                "Not saved" in str(n.message) and "read-only" in str(n.message) for n in app._notifications
+            )
+            assert "La Chine va envoyer" in str(app.screen.query_one("#sentence").render())  # did not move
+    with Store(tmp_path / "s.db") as s:
+        assert s.counts()["annotators"] == {}
+
+
+LOST_WAL = """
+import os, signal, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA wal_autocheckpoint=0")
+db.execute("INSERT INTO meta VALUES ('written', 'only in the -wal')")
+db.commit()
+os.kill(os.getpid(), signal.SIGKILL)  # the -wal and -shm stay, as after any crash
+"""
+
+
+def test_a_store_whose_wal_was_lost_is_refused_naming_the_file(tmp_path, capsys):
+    from annotator.cli import main
+
+    db = tmp_path / "s.db"
+    seeds_store(db).close()
+    subprocess.run([sys.executable, "-c", LOST_WAL, str(db)])
+    Path(f"{db}-wal").unlink()  # copied without it, or removed by hand
+    assert main(["--db", str(db), "stats"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "s.db-wal file is missing but its s.db-shm is there" in err
+    Path(f"{db}-shm").unlink()  # what the message says to do, to open it without them
+    assert main(["--db", str(db), "stats"]) == 0
 
 
 def test_disk_full_during_ingest_leaves_the_store_as_it_was(tmp_path):

@@ -174,3 +174,28 @@ def test_two_annotators_agree_then_a_reviewer_adjudicates(workdir):
     with sqlite3.connect(db) as c:
         rows = c.execute("SELECT origin, derived_from FROM labels WHERE annotator = 'rita'").fetchall()
     assert len(rows) == 1 and rows[0][0] == "adjudicated" and len(orjson.loads(rows[0][1])) == 2
+
+
+CRASHING = """
+import sys
+from annotator.tui.screens.label import LabelScreen
+
+def crash(self):
+    raise RuntimeError("a fault in the screen")
+
+LabelScreen.action_skip = crash
+from annotator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_screen_that_crashes_never_exits_0(workdir):
+    (workdir / "crash.py").write_text(CRASHING, "utf-8")
+    term = Terminal(f"{sys.executable} crash.py --db a.db label", workdir)
+    try:
+        term.wait_for("La Chine va envoyer des troupes")
+        term.keys("x")  # skip: the action raises
+        screen = term.wait_for("annotator-exited-")
+        assert "annotator-exited-1" in screen and "a fault in the screen" in screen
+    finally:
+        term.close()

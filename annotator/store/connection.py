@@ -8,6 +8,7 @@ back whole. Nothing is ever loaded whole: every query asks for the rows it needs
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,11 +33,12 @@ class Connection:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise UserError(f"{self.path}: no such store (run `annotator ingest` first)")
+        self._check_wal()
         try:
             self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as exc:
-            raise UserError(f"{self.path}: cannot open the store ({exc})") from None
+            raise UserError(f"{self.path}: cannot open the store ({_why(exc)})") from None
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not an annotator store ({exc})") from None
         self.db.execute("PRAGMA busy_timeout=30000")
@@ -47,6 +49,21 @@ class Connection:
 
     def close(self) -> None:
         self.db.close()
+
+    def _check_wal(self) -> None:
+        """Refuse a store whose -wal was lost: SQLite would open it without the transactions the
+        -wal held and say nothing. While processes use a store both files exist; the last one to
+        close removes the -wal and then the -shm, so a -shm alone is looked at again before."""
+        wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
+        for _ in range(3):
+            if wal.exists() or not shm.exists():
+                return
+            time.sleep(0.1)
+        raise UserError(
+            f"{self.path}: its {wal.name} file is missing but its {shm.name} is there, so the last "
+            f"decisions written may be missing (the -wal holds them until they are copied into the "
+            f"store): put {wal.name} back, or delete {shm.name} to open the store without them"
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -79,7 +96,7 @@ class Connection:
         try:
             return schema.version(self.db, self.path)
         except sqlite3.OperationalError as exc:
-            raise UserError(f"{self.path}: cannot read the store ({exc})") from None
+            raise UserError(f"{self.path}: cannot read the store ({_why(exc)})") from None
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -96,7 +113,7 @@ class Connection:
         except sqlite3.OperationalError as exc:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise UserError(f"{self.path}: {exc}; nothing was written") from None
+            raise UserError(f"{self.path}: {_why(exc)}; nothing was written") from None
 
     # who is served what
 
@@ -125,3 +142,16 @@ class Connection:
     def _served(self, annotator_param: int) -> str:
         """The SQL condition that keeps the sentences served to the annotator (none without a plan)."""
         return f" AND served(?{annotator_param}, d.doc_id, s.start, s.end)" if self._plan else ""
+
+
+def _why(exc: sqlite3.Error) -> str:
+    """SQLite's message, with what it means for a store where SQLite's own words do not say."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith("SQLITE_READONLY"):
+        return (
+            "the store is read-only here: writing needs permission on the file and on its folder "
+            "(for its -wal and -shm files)"
+        )
+    if name.startswith("SQLITE_CANTOPEN"):
+        return f"{exc}: the store and its -wal and -shm files must be readable, and creatable in its folder"
+    return str(exc)
