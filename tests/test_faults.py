@@ -430,6 +430,11 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     db = sqlite3.connect(path)
     for statement in (
+        "DROP VIEW documents",
+        "DROP VIEW sentences",
+        "DROP TABLE pending_documents",
+        "ALTER TABLE all_documents RENAME TO documents",
+        "ALTER TABLE all_sentences RENAME TO sentences",
         "UPDATE labels SET labels = json_remove(labels, '$.block_type')",
         "DROP TABLE suggestions",
         "DROP TABLE splits",
@@ -458,8 +463,8 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
 
 
 def test_ingest_failing_after_a_batch_was_stored_leaves_nothing(tmp_path):
-    """Ingest stores documents a batch at a time, all in one transaction: a failure after the
-    first batch (a worker dying, say) leaves the store as it was."""
+    """Ingest stores documents a batch at a time, in short transactions: a failure after the
+    first batch (a worker dying, say) leaves the store as it was, hidden rows included."""
     from annotator.corpus.reader import SourceDoc
     from annotator.store.corpus import _INGEST_BATCH
 
@@ -475,7 +480,83 @@ def test_ingest_failing_after_a_batch_was_stored_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError, match="worker died"):
         store.ingest(analysed_then_failing())
     assert store.is_empty()
+    for table in ("all_documents", "all_sentences", "blocks", "shingles", "suggestions", "pending_documents"):
+        assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
     assert len(store.ingest(docs).added) == len(docs)
+
+
+PAUSED_INGEST = textwrap.dedent(
+    """
+    import pathlib, sys, time
+    from annotator.corpus.reader import SourceDoc
+    from annotator.ingest import analyse
+    from annotator.store import Store
+    from annotator.store.corpus import _INGEST_BATCH
+
+    db, go = sys.argv[1], pathlib.Path(sys.argv[2])
+
+    def docs():
+        for i in range(3 * _INGEST_BATCH):
+            if i == 2 * _INGEST_BATCH:  # two batches stored: wait, between transactions
+                print("paused", flush=True)
+                while not go.exists():
+                    time.sleep(0.02)
+            yield analyse(SourceDoc(f"new{i}", "x", f"Titre {i}\\nUne phrase neuve numéro {i}."))
+
+    with Store(db) as store:
+        print(len(store.ingest(docs()).added), "added", flush=True)
+    """
+)
+
+
+def _paused_ingest(db: Path, go: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_INGEST, str(db), str(go)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "paused\n"
+    return proc
+
+
+def test_an_ingest_under_way_is_invisible_and_never_holds_the_write_lock(tmp_path):
+    """Two batches of a three-batch ingest are stored: readers see none of it, an annotator's
+    decision and an export go through at once, and the ingest appears whole when it ends."""
+    from annotator.export.jsonl import export_jsonl
+    from annotator.store.corpus import _INGEST_BATCH
+
+    db, go = tmp_path / "s.db", tmp_path / "go"
+    seeds_store(db).close()
+    proc = _paused_ingest(db, go)
+    with Store(db) as s:
+        s.db.execute("PRAGMA busy_timeout=1000")  # a decision that waited a second would fail
+        assert s.counts()["documents"] == 5 and s.counts()["sentences"] == 122
+        assert [d.doc_id for d in s.documents() if d.doc_id.startswith("new")] == []
+        row = s.next_unannotated("alice")
+        t = time.perf_counter()
+        s.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+        assert time.perf_counter() - t < 1.0
+        assert export_jsonl(s, tmp_path / "out").records == 1
+        go.touch()
+        assert proc.communicate(timeout=60)[0] == f"{3 * _INGEST_BATCH} added\n"
+        assert s.counts()["documents"] == 5 + 3 * _INGEST_BATCH  # all of it at once
+        assert s.labels(row.sid, "alice").labels.mode == "reporting"
+
+
+def test_a_killed_ingest_is_never_seen_and_the_next_one_removes_it(tmp_path):
+    db, go = tmp_path / "s.db", tmp_path / "go"
+    seeds_store(db).close()
+    proc = _paused_ingest(db, go)
+    proc.kill()
+    proc.wait()
+    with Store(db) as s:
+        assert s.counts()["documents"] == 5
+        assert s.db.execute("SELECT count(*) FROM all_documents").fetchone()[0] > 5  # hidden, not gone
+        assert s.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        ingest_paths(s, [SEEDS])  # any ingest removes what a killed one left
+        for table in ("all_documents", "pending_documents"):
+            assert s.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == (
+                5 if table == "all_documents" else 0
+            )
+        assert s.db.execute("SELECT count(*) FROM all_sentences").fetchone()[0] == 122
 
 
 def _labelled(path: Path) -> Store:
@@ -526,8 +607,8 @@ def test_db_check_finds_what_sqlite_cannot(tmp_path, capsys):
     assert main(["--db", str(db), "db", "check"]) == 0
     assert "ok (5 documents, 122 sentences, 1 decisions, 1 events checked)" in capsys.readouterr().out
     with sqlite3.connect(db) as raw:
-        raw.execute("UPDATE sentences SET text = 'Autre chose.' WHERE sid = 3")
-        raw.execute("UPDATE documents SET text = text || ' ' WHERE doc = 2")
+        raw.execute("UPDATE all_sentences SET text = 'Autre chose.' WHERE sid = 3")
+        raw.execute("UPDATE all_documents SET text = text || ' ' WHERE doc = 2")
         raw.execute("INSERT INTO labels VALUES (99999, 'bob', 'done', '{', 'manual', 'x', 'x', NULL)")
     assert main(["--db", str(db), "db", "check"]) == 1
     err = capsys.readouterr().err

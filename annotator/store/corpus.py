@@ -4,11 +4,17 @@ clusters and the engine's suggestions. Ingest writes them; analysis happens befo
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from annotator.corpus.text import shown
+from annotator.errors import UserError
 from annotator.scheme import LABELLED_BLOCK_TYPES, sentence_id
 from annotator.store.connection import Connection
 from annotator.store.rows import IngestReport, StoredDocument
@@ -18,37 +24,75 @@ if TYPE_CHECKING:
     from annotator.corpus.clusters import ClusterIndex
     from annotator.corpus.pipeline import AnalysedDoc
 
-_INGEST_BATCH = 256  # documents stored at a time, while the workers analyse the next ones
+_INGEST_BATCH = 256  # documents stored per transaction, while the workers analyse the next ones
+
+
+@dataclass
+class _Run:
+    """One ingest under way."""
+
+    ingest: str  # its token in pending_documents
+    at: str
+    index: ClusterIndex
+    report: IngestReport
+    changed: list[tuple[int, int, AnalysedDoc]] = field(default_factory=list)  # (doc, version, new text)
+    renamed: dict[str, str] = field(default_factory=dict)  # cluster merged → cluster it joined
+
+    def resolve(self, cluster: str) -> str:
+        while cluster in self.renamed:
+            cluster = self.renamed[cluster]
+        return cluster
+
+
+def _ingest_token() -> str:
+    return f"{socket.gethostname()} {os.getpid()} {uuid.uuid4().hex}"
+
+
+def _running(ingest: str) -> bool:
+    """Whether the ingest's process is alive (one on another machine is taken to be)."""
+    host, pid, _ = ingest.split(" ")
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 class CorpusWrites(Connection):
     def ingest(self, docs: Iterable[AnalysedDoc]) -> IngestReport:
-        """Add documents in one transaction; unchanged texts are skipped, changed ones versioned.
+        """Add documents, all or nothing for every reader, without holding the write lock long.
 
-        `docs` is consumed in batches as it comes, so storing overlaps the analysis of the next
-        documents in the worker processes."""
+        New documents are stored in short transactions, batch by batch as the worker processes
+        hand them over, and listed as pending (the views hide them); one short last transaction
+        publishes them, replaces the changed documents (kept aside until then) and applies the
+        cluster merges they caused. A failure removes what was stored; an ingest that was killed
+        is removed by the next one. Unchanged texts are skipped."""
         from annotator.corpus.clusters import ClusterIndex
         from annotator.model import now
 
+        self._remove_dead_ingests()
         report = IngestReport()
-        at = now()
-
+        ingest = _ingest_token()
+        run = _Run(ingest, now(), ClusterIndex(), report)
         docs = iter(docs)
-        index = ClusterIndex()  # kept across batches: each one loads only what it adds
-        with self.write() as db:
+        try:
             while batch := list(islice(docs, _INGEST_BATCH)):
-                self._load_index(db, index, batch)
-                self._ingest_batch(db, index, batch, at, report)
+                with self.write() as db:
+                    self._load_index(db, run, batch)
+                    self._ingest_batch(db, run, batch)
+            with self.write() as db:
+                self._publish(db, run)
+        except BaseException:
+            self._remove_ingest(ingest)
+            raise
         return report
 
-    def _ingest_batch(
-        self,
-        db: sqlite3.Connection,
-        index: ClusterIndex,
-        docs: list[AnalysedDoc],
-        at: str,
-        report: IngestReport,
-    ) -> None:
+    def _ingest_batch(self, db: sqlite3.Connection, run: _Run, docs: list[AnalysedDoc]) -> None:
+        report = run.report
         for doc in docs:
             row = db.execute(
                 "SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)
@@ -57,24 +101,71 @@ class CorpusWrites(Connection):
                 report.unchanged.append(doc.doc_id)
                 continue
             if row:
-                self._replace(db, index, row[0], row[2], doc, at, report)
+                run.changed.append((row[0], row[2], doc))  # replaced when the ingest publishes
                 report.updated.append(doc.doc_id)
             else:
-                cur = db.execute(
-                    "INSERT INTO documents (doc_id, path, sha256, version, cluster, text, ingested_at)"
-                    " VALUES (?, ?, ?, 1, ?, ?, ?)",
-                    (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, at),
-                )
+                try:
+                    cur = db.execute(
+                        "INSERT INTO all_documents (doc_id, path, sha256, version, cluster, text, ingested_at)"
+                        " VALUES (?, ?, ?, 1, ?, ?, ?)",
+                        (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, run.at),
+                    )
+                except sqlite3.IntegrityError:
+                    raise UserError(
+                        f"{shown(doc.doc_id)}: another ingest under way is adding this document; "
+                        "run this one when it is done"
+                    ) from None
                 assert cur.lastrowid is not None
-                self._insert_parts(db, index, cur.lastrowid, doc)
+                db.execute("INSERT INTO pending_documents VALUES (?, ?)", (cur.lastrowid, run.ingest))
+                self._insert_parts(db, run, cur.lastrowid, doc)
                 report.added.append(doc.doc_id)
             report.sentences += sum(1 for _ in doc.sentences())
             if cut := sum(b.cut for b in doc.blocks):
                 report.cut[doc.doc_id] = cut
 
-    def _insert_parts(
-        self, db: sqlite3.Connection, index: ClusterIndex, d: int, doc: AnalysedDoc
-    ) -> list[int]:
+    def _publish(self, db: sqlite3.Connection, run: _Run) -> None:
+        """The ingest's one short last transaction: what readers see changes here, at once."""
+        for d, version, doc in run.changed:
+            self._replace(db, run, d, version, doc)
+        for merged, target in run.renamed.items():
+            db.execute("UPDATE all_documents SET cluster=? WHERE cluster=?", (run.resolve(target), merged))
+        db.execute("DELETE FROM pending_documents WHERE ingest=?", (run.ingest,))
+
+    def _remove_ingest(self, ingest: str) -> None:
+        """Remove the documents an ingest stored, in short transactions; if this fails too (a
+        full disk), they stay hidden and the next ingest removes them."""
+        try:
+            while docs := [
+                d
+                for (d,) in self.db.execute(
+                    "SELECT doc FROM pending_documents WHERE ingest=? LIMIT ?", (ingest, _INGEST_BATCH)
+                )
+            ]:
+                with self.write() as db:
+                    marks = ",".join("?" * len(docs))
+                    db.execute(
+                        f"DELETE FROM suggestions WHERE sid IN (SELECT sid FROM all_sentences WHERE doc IN ({marks}))",
+                        docs,
+                    )
+                    for table in (
+                        "all_sentences",
+                        "blocks",
+                        "shingles",
+                        "all_documents",
+                        "pending_documents",
+                    ):
+                        db.execute(f"DELETE FROM {table} WHERE doc IN ({marks})", docs)
+        except (UserError, sqlite3.Error):
+            pass
+
+    def _remove_dead_ingests(self) -> None:
+        """What ingests that were killed stored (their process is gone)."""
+        rows = self.db.execute("SELECT DISTINCT ingest FROM pending_documents").fetchall()
+        for (ingest,) in rows:
+            if not _running(ingest):
+                self._remove_ingest(ingest)
+
+    def _insert_parts(self, db: sqlite3.Connection, run: _Run, d: int, doc: AnalysedDoc) -> list[int]:
         db.executemany(
             "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -86,11 +177,11 @@ class CorpusWrites(Connection):
         labelled = [t.block_type in LABELLED_BLOCK_TYPES for t in doc.types]
         rows = [(d, pos, b, s, e, text[s:e], labelled[b]) for pos, (b, s, e) in enumerate(doc.sentences())]
         db.executemany(
-            "INSERT INTO sentences (doc, pos, block, start, end, text, labelled) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO all_sentences (doc, pos, block, start, end, text, labelled) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        self._assign_cluster(db, index, d, doc)
-        sids = [sid for (sid,) in db.execute("SELECT sid FROM sentences WHERE doc=? ORDER BY pos", (d,))]
+        self._assign_cluster(db, run, d, doc)
+        sids = [sid for (sid,) in db.execute("SELECT sid FROM all_sentences WHERE doc=? ORDER BY pos", (d,))]
         if doc.suggestions:
             db.executemany(
                 "INSERT INTO suggestions VALUES (?, ?, ?)",
@@ -98,16 +189,20 @@ class CorpusWrites(Connection):
             )
         return sids
 
-    def _load_index(self, db: sqlite3.Connection, index: ClusterIndex, docs: list[AnalysedDoc]) -> None:
+    def _load_index(self, db: sqlite3.Connection, run: _Run, docs: list[AnalysedDoc]) -> None:
         """Load what this batch can match and the index lacks: the stored postings of hashes the
         index has not met yet (those it has met carry every document since), and those documents'
-        sizes and clusters."""
+        sizes and clusters (as this ingest's merges renamed them). Documents of other ingests
+        under way are not there to match."""
+        index = run.index
         hashes = list({h for d in docs for h in d.fingerprint if h not in index.postings})
         known: set[int] = set()
         for i in range(0, len(hashes), 900):
             chunk = hashes[i : i + 900]
             for h, d in db.execute(
-                f"SELECT hash, doc FROM shingles WHERE hash IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT hash, doc FROM shingles WHERE hash IN ({','.join('?' * len(chunk))})"
+                " AND doc NOT IN (SELECT doc FROM pending_documents)",
+                chunk,
             ):
                 index.postings.setdefault(h, []).append(d)
                 if d not in index.size:
@@ -119,45 +214,37 @@ class CorpusWrites(Connection):
                 f"SELECT doc, fp_size, cluster FROM documents WHERE doc IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                index.size[d], index.cluster[d] = size, cluster
+                index.size[d], index.cluster[d] = size, run.resolve(cluster)
 
-    def _assign_cluster(self, db: sqlite3.Connection, index: ClusterIndex, d: int, doc: AnalysedDoc) -> None:
-        cluster, merged, indexed = index.add(d, doc.doc_id, doc.fingerprint)
-        for other in merged:
-            db.execute("UPDATE documents SET cluster=? WHERE cluster=?", (cluster, other))
+    def _assign_cluster(self, db: sqlite3.Connection, run: _Run, d: int, doc: AnalysedDoc) -> None:
+        cluster, merged, indexed = run.index.add(d, doc.doc_id, doc.fingerprint)
+        for other in merged:  # renamed in every document when the ingest publishes
+            run.renamed[other] = cluster
         db.execute(
-            "UPDATE documents SET cluster=?, fp_size=? WHERE doc=?", (cluster, len(doc.fingerprint), d)
+            "UPDATE all_documents SET cluster=?, fp_size=? WHERE doc=?", (cluster, len(doc.fingerprint), d)
         )
         db.executemany("INSERT INTO shingles VALUES (?, ?)", [(h, d) for h in indexed])
 
-    def _replace(
-        self,
-        db: sqlite3.Connection,
-        index: ClusterIndex,
-        d: int,
-        version: int,
-        doc: AnalysedDoc,
-        at: str,
-        report: IngestReport,
-    ):
+    def _replace(self, db: sqlite3.Connection, run: _Run, d: int, version: int, doc: AnalysedDoc) -> None:
         """A changed text: keep the old version, re-segment, carry labels over by sentence text."""
+        at, report = run.at, run.report
         db.execute(
-            "INSERT INTO document_versions SELECT doc_id, version, sha256, text, ingested_at FROM documents WHERE doc=?",
+            "INSERT INTO document_versions SELECT doc_id, version, sha256, text, ingested_at FROM all_documents WHERE doc=?",
             (d,),
         )
         old = db.execute(
-            "SELECT sid, text, start, end FROM sentences WHERE doc=? ORDER BY pos", (d,)
+            "SELECT sid, text, start, end FROM all_sentences WHERE doc=? ORDER BY pos", (d,)
         ).fetchall()
-        db.execute("DELETE FROM suggestions WHERE sid IN (SELECT sid FROM sentences WHERE doc=?)", (d,))
-        db.execute("DELETE FROM sentences WHERE doc=?", (d,))
+        db.execute("DELETE FROM suggestions WHERE sid IN (SELECT sid FROM all_sentences WHERE doc=?)", (d,))
+        db.execute("DELETE FROM all_sentences WHERE doc=?", (d,))
         db.execute("DELETE FROM blocks WHERE doc=?", (d,))
         db.execute("DELETE FROM shingles WHERE doc=?", (d,))
-        index.forget(d)
+        run.index.forget(d)
         db.execute(
-            "UPDATE documents SET path=?, sha256=?, version=?, text=?, ingested_at=? WHERE doc=?",
+            "UPDATE all_documents SET path=?, sha256=?, version=?, text=?, ingested_at=? WHERE doc=?",
             (doc.source.path, doc.sha256, version + 1, doc.text, at, d),
         )
-        new_sids = self._insert_parts(db, index, d, doc)
+        new_sids = self._insert_parts(db, run, d, doc)
         by_text: dict[str, list[int]] = {}
         for (_, s, e), sid in zip(doc.sentences(), new_sids, strict=True):
             by_text.setdefault(doc.text[s:e], []).append(sid)

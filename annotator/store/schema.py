@@ -15,11 +15,21 @@ from pathlib import Path
 from annotator.corpus.text import shown
 from annotator.errors import UserError
 
-STORE_VERSION = 4
+STORE_VERSION = 5
+
+# An ingest stores its documents in short transactions, each listed in `pending_documents` until
+# one short last transaction publishes them all (store/corpus.py). Every read goes through these
+# views, so no reader sees a document of an ingest under way (or of one that failed or was
+# killed); writes name the tables, and a write to a view fails loudly.
+VISIBLE = (
+    "CREATE TABLE pending_documents (doc INTEGER PRIMARY KEY, ingest TEXT NOT NULL)",
+    "CREATE VIEW documents AS SELECT * FROM all_documents WHERE doc NOT IN (SELECT doc FROM pending_documents)",
+    "CREATE VIEW sentences AS SELECT * FROM all_sentences WHERE doc NOT IN (SELECT doc FROM pending_documents)",
+)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE documents (
+CREATE TABLE all_documents (           -- read through the view `documents` (see VISIBLE)
     doc INTEGER PRIMARY KEY,            -- ingest order
     doc_id TEXT NOT NULL UNIQUE,
     path TEXT NOT NULL,
@@ -30,7 +40,7 @@ CREATE TABLE documents (
     text TEXT NOT NULL,
     ingested_at TEXT NOT NULL
 );
-CREATE INDEX documents_cluster ON documents(cluster);
+CREATE INDEX documents_cluster ON all_documents(cluster);
 CREATE TABLE document_versions (        -- earlier texts of changed documents, kept
     doc_id TEXT NOT NULL, version INTEGER NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL,
     ingested_at TEXT NOT NULL, PRIMARY KEY (doc_id, version)
@@ -40,13 +50,13 @@ CREATE TABLE blocks (
     block_type TEXT NOT NULL, lang TEXT NOT NULL, duplicate_of INTEGER,
     PRIMARY KEY (doc, idx)
 ) WITHOUT ROWID;
-CREATE TABLE sentences (
+CREATE TABLE all_sentences (           -- read through the view `sentences`
     sid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: labels and events point here
     doc INTEGER NOT NULL, pos INTEGER NOT NULL, block INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
     labelled INTEGER NOT NULL           -- 1 when its block type is one that gets labels
 );
-CREATE UNIQUE INDEX sentences_order ON sentences(doc, pos);
+CREATE UNIQUE INDEX sentences_order ON all_sentences(doc, pos);
 CREATE TABLE labels (                   -- current state per (sentence, annotator)
     sid INTEGER NOT NULL, annotator TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL,
     origin TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
@@ -77,7 +87,7 @@ CREATE TABLE splits (                   -- frozen train/dev/test assignment of c
 CREATE TABLE shingles (hash INTEGER NOT NULL, doc INTEGER NOT NULL);
 CREATE INDEX shingles_hash ON shingles(hash);
 CREATE INDEX shingles_doc ON shingles(doc);
-"""
+""" + "".join(f"{statement};" for statement in VISIBLE)
 
 
 # SentenceLabels() as JSON; written out because building the model's validator at import would
@@ -108,11 +118,20 @@ def add_block_type_to_labels(db: sqlite3.Connection) -> None:
         db.execute(f"UPDATE {table} SET labels = json_set(labels, '$.block_type', NULL)")
 
 
+def add_pending_documents(db: sqlite3.Connection) -> None:
+    """4 → 5: documents and sentences are read through views that hide an ingest under way."""
+    db.execute("ALTER TABLE documents RENAME TO all_documents")
+    db.execute("ALTER TABLE sentences RENAME TO all_sentences")
+    for statement in VISIBLE:
+        db.execute(statement)
+
+
 # MIGRATIONS[n] turns a version-n store into version n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: add_suggestions,
     2: add_provenance_and_splits,
     3: add_block_type_to_labels,
+    4: add_pending_documents,
 }
 
 
