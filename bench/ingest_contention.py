@@ -64,7 +64,9 @@ def main() -> None:
                 time.sleep(0.05)
             exe = Path(sys.executable).with_name("annotator")
             t0 = time.perf_counter()
-            ingest = subprocess.Popen([str(exe), "--db", str(db), "ingest", str(corpus)], stdout=subprocess.PIPE)
+            ingest = subprocess.Popen(
+                [str(exe), "--db", str(db), "ingest", str(corpus)], stdout=subprocess.PIPE
+            )
             busy: list[float] = []
             exported: list[str] = []
 
