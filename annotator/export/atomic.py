@@ -28,6 +28,7 @@ import orjson
 from annotator.corpus.text import shown
 from annotator.errors import UserError
 from annotator.files import StagedFile, fsync_dir
+from annotator.processes import alive
 
 MANIFEST = "manifest.json"
 _TEMPORARY = re.compile(r"\..+\.\d+\.tmp")  # StagedFile's temporary names
@@ -128,16 +129,6 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove_leftovers(folder: Path) -> None:
     """Drafts and temporary files of exports that were killed (their process is gone)."""
     for entry in os.scandir(folder):
@@ -146,7 +137,7 @@ def _remove_leftovers(folder: Path) -> None:
     mine = re.compile(rf"\.{re.escape(folder.name)}\.(\d+)\.(export|previous)")
     for entry in os.scandir(folder.parent):
         m = mine.fullmatch(entry.name)
-        if m and not _alive(int(m[1])) and entry.is_dir(follow_symlinks=False):
+        if m and not alive(int(m[1])) and entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
 
 

@@ -7,13 +7,11 @@ core for a large export) and writes the lines as built.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import threading
-import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from queue import Empty, Queue
 
@@ -27,6 +25,7 @@ from annotator.export.records import (
     validated,
 )
 from annotator.model import Manifest
+from annotator.processes import worker_pool
 from annotator.scheme import SPLITS
 from annotator.store import Store
 
@@ -128,34 +127,6 @@ def _check(lines: list[str]) -> Counter:
     return counts
 
 
-def _worker_start(exporter: int) -> None:
-    """In each validating worker. The collector stays off, as the exporting process's does: each
-    chunk makes thousands of short-lived models, freed by their reference counts. And the worker
-    ends when the exporting process is gone: killed, it leaves the worker waiting on a queue
-    forever (the worker holds both ends), and the worker keeps the pool's server alive."""
-    gc.disable()
-    threading.Thread(target=_end_with, args=(exporter,), name="watchdog", daemon=True).start()
-
-
-def _end_with(pid: int) -> None:
-    while _alive(pid):
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # killed but not yet reaped by its parent: gone all the same
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True  # no /proc: os.kill said it exists
-
-
 def _checked(
     chunks: Iterator[list[tuple[str, str | None]]], *, split: bool, parallel: bool
 ) -> Iterator[tuple[Parts, int, Counter]]:
@@ -168,11 +139,7 @@ def _checked(
             parts = _parts(rows, split)
             yield parts, len(rows), _check(list(parts.values()))
         return
-    # forkserver: workers must not be forked from a process whose query thread holds locks.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
-    ) as pool:
+    with worker_pool(workers) as pool:
         pending: deque[tuple[Parts, int, Future]] = deque()
         for rows in prefetch(chunks):
             parts = _parts(rows, split)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
+from annotator.processes import alive
 from annotator.scheme import LABELLED_BLOCK_TYPES, sentence_id
 from annotator.store.connection import Connection
 from annotator.store.rows import IngestReport, StoredDocument
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from annotator.corpus.pipeline import AnalysedDoc
 
 _INGEST_BATCH = 256  # documents stored per transaction, while the workers analyse the next ones
+_GAP = 0.005  # seconds between two of an ingest's transactions (Connection._begin asks every 2 ms)
 
 
 @dataclass
@@ -51,15 +54,7 @@ def _ingest_token() -> str:
 def _running(ingest: str) -> bool:
     """Whether the ingest's process is alive (one on another machine is taken to be)."""
     host, pid, _ = ingest.split(" ")
-    if host != socket.gethostname():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
+    return host != socket.gethostname() or alive(int(pid))
 
 
 class CorpusWrites(Connection):
@@ -84,6 +79,7 @@ class CorpusWrites(Connection):
                 with self.write() as db:
                     self._load_index(db, run, batch)
                     self._ingest_batch(db, run, batch)
+                time.sleep(_GAP)  # the write lock is free: a waiting decision takes it now
             with self.write() as db:
                 self._publish(db, run)
         except BaseException:
