@@ -26,19 +26,22 @@ sys.path.insert(0, str(ROOT))
 from annotator.export.jsonl import export_jsonl  # noqa: E402
 from annotator.ingest import bundled_seeds, ingest_paths  # noqa: E402
 from annotator.model import SentenceLabels  # noqa: E402
+from annotator.scheme import LABELLED_BLOCK_TYPES  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from bench.corpus import write_corpus  # noqa: E402
 
-LABELS = SentenceLabels(mode="reporting", claim="none")
+LABELS = [SentenceLabels(mode="reporting", claim="none"), SentenceLabels(mode="commentary", claim="factual")]
 
 
-def decide(store: Store, who: str) -> float:
-    """One decision as the screen makes it: find the next sentence, store the labels."""
+def decide(store: Store, who: str, k: int, rows: list) -> float:
+    """One decision as the screen makes it: find the next sentence to do and store its labels;
+    once every seed sentence is done (the ingest's own stay hidden until it ends), change the
+    decision on one of them, in turn."""
     t = time.perf_counter()
     row = store.next_unannotated(who)
     if row is None:
-        raise SystemExit("bench: nothing left to label")
-    store.record(row.sid, who, LABELS)
+        row = rows[k % len(rows)]
+    store.record(row.sid, who, LABELS[k % 2])
     return time.perf_counter() - t
 
 
@@ -58,9 +61,10 @@ def main() -> None:
         db = work / "s.db"
         with Store(db) as store:
             ingest_paths(store, [bundled_seeds()])
+            rows = [r for r in store.sentences() if r.block_type in LABELLED_BLOCK_TYPES]
             idle = []
-            for _ in range(40):
-                idle.append(decide(store, "idle"))
+            for k in range(100):
+                idle.append(decide(store, "idle", k, rows))
                 time.sleep(0.05)
             exe = Path(sys.executable).with_name("annotator")
             t0 = time.perf_counter()
@@ -80,7 +84,7 @@ def main() -> None:
             exporter = threading.Thread(target=export_midway)
             exporter.start()
             while ingest.poll() is None:
-                busy.append(decide(store, "busy"))
+                busy.append(decide(store, "busy", len(busy), rows))
                 time.sleep(0.05)
             wall = time.perf_counter() - t0
             exporter.join()

@@ -84,6 +84,44 @@ async def test_label_keys_store_and_advance(seeds_db):
     ]
 
 
+async def test_a_key_waiting_for_the_store_never_stops_the_screen(seeds_db):
+    """Another process holds the store's write lock for 1.5 s: the key's decision waits in a
+    thread while the screen goes on drawing (a timer keeps ticking) and says that it is waiting;
+    then the decision is stored and the screen moves on."""
+    import sqlite3
+    import threading
+    import time
+
+    other = sqlite3.connect(seeds_db, isolation_level=None, check_same_thread=False)
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        said: list[bool] = []
+        real_waiting = screen.waiting
+
+        def waiting(on: bool) -> None:
+            said.append(on)
+            real_waiting(on)
+            if on:
+                assert "waiting for another process" in shown(app, "#progress")
+
+        screen.waiting = waiting
+        await pilot.press("r")
+        ticks: list[float] = []
+        app.set_interval(0.05, lambda: ticks.append(time.monotonic()))
+        other.execute("BEGIN IMMEDIATE")  # an ingest's transaction, say
+        threading.Timer(1.5, lambda: other.execute("COMMIT")).start()
+        t = time.monotonic()
+        await pilot.press("3")
+        assert time.monotonic() - t >= 1.4
+        assert said == [True, False]
+        assert len([x for x in ticks if x - t < 1.4]) >= 10  # the event loop ran all along
+        assert "Pékin va envoyer" in shown(app, "#sentence")
+        assert "waiting" not in shown(app, "#progress")
+    other.close()
+    assert [(r.labels.mode, r.labels.claim) for _, r in labels_of(seeds_db)] == [("reporting", "checkworthy")]
+
+
 async def test_undo_and_navigation_keys(seeds_db):
     app = make_app(seeds_db, "alice")
     async with app.run_test(size=SIZE) as pilot:

@@ -19,6 +19,8 @@ from annotator.assignment import Assignment
 from annotator.errors import UserError
 from annotator.store import schema
 
+BUSY_SECONDS = 30  # how long a write waits for another process's write before it gives up
+
 
 class Connection:
     """An open store: the connection, its transactions and the overlap plan it serves by."""
@@ -35,13 +37,15 @@ class Connection:
             raise UserError(f"{self.path}: no such store (run `annotator ingest` first)")
         self._check_wal()
         try:
-            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self.db = sqlite3.connect(
+                self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+            )
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as exc:
             raise UserError(f"{self.path}: cannot open the store ({_why(exc)})") from None
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not an annotator store ({exc})") from None
-        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         self.db.execute("PRAGMA synchronous=FULL")
         self._plan: Assignment | None = None
         self._prepare()
@@ -102,7 +106,7 @@ class Connection:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: taken at once (no lock upgrade), committed or rolled back whole."""
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 yield self.db
             except BaseException:
@@ -114,6 +118,25 @@ class Connection:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise UserError(f"{self.path}: {_why(exc)}; nothing was written") from None
+
+    def _begin(self) -> None:
+        """Take the write lock, asking for it every 2 ms for up to BUSY_SECONDS. SQLite's own
+        busy handler asks every 100 ms once it has waited a while, and so misses the short gaps
+        between an ingest's transactions again and again; asked this often, a decision gets in
+        at the next gap."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        self.db.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if getattr(exc, "sqlite_errorname", "") != "SQLITE_BUSY" or time.monotonic() > deadline:
+                        raise
+                time.sleep(0.002)
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
 
     # who is served what
 

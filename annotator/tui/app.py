@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from annotator.errors import UserError
 from annotator.labelling.session import LabelSession
 from annotator.store import Store
 from annotator.tui import bindings
-from annotator.tui.service import StoreService
+from annotator.tui.service import Decided, StoreService, T
 
 if TYPE_CHECKING:
     from annotator.tui.screens.label import LabelScreen
@@ -79,6 +79,15 @@ class AnnotatorApp(App):
         except UserError as exc:
             self.notify(f"Not saved: {shown(exc)}", severity="error", timeout=15, markup=False)
             return False
+
+    async def decide(self, work: Callable[[], T]) -> Decided[T]:
+        screen = self._label_screen()
+        waiting = screen.waiting if screen is not None else (lambda _: None)
+        try:
+            return Decided(True, await self.service.decide(work, waiting))
+        except UserError as exc:
+            self.notify(f"Not saved: {shown(exc)}", severity="error", timeout=15, markup=False)
+            return Decided(False)
 
     def key_for(self, binding_id: str) -> str:
         """The keys of a binding as the user sees them (after remapping)."""

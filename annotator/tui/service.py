@@ -1,24 +1,60 @@
 """The screens' one door to the store.
 
-The screen's own connection serves its keys (each decision is committed before the screen moves
-on); slow work (counting, exports, statistics) runs in worker threads, each on a connection of its
-own from `worker()`, so a long query never holds the connection the keys need.
+The screen's own connection serves its keys: each key's session call runs through `decide()`, in
+a thread and one at a time, and is committed before the screen moves on, while the screen keeps
+drawing (and says so if another process's write keeps it waiting). Slow work (counting, exports,
+statistics) runs in worker threads, each on a connection of its own from `worker()`, so a long
+query never holds the connection the keys need.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from annotator.store import Store
+
+T = TypeVar("T")
+WAIT_SHOWN = 0.3  # seconds a key waits for the store before the screen says it is waiting
+
+
+@dataclass(frozen=True, slots=True)
+class Decided(Generic[T]):
+    """What a session call returned, or that it was not saved (the screen said why)."""
+
+    saved: bool
+    value: T | None = None
 
 
 class StoreService:
     def __init__(self, path: Path):
         self.path = path
         self.store = Store(path, create=False)
+        self._one_at_a_time = asyncio.Lock()
+
+    async def decide(self, work: Callable[[], T], waiting: Callable[[bool], None]) -> T:
+        """Run a session call (which may write) off the UI thread, in the order the keys came;
+        `waiting(True)` when it has waited WAIT_SHOWN seconds (another process holds the write
+        lock), `waiting(False)` after. Errors (a UserError: not saved) reach the caller."""
+        async with self._one_at_a_time:
+            fired = False
+
+            def say() -> None:
+                nonlocal fired
+                fired = True
+                waiting(True)
+
+            timer = asyncio.get_running_loop().call_later(WAIT_SHOWN, say)
+            try:
+                return await asyncio.to_thread(work)
+            finally:
+                timer.cancel()
+                if fired:
+                    waiting(False)
 
     @contextmanager
     def worker(self) -> Iterator[Store]:
@@ -37,3 +73,8 @@ class Host(Protocol):
     service: StoreService
 
     def key_for(self, binding_id: str) -> str: ...
+
+    def decide(self, work: Callable[[], T]) -> Awaitable[Decided[T]]:
+        """Run a key's session call through the service; a store that cannot write is reported
+        ("Not saved") and the call counts as not made."""
+        ...

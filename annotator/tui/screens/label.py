@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import ClassVar, cast
 
 from textual.app import ComposeResult
@@ -15,7 +17,7 @@ from annotator.corpus.text import shown, visible
 from annotator.labelling.session import LabelSession
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
-from annotator.tui.service import Host
+from annotator.tui.service import Decided, Host
 
 
 class LabelScreen(Screen):
@@ -214,56 +216,70 @@ class LabelScreen(Screen):
 
     # ------------------------------------------------------------------ actions
 
-    def action_set_label(self, name: str, value: str) -> None:
-        self.session.set_label(name, value)
-        self.show()
+    async def decide(self, work: Callable[[], object]) -> Decided[object]:
+        """Run a session call through the App (off the UI thread, one at a time), then redraw."""
+        decided = await self.host.decide(work)
+        if decided.saved:
+            self.show()
+        return decided
+
+    def waiting(self, on: bool) -> None:
+        """Say that a key is waiting for the store (another process holds its write lock)."""
+        self.query_one("#progress", Static).update(
+            Content.styled(
+                "Saving… waiting for another process that is writing to the store (an ingest?)",
+                "bold #e5c07b",
+            )
+            if on
+            else render.progress_line(self.session.progress())
+        )
+
+    async def action_set_label(self, name: str, value: str) -> None:
+        await self.decide(partial(self.session.set_label, name, value))
 
     def action_block_type(self) -> None:
         from annotator.tui.screens.prompt import BlockTypePicker
 
-        def done(value: str | None) -> None:
+        async def done(value: str | None) -> None:
             if value is not None:
-                self.session.set_block_type(value)
-                self.show()
+                await self.decide(partial(self.session.set_block_type, value))
 
         self.app.push_screen(BlockTypePicker(self.session.block_type, self.key), done)
 
-    def action_flag(self, flag: Flag) -> None:
-        self.session.toggle_flag(flag)
-        self.show()
+    async def action_flag(self, flag: Flag) -> None:
+        await self.decide(partial(self.session.toggle_flag, flag))
 
-    def action_accept(self) -> None:
-        if not self.session.accept():
+    async def action_accept(self) -> None:
+        decided = await self.decide(self.session.accept)
+        if decided.saved and not decided.value:
             self.notify(
                 f"Set the mode ({self.key('mode.reporting')}/{self.key('mode.commentary')}/{self.key('mode.none')}) "
                 f"and the claim ({self.key('claim.none')}/{self.key('claim.factual')}/{self.key('claim.checkworthy')}) first.",
                 severity="warning",
             )
-        self.show()
 
-    def action_skip(self) -> None:
-        self.session.skip()
-        self.show()
+    async def action_skip(self) -> None:
+        await self.decide(self.session.skip)
 
-    def action_undo(self) -> None:
-        if not self.session.undo():
+    async def action_undo(self) -> None:
+        decided = await self.decide(self.session.undo)
+        if decided.saved and not decided.value:
             self.notify("Nothing to undo.")
-        self.show()
 
-    def action_step(self, direction: int) -> None:
-        if not self.session.step(direction):
+    async def action_step(self, direction: int) -> None:
+        decided = await self.decide(partial(self.session.step, direction))
+        if decided.saved and not decided.value:
             self.notify("No more sentences this way.")
-        self.show()
 
-    def action_step_document(self, direction: int) -> None:
-        if not self.session.step_document(direction):
+    async def action_step_document(self, direction: int) -> None:
+        decided = await self.decide(partial(self.session.step_document, direction))
+        if decided.saved and not decided.value:
             self.notify("No more documents this way.")
-        self.show()
 
-    def action_next_unannotated(self) -> None:
-        if not self.session.next_unannotated():
+    async def action_next_unannotated(self) -> None:
+        decided = await self.decide(self.session.next_unannotated)
+        if decided.saved and not decided.value:
             self.notify("Every sentence is done.")
-        self.show()
 
     def action_toggle_all(self) -> None:
         self.session.show_all = not self.session.show_all
@@ -275,31 +291,29 @@ class LabelScreen(Screen):
     def action_note(self) -> None:
         from annotator.tui.screens.prompt import PromptScreen
 
-        def done(note: str | None) -> None:
+        async def done(note: str | None) -> None:
             if note is not None:
-                self.session.set_note(note)
-                self.show()
+                await self.decide(partial(self.session.set_note, note))
 
         self.app.push_screen(PromptScreen("Note on this sentence", self.session.labels.note or ""), done)
 
     def action_search(self) -> None:
         from annotator.tui.screens.prompt import PromptScreen
 
-        def done(needle: str | None) -> None:
+        async def done(needle: str | None) -> None:
             if needle:
-                if not self.session.search(needle):
+                decided = await self.decide(partial(self.session.search, needle))
+                if decided.saved and not decided.value:
                     self.notify(f"No sentence contains {visible(repr(needle))}.", markup=False)
-                self.show()
 
         self.app.push_screen(PromptScreen("Search sentences (from here on)", ""), done)
 
     def action_documents(self) -> None:
         from annotator.tui.screens.documents import DocumentPicker
 
-        def done(doc_id: str | None) -> None:
+        async def done(doc_id: str | None) -> None:
             if doc_id:
-                self.session.jump(doc_id)
-                self.show()
+                await self.decide(partial(self.session.jump, doc_id))
 
         self.app.push_screen(DocumentPicker(self.session), done)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from functools import partial
+from typing import ClassVar, cast
 
 from textual import events
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from annotator.labelling.quotes import QuoteDraft
 from annotator.labelling.session import LabelSession
 from annotator.scheme import QuoteType
 from annotator.tui import bindings, render
+from annotator.tui.service import Host
 
 
 class DraftView(Static):
@@ -161,24 +163,25 @@ class QuoteScreen(ModalScreen[None]):
         self.editing = index
         self.show()
 
-    def action_delete(self) -> None:
+    async def action_delete(self) -> None:
         index = self._quote_under_cursor()
         if index is None:
             self.notify("No saved quote under the cursor.")
             return
-        self.session.delete_quote(index)
+        if not (await cast(Host, self.app).decide(partial(self.session.delete_quote, index))).saved:
+            return
         self.editing = None
         self.notify(f"Quote {index + 1} deleted.")
         self.show()
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         try:
             quote = self.draft.quote()
         except ValueError as exc:
             self.notify(str(exc), severity="warning")
             return
-        self.session.save_quote(quote, self.editing)
-        self.dismiss(None)
+        if (await cast(Host, self.app).decide(partial(self.session.save_quote, quote, self.editing))).saved:
+            self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -3,6 +3,7 @@ side by side (differences in red) and one key to take a version."""
 
 from __future__ import annotations
 
+from functools import partial
 from string import ascii_uppercase
 from typing import ClassVar
 
@@ -95,9 +96,8 @@ class ReviewScreen(LabelScreen):
             parts.append(("no quotes\n", DIFFERS if s.differs_quotes() else AGREES))
         return Content.assemble(*parts)
 
-    def action_take(self, index: int) -> None:
+    async def action_take(self, index: int) -> None:
         if index >= len(self.session.versions):
             self.notify(f"There is no version {ascii_uppercase[index]} here.", severity="warning")
             return
-        self.session.take(index)
-        self.show()
+        await self.decide(partial(self.session.take, index))
