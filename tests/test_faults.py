@@ -433,6 +433,7 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         "DROP VIEW documents",
         "DROP VIEW sentences",
         "DROP TABLE pending_documents",
+        "DROP INDEX sentences_at",
         "ALTER TABLE all_documents RENAME TO documents",
         "ALTER TABLE all_sentences RENAME TO sentences",
         "UPDATE labels SET labels = json_remove(labels, '$.block_type')",

@@ -8,11 +8,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
-from annotator.scheme import Origin, Status, sentence_id
+from annotator.scheme import Origin, Status
 from annotator.store.reading import Reading
 from annotator.store.rows import LabelRow, Undone
 from annotator.store.schema import EMPTY_LABELS
@@ -177,15 +177,10 @@ class DecisionLog(Reading):
     def import_staging(self) -> Iterator[ImportStaging]:
         """A place for the decisions of an import while its file is checked: a temporary table
         on this connection (no write lock, memory bounded whatever the file's size), dropped
-        when the import ends."""
+        when the import ends. The whole check reads one state of the store (one read
+        transaction)."""
         self.db.execute("DROP TABLE IF EXISTS temp.import_rows")
-        self.db.execute(
-            "CREATE TEMP TABLE import_rows (line INTEGER NOT NULL, sid INTEGER NOT NULL, annotator TEXT NOT NULL,"
-            " status TEXT NOT NULL, labels TEXT NOT NULL, origin TEXT, created_at TEXT, updated_at TEXT,"
-            " derived_from TEXT, UNIQUE (sid, annotator))"
-        )
-        # One read transaction for the whole check: the file is checked against one state of the
-        # store, and the staged rows are not committed one by one.
+        self.db.execute(f"CREATE TEMP TABLE import_rows ({', '.join(IMPORT_COLUMNS)})")
         self.db.execute("BEGIN")
         try:
             yield ImportStaging(self.db)
@@ -195,54 +190,84 @@ class DecisionLog(Reading):
             self.db.execute("DROP TABLE IF EXISTS temp.import_rows")
 
     def import_staged(self) -> int:
-        """Store the staged decisions in one transaction; a decision identical to the current one
-        is not repeated. Returns how many changed something."""
+        """Store the staged decisions (checked by ImportStaging.conflicts) in one transaction, in
+        the file's order; a decision identical to the current one is not repeated. Returns how
+        many changed something."""
         from annotator.model import now
 
-        changed = 0
         at = now()
         if self.db.in_transaction:
             self.db.execute("COMMIT")  # the check's read transaction (import_staging)
         with self.write() as db:
-            staged = db.execute(
-                "SELECT r.sid, r.annotator, r.status, r.labels, r.origin, r.created_at, r.updated_at,"
-                " r.derived_from, d.doc_id, s.start, s.end FROM temp.import_rows r"
-                " JOIN sentences s ON s.sid = r.sid JOIN documents d ON d.doc = s.doc ORDER BY r.line"
+            db.execute(
+                "CREATE TEMP TABLE import_changes AS SELECT r.line, s.sid, r.doc_id || ':' || s.start || '-' || s.end"
+                " AS sentence_id, r.annotator, r.status, r.labels, r.origin, r.created_at, r.updated_at,"
+                " r.derived_from, l.status AS b_status, l.labels AS b_labels, l.origin AS b_origin,"
+                " l.created_at AS b_created, l.updated_at AS b_updated, l.derived_from AS b_derived"
+                f" FROM temp.import_rows r {_LOCATE} LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = r.annotator"
+                " WHERE l.sid IS NULL OR l.status != r.status OR l.labels != r.labels OR l.origin IS NOT r.origin"
+                " OR l.derived_from IS NOT r.derived_from OR l.created_at != coalesce(r.created_at, l.created_at)"
+                " OR l.updated_at != coalesce(r.updated_at, l.updated_at)"
             )
-            for sid, annotator, status, payload, origin, created_at, updated_at, derived, *text_id in staged:
-                before = self._row_json(db, sid, annotator)
-                if before:
-                    b = orjson.loads(before)
-                    same = (b["status"], orjson.loads(b["labels"]), b["origin"], b["derived_from"]) == (
-                        status,
-                        orjson.loads(payload),
-                        origin,
-                        derived,
-                    )
-                    if (
-                        same
-                        and b["created_at"] == (created_at or b["created_at"])
-                        and b["updated_at"] == (updated_at or b["updated_at"])
-                    ):
-                        continue
-                self._append(
-                    db,
-                    sid,
-                    sentence_id(*text_id),
-                    annotator,
-                    "import",
-                    status,
-                    payload,
-                    origin,
-                    before,
-                    at,
-                    derived,
+            try:
+                changed = db.execute(
+                    "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before,"
+                    " at, derived_from) SELECT sid, sentence_id, annotator, 'import', status, labels, origin,"
+                    " CASE WHEN b_status IS NULL THEN NULL ELSE json_object('status', b_status, 'labels', b_labels,"
+                    " 'origin', b_origin, 'created_at', b_created, 'updated_at', b_updated,"
+                    " 'derived_from', b_derived) END, ?1, derived_from FROM temp.import_changes ORDER BY line",
+                    (at,),
+                ).rowcount
+                db.execute(
+                    "INSERT OR REPLACE INTO labels (sid, annotator, status, labels, origin, created_at, updated_at,"
+                    " derived_from) SELECT sid, annotator, status, labels, origin,"
+                    " coalesce(created_at, ?1), coalesce(updated_at, ?1), derived_from"
+                    " FROM temp.import_changes",
+                    (at,),
                 )
-                self._put(
-                    db, sid, annotator, status, payload, origin, created_at or at, updated_at or at, derived
-                )
-                changed += 1
+            finally:
+                db.execute("DROP TABLE temp.import_changes")
         return changed
+
+
+# The staged decision of one line of an import: the record's fields the checks and the store need.
+IMPORT_COLUMNS = (
+    "line INTEGER PRIMARY KEY",
+    "doc_id TEXT NOT NULL",
+    "start INTEGER NOT NULL",
+    "end INTEGER NOT NULL",
+    "doc_sha256 TEXT NOT NULL",
+    "text TEXT NOT NULL",
+    "block INTEGER NOT NULL",
+    "block_type TEXT NOT NULL",
+    "cluster TEXT NOT NULL",
+    "lang TEXT NOT NULL",
+    "annotator TEXT NOT NULL",
+    "status TEXT NOT NULL",
+    "labels TEXT NOT NULL",
+    "origin TEXT",
+    "created_at TEXT",
+    "updated_at TEXT",
+    "derived_from TEXT",
+)
+ImportRow = tuple  # the values of IMPORT_COLUMNS, in order
+
+# A staged row's sentence in the store (s), its document (d) and block (b), when there is one.
+_LOCATE = (
+    "LEFT JOIN documents d ON d.doc_id = r.doc_id"
+    " LEFT JOIN sentences s ON s.doc = d.doc AND s.start = r.start AND s.end = r.end"
+    " LEFT JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
+)
+
+
+class Conflict(NamedTuple):
+    """A staged line the store refuses, with what the message needs."""
+
+    line: int
+    problem: str  # one of ImportStaging.PROBLEMS
+    record_id: str
+    stored: tuple  # the store's values the message quotes
+    given: tuple  # the record's
 
 
 class ImportStaging:
@@ -251,30 +276,52 @@ class ImportStaging:
     def __init__(self, db: sqlite3.Connection):
         self.db = db
 
-    def add(
-        self,
-        line: int,
-        sid: int,
-        annotator: str,
-        labels: SentenceLabels,
-        status: Status,
-        origin: Origin | None,
-        created_at: str | None,
-        updated_at: str | None,
-        derived_from: list[int] | None,
-    ) -> int | None:
-        """Stage one decision; when the file already gave this annotator's decision on this
-        sentence, nothing is staged and the earlier line is returned."""
-        payload = orjson.dumps(labels.model_dump(mode="json")).decode()
-        derived = orjson.dumps(derived_from).decode() if derived_from is not None else None
-        try:
-            self.db.execute(
-                "INSERT INTO temp.import_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (line, sid, annotator, status, payload, origin, created_at, updated_at, derived),
+    def add(self, rows: list[ImportRow]) -> None:
+        self.db.executemany(
+            f"INSERT INTO temp.import_rows VALUES ({','.join('?' * len(IMPORT_COLUMNS))})", rows
+        )
+
+    def conflicts(self, *, overwrite: bool, limit: int) -> tuple[list[Conflict], int]:
+        """The staged lines the store refuses, checked all at once (first `limit` by line, and
+        how many there are): no such sentence, another document version, another text, fields
+        that contradict the store, an adjudicated record whose sources are not other annotators'
+        decisions on the sentence, an older decision than the store's (unless `overwrite`), a
+        decision the file already gave."""
+        self.db.execute(
+            "CREATE INDEX temp.import_rows_key ON import_rows (doc_id, start, end, annotator, line)"
+        )
+        problem = (
+            "CASE WHEN s.sid IS NULL THEN 'missing'"
+            " WHEN d.sha256 != r.doc_sha256 THEN 'version'"
+            " WHEN s.text != r.text THEN 'text'"
+            " WHEN s.block != r.block OR b.block_type != r.block_type OR d.cluster != r.cluster"
+            " OR b.lang != r.lang THEN 'contradicts'"
+            " WHEN r.origin = 'adjudicated' AND (coalesce(json_array_length(r.derived_from), 0) = 0 OR EXISTS ("
+            "SELECT 1 FROM json_each(r.derived_from) j LEFT JOIN events e ON e.event_id = j.value"
+            " WHERE e.event_id IS NULL OR e.sid != s.sid OR e.annotator = r.annotator)) THEN 'sources'"
+            " WHEN NOT ?1 AND l.updated_at > r.updated_at THEN 'newer'"
+            " WHEN r.line > (SELECT min(r2.line) FROM temp.import_rows r2 WHERE r2.doc_id = r.doc_id"
+            " AND r2.start = r.start AND r2.end = r.end AND r2.annotator = r.annotator) THEN 'repeated'"
+            " END"
+        )
+        found = (
+            f"SELECT r.line, {problem} AS problem, r.doc_id || ':' || r.start || '-' || r.end,"
+            " d.sha256, s.block, b.block_type, d.cluster, b.lang, l.updated_at,"
+            " (SELECT min(r2.line) FROM temp.import_rows r2 WHERE r2.doc_id = r.doc_id AND r2.start = r.start"
+            " AND r2.end = r.end AND r2.annotator = r.annotator),"
+            " r.doc_sha256, r.block, r.block_type, r.cluster, r.lang, r.updated_at, r.annotator, r.derived_from"
+            f" FROM temp.import_rows r {_LOCATE} LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = r.annotator"
+        )
+        listed = [
+            Conflict(line, problem, record_id, tuple(row[:7]), tuple(row[7:]))
+            for line, problem, record_id, *row in self.db.execute(
+                f"SELECT * FROM ({found}) WHERE problem IS NOT NULL ORDER BY line LIMIT ?2",
+                (overwrite, limit),
             )
-        except sqlite3.IntegrityError:
-            (earlier,) = self.db.execute(
-                "SELECT line FROM temp.import_rows WHERE sid = ? AND annotator = ?", (sid, annotator)
-            ).fetchone()
-            return int(earlier)
-        return None
+        ]
+        if len(listed) < limit:
+            return listed, len(listed)
+        (count,) = self.db.execute(
+            f"SELECT count(*) FROM ({found}) WHERE problem IS NOT NULL", (overwrite,)
+        ).fetchone()
+        return listed, count

@@ -213,13 +213,6 @@ class Reports(Reading):
         ).fetchone()
         return Located(SentenceRow(*row[3:]), *row[:3]) if row else None
 
-    def decided_at(self, sid: int, annotator: str) -> str | None:
-        """When the annotator's current decision on a sentence was last changed (None: no decision)."""
-        row = self.db.execute(
-            "SELECT updated_at FROM labels WHERE sid=? AND annotator=?", (sid, annotator)
-        ).fetchone()
-        return row[0] if row else None
-
     def event_sources(self, event_ids: list[int]) -> dict[int, tuple[int, str]]:
         """(sentence, annotator) of each of these events that exists."""
         found: dict[int, tuple[int, str]] = {}

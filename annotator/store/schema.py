@@ -57,6 +57,7 @@ CREATE TABLE all_sentences (           -- read through the view `sentences`
     labelled INTEGER NOT NULL           -- 1 when its block type is one that gets labels
 );
 CREATE UNIQUE INDEX sentences_order ON all_sentences(doc, pos);
+CREATE INDEX sentences_at ON all_sentences(doc, start);  -- a record's sentence, by its offsets (import)
 CREATE TABLE labels (                   -- current state per (sentence, annotator)
     sid INTEGER NOT NULL, annotator TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL,
     origin TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
@@ -119,9 +120,11 @@ def add_block_type_to_labels(db: sqlite3.Connection) -> None:
 
 
 def add_pending_documents(db: sqlite3.Connection) -> None:
-    """4 → 5: documents and sentences are read through views that hide an ingest under way."""
+    """4 → 5: documents and sentences are read through views that hide an ingest under way;
+    sentences are found by their offsets."""
     db.execute("ALTER TABLE documents RENAME TO all_documents")
     db.execute("ALTER TABLE sentences RENAME TO all_sentences")
+    db.execute("CREATE INDEX sentences_at ON all_sentences(doc, start)")
     for statement in VISIBLE:
         db.execute(statement)
 
