@@ -274,9 +274,9 @@ def _annotator_name(args: argparse.Namespace) -> str:
 
 def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> int:
     from annotator.tui.app import make_app
-    from annotator.tui.keymap import keymap_path, load_keymap
+    from annotator.tui.keymap import keymap_path, load_config
 
-    keymap = load_keymap(keymap_path(args.keymap))
+    config = load_config(keymap_path(args.keymap))
     ordering = {}
     if getattr(args, "order", "corpus") == "uncertain":
         from annotator.train import _sklearn
@@ -287,7 +287,7 @@ def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> 
                 f"--retrain-every {args.retrain_every}: expected a number of decisions, 1 or more"
             )
         ordering = {"uncertain_first": True, "retrain_every": args.retrain_every}
-    app = make_app(db, _annotator_name(args), keymap, review, ordering)
+    app = make_app(db, _annotator_name(args), config, review, ordering)
     for sig in (signal.SIGTERM, signal.SIGHUP):  # the screen stores every decision as it is made
         signal.signal(sig, signal.SIG_DFL)
     try:
@@ -379,7 +379,8 @@ def _label_options(p: argparse.ArgumentParser, who: str = "your name") -> None:
     p.add_argument(
         "--keymap",
         type=Path,
-        help='TOML file of [keymap] binding-id = "keys" (default ~/.config/annotator/keys.toml)',
+        help='TOML settings: [keymap] binding-id = "keys", [labelling] auto_advance = true/false '
+        "(default ~/.config/annotator/keys.toml)",
     )
 
 

@@ -8,7 +8,7 @@ from annotator.corpus.tokens import tokens
 from annotator.ingest import analyse
 from annotator.labelling.quotes import QuoteDraft, inside_quotes, trim
 from annotator.labelling.session import LabelSession
-from annotator.model import Quote, Span
+from annotator.model import Quote, SentenceLabels, Span
 from annotator.store import Store
 
 S2 = (
@@ -127,6 +127,59 @@ def test_one_key_per_label_stores_and_advances_when_complete(small):
     assert s.current.sid == first.sid
     assert s.set_label("claim", "none")  # complete: stored as done, moved on
     assert small.labels(first.sid, "alice").status == "done"
+    assert s.current.text == "Phrase une."
+
+
+def test_a_label_key_changes_only_that_label_on_a_suggested_sentence(small):
+    """`c` on a sentence suggested reporting / check-worthy changes the mode and stays: the claim
+    was never chosen on this visit. `enter` stores what is shown and moves on."""
+    s = LabelSession(small, "alice")
+    first = s.current
+    s.suggestion = s.labels = SentenceLabels(mode="reporting", claim="checkworthy")
+    assert not s.set_label("mode", "commentary")
+    assert s.current.sid == first.sid
+    row = small.labels(first.sid, "alice")
+    assert (row.status, row.labels.mode, row.labels.claim) == ("todo", "commentary", "checkworthy")
+    assert not s.set_label("claim", "factual")  # chosen by hand now, but it was not empty
+    assert s.current.sid == first.sid
+    assert s.accept()
+    row = small.labels(first.sid, "alice")
+    assert (row.status, row.labels.mode, row.labels.claim) == ("done", "commentary", "factual")
+    assert s.current.text == "Phrase une."
+
+
+def test_the_last_empty_label_advances_only_when_the_others_were_set_by_hand(small):
+    s = LabelSession(small, "alice")
+    first = s.current
+    s.suggestion = s.labels = SentenceLabels(mode="reporting")  # the engine's mode, no claim
+    assert not s.set_label("claim", "none")  # fills the last empty label; the mode was not chosen here
+    assert not s.set_label("mode", "reporting")  # chosen now, but it was not empty
+    assert s.current.sid == first.sid and small.labels(first.sid, "alice").status == "todo"
+    assert s.accept() and s.current.text == "Phrase une."
+    assert not s.set_label("claim", "factual")
+    assert s.set_label("mode", "commentary")  # every other label set by hand, this one was empty
+    assert s.current.text == "Phrase deux."
+
+
+def test_editing_a_finished_sentence_never_advances(small):
+    s = LabelSession(small, "alice")
+    s.set_label("mode", "reporting")
+    assert s.set_label("claim", "none")
+    s.step(-1)
+    assert not s.set_label("claim", "factual")
+    assert not s.set_label("mode", "commentary")
+    row = small.labels(s.current.sid, "alice")
+    assert s.current.text == "Titre du jour"
+    assert (row.status, row.labels.mode, row.labels.claim) == ("done", "commentary", "factual")
+
+
+def test_auto_advance_can_be_turned_off(small):
+    s = LabelSession(small, "alice", auto_advance=False)
+    first = s.current
+    assert not s.set_label("mode", "reporting")
+    assert not s.set_label("claim", "none")
+    assert s.current.sid == first.sid and small.labels(first.sid, "alice").status == "todo"
+    assert s.accept() and small.labels(first.sid, "alice").status == "done"
     assert s.current.text == "Phrase une."
 
 

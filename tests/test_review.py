@@ -55,6 +55,8 @@ def test_taking_a_version_makes_an_adjudicated_record_with_its_sources(disputed,
     session.set_label("claim", "none")
     edited = store.labels(second, "rita")
     assert (edited.labels.mode, edited.labels.claim, edited.origin) == ("none", "none", "adjudicated")
+    assert edited.status == "todo"  # the claim both versions gave was there already: enter finishes
+    assert session.accept()
     assert session.progress().done == 2
 
     export(store, tmp_path / "adj", "jsonl", Selection(adjudicated=True))
@@ -127,3 +129,50 @@ def test_review_snapshot(snap_compare, disputed):
 def test_review_needs_a_terminal(disputed, capsys):
     assert main(["--db", str(disputed.path), "review"]) == 1
     assert "needs a terminal" in capsys.readouterr().err
+
+
+def test_a_verdict_starts_from_what_the_versions_agree_on(store):
+    """Alice and Bob agree on the claim and the quote, not on the mode: the verdict starts with
+    the claim and the quote, the mode open; a mode key changes the mode only."""
+    from annotator.model import Quote, Span
+
+    row = next(r for r in store.sentences() if "«" in r.text and "»" in r.text and r.block_type == "body")
+    i = row.text.index("«") + 2
+    j = row.text.index("»", i) - 1
+    quote = Quote(type="direct", content=[Span(start=i, end=j, text=row.text[i:j])])
+    store.record(
+        row.sid,
+        "alice",
+        SentenceLabels(mode="reporting", claim="factual", quotes=[quote], flags=["uncertain"]),
+    )
+    store.record(row.sid, "bob", SentenceLabels(mode="commentary", claim="factual", quotes=[quote]))
+    session = ReviewSession(store, "rita")
+    assert session.current.sid == row.sid
+    assert (session.labels.mode, session.labels.claim) == (None, "factual")
+    assert session.labels.quotes == [quote] and session.labels.flags == []
+    session.set_label("mode", "reporting")
+    verdict = store.labels(row.sid, "rita")
+    assert (verdict.labels.mode, verdict.labels.claim, verdict.labels.quotes) == (
+        "reporting",
+        "factual",
+        [quote],
+    )
+    assert verdict.status == "todo" and session.current.sid == row.sid  # the claim was not chosen here
+    session.accept()
+    assert store.labels(row.sid, "rita").status == "done"
+
+
+async def test_the_last_verdict_shows_the_end_of_the_review(store):
+    from annotator.tui.screens.prompt import MessageScreen
+
+    row = next(r for r in store.sentences() if r.block_type == "body")
+    store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
+    store.record(row.sid, "bob", SentenceLabels(mode="commentary", claim="factual"))
+    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("B")
+        assert isinstance(app.screen, MessageScreen)
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "Every disagreement in the queue has a verdict (1 verdicts" in text
+        assert "--adjudicated" in text
+    assert store.labels(row.sid, "rita").labels.mode == "commentary"

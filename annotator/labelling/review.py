@@ -92,11 +92,27 @@ class ReviewSession(LabelSession):
     def go(self, row: SentenceRow | None) -> bool:
         if not super().go(row):
             return False
+        self.versions = self.store.versions(self.here.sid, self.annotator, self.only)
         self.suggestion = None  # a review starts from the annotators' versions, not the engine
         if self.saved is None:
-            self.labels = SentenceLabels()
-        self.versions = self.store.versions(self.here.sid, self.annotator, self.only)
+            self.labels = self.agreed()
         return True
+
+    def agreed(self) -> SentenceLabels:
+        """What every version says: the fields they agree on (the others stay open), the flags
+        and the quotes they all have."""
+        if not self.versions:
+            return SentenceLabels()
+        first = self.versions[0].labels
+        shared = self.shared_quotes()
+        common_flags = set.intersection(*(set(v.labels.flags) for v in self.versions))
+        return SentenceLabels(
+            mode=None if self.differs("mode") else first.mode,
+            claim=None if self.differs("claim") else first.claim,
+            block_type=None if self.differs("block_type") else first.block_type,
+            flags=[f for f in first.flags if f in common_flags],
+            quotes=[q for q in first.quotes if quote_key(q) in shared],
+        )
 
     def _position(self) -> int:
         return self._where.get(self.current.sid, -1) if self.current else -1
@@ -135,7 +151,8 @@ class ReviewSession(LabelSession):
         if not 0 <= index < len(self.versions):
             return False
         self._store(self.versions[index].labels, "done")
-        return self.advance()
+        self.advance()
+        return True
 
     # what differs
     def differs(self, field: str) -> bool:

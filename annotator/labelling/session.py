@@ -74,9 +74,13 @@ class LabelSession:
         count: bool = True,
         uncertain_first: bool = False,
         retrain_every: int = 25,
+        auto_advance: bool = True,
     ):
         self.store = store
         self.annotator = annotator
+        self.auto_advance = auto_advance  # see set_label
+        self._by_hand: set[str] = set()  # the labels the annotator set on this visit
+        self.all_done = False  # the last decision finished the last open sentence
         # Uncertainty sampling: the sentences a model is least sure about come first. The screen
         # refits the model in a worker every `retrain_every` decisions and hands over the order.
         self.uncertain_first = uncertain_first
@@ -115,6 +119,7 @@ class LabelSession:
             return False
         self.current = row
         self._read = False
+        self._by_hand = set()
         return True
 
     def _read_labels(self) -> None:
@@ -214,19 +219,34 @@ class LabelSession:
         return {"origin": "suggested" if kept or resaved else "manual"}
 
     def set_label(self, name: str, value: str) -> bool:
-        """Set mode or claim; store it; advance when the sentence is complete. Returns True when it advanced."""
+        """Set the mode or the claim and store it; the sentence stays (`accept` finishes it). With
+        auto-advance, the key that fills the last empty label, when the annotator set every other
+        one by hand on this visit, finishes the sentence and moves on; a finished sentence never
+        moves by itself. Returns True when it advanced."""
+        was_empty = getattr(self.labels, name) is None
+        self._by_hand.add(name)
         labels = replace_labels(self.labels, **{name: value})
-        done = complete(labels)
-        self._store(labels, "done" if done else "todo")
-        return done and self.advance()
+        finishing = (
+            self.auto_advance
+            and was_empty
+            and not self._finished()
+            and complete(labels)
+            and self._by_hand.issuperset(("mode", "claim"))
+        )
+        self._store(labels, "done" if finishing else self._status())
+        return finishing and self.advance()
 
     def set_block_type(self, value: str) -> bool:
         """Correct (or confirm) the block type. A teaser or boilerplate sentence needs no other
-        label, so it is finished and the session moves on; returns True when it advanced."""
+        label: choosing one finishes an open sentence and moves on (with auto-advance); returns
+        True when it advanced."""
         labels = replace_labels(self.labels, block_type=None if value == self.here.block_type else value)
-        done = complete(labels)
-        self._store(labels, "done" if done else "todo")
-        return done and value not in LABELLED_BLOCK_TYPES and self.advance()
+        finished = self._finished()
+        finishing = (
+            self.auto_advance and not finished and value not in LABELLED_BLOCK_TYPES and complete(labels)
+        )
+        self._store(labels, "done" if finishing or (finished and complete(labels)) else "todo")
+        return finishing and self.advance()
 
     def toggle_flag(self, flag: Flag) -> None:
         flags = set(self.labels.flags) ^ {flag}
@@ -249,11 +269,13 @@ class LabelSession:
         self._store(replace_labels(self.labels, quotes=quotes), self._status())
 
     def accept(self) -> bool:
-        """Accept what is shown and advance; False when mode or claim is still missing."""
+        """Store what is shown as finished and move on; False (nothing stored) when the mode or
+        the claim is still missing."""
         if not self.complete:
             return False
         self._store(self.labels, "done")
-        return self.advance()
+        self.advance()
+        return True
 
     def skip(self) -> bool:
         self._store(self.labels, "skipped", action="skip")
@@ -269,11 +291,21 @@ class LabelSession:
         return self.go(self.store.sentence(undone.sid))
 
     def advance(self) -> bool:
-        return self.go(self._next_to_do()) or self.step(+1)
+        """On to the next sentence to do (else the next one); `all_done` says when none is left."""
+        following = self._next_to_do()
+        self.all_done = following is None
+        return self.go(following) or self.step(+1)
+
+    def finished_counts(self) -> dict[str, int]:
+        """How many sentences this annotator has done and skipped."""
+        return self.store.status_counts(self.annotator)
+
+    def _finished(self) -> bool:
+        return self.saved is not None and self.saved.status in ("done", "skipped")
 
     def _status(self) -> Status:
-        """Editing flags, a note or quotes keeps a finished sentence finished."""
-        return self.saved.status if self.saved and self.saved.status in ("done", "skipped") else "todo"
+        """Editing a finished sentence keeps it finished; an open one stays open."""
+        return self.saved.status if self.saved and self._finished() else "todo"
 
     # what the screen shows
     def document_progress(self) -> tuple[int, int]:

@@ -122,6 +122,16 @@ class Reading(Connection):
             ).fetchone()
         )
 
+    def status_counts(self, annotator: str) -> dict[str, int]:
+        """The annotator's decisions by status (done, skipped, todo)."""
+        return dict(
+            self.db.execute(
+                "SELECT l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid"
+                " WHERE l.annotator = ? GROUP BY l.status",
+                (annotator,),
+            ).fetchall()
+        )
+
     def document_progress(self, doc_id: str, annotator: str) -> Tally:
         """Finished and total labelled-type sentences of one document served to the annotator."""
         return Tally(

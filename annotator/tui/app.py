@@ -18,6 +18,7 @@ from annotator.errors import UserError
 from annotator.labelling.session import LabelSession
 from annotator.store import Store
 from annotator.tui import bindings
+from annotator.tui.keymap import Config
 from annotator.tui.service import Decided, StoreService, T
 
 if TYPE_CHECKING:
@@ -33,15 +34,16 @@ class AnnotatorApp(App):
         self,
         service: StoreService,
         annotator: str,
-        keymap: dict[str, str] | None = None,
+        config: Config | None = None,
         review: dict | None = None,
         ordering: dict | None = None,
     ):
         super().__init__()
+        self.config = config or Config()
         self.ordering = ordering or {}  # LabelSession options: uncertain_first, retrain_every
         self.service = service
         self.annotator = annotator
-        self.keymap = keymap or {}
+        self.keymap = self.config.keymap
         self.review = review  # ReviewSession options: the app opens the review screen instead
 
     @property
@@ -64,7 +66,11 @@ class AnnotatorApp(App):
             return ReviewScreen(ReviewSession(self.store, self.annotator, **self.review))
         from annotator.tui.screens.label import LabelScreen
 
-        return LabelScreen(LabelSession(self.store, self.annotator, count=False, **self.ordering))
+        return LabelScreen(
+            LabelSession(
+                self.store, self.annotator, count=False, auto_advance=self.config.auto_advance, **self.ordering
+            )
+        )
 
     async def run_action(
         self,
@@ -159,14 +165,15 @@ class AnnotatorApp(App):
 def make_app(
     db: Path,
     annotator: str,
-    keymap: dict[str, str] | None = None,
+    config: Config | None = None,
     review: dict | None = None,
     ordering: dict | None = None,
 ) -> AnnotatorApp:
-    """The one factory the CLI and the tests use (`review`: open the review screen with these
-    options; `ordering`: how the labelling screen picks the next sentence)."""
+    """The one factory the CLI and the tests use (`config`: the settings file's keys and
+    settings; `review`: open the review screen with these options; `ordering`: how the labelling
+    screen picks the next sentence)."""
     # What the imports made (modules, classes, functions) lives as long as the process: out of the
     # collector's reach, the passes that starting the screen triggers stay short (about 20 ms
     # less before the first sentence is painted).
     gc.freeze()
-    return AnnotatorApp(StoreService(db), annotator, keymap, review, ordering)
+    return AnnotatorApp(StoreService(db), annotator, config, review, ordering)

@@ -106,6 +106,14 @@ DOCUMENTS = [
 # What a keymap file may remap (and `annotator label --keys` lists), by screen.
 REMAPPABLE = {"label": LABEL, "quote": QUOTE, "review": REVIEW, "block type": BLOCK_TYPE}
 
+# The bindings each screen answers to: a key may do one thing per screen (the keymap is checked).
+SCREENS = {
+    "labelling screen": LABEL,
+    "review screen": [*LABEL, *REVIEW],
+    "quote mode": QUOTE,
+    "block-type picker": BLOCK_TYPE,
+}
+
 # Labelling-screen actions the command palette offers too: (binding id, title, help).
 PALETTE = [
     ("toggle_all", "Toggle boilerplate", "Show or hide teasers and boilerplate"),

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from annotator.corpus.text import shown, visible
-from annotator.labelling.session import LabelSession
+from annotator.labelling.session import LabelSession, complete
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
 from annotator.tui.service import Decided, Host
@@ -203,9 +203,10 @@ class LabelScreen(Screen):
         status = STATUS_NAMES[s.saved.status if s.saved else None]
         origin = f", {s.saved.origin}" if s.saved and s.saved.origin else ""
         if s.suggested:
-            origin = f", suggested (◆): {self.key('accept')} accepts"
+            origin = ", suggested (◆)"
         parts.append(("\nStatus ", "bold"))
         parts.append(f"{status}{origin}\n")
+        parts.append(self.enter_stores())
         parts.append(
             (
                 f"{self.key('accept')} accept · {self.key('skip')} skip · {self.key('undo')} undo · ? help",
@@ -214,14 +215,51 @@ class LabelScreen(Screen):
         )
         return Content.assemble(*parts)
 
+    def enter_stores(self) -> tuple[str, str]:
+        """What the accept key will store, or what it still needs."""
+        labels, key = self.session.labels, self.key("accept")
+        if not complete(labels):
+            missing = [name for name in ("mode", "claim") if getattr(labels, name) is None]
+            return (f"{key} needs a {' and a '.join(missing)}\n", "#e5c07b")
+        if labels.mode is None or labels.claim is None:
+            return (f"{key} stores: {self.session.block_type}, no labels\n", "")
+        return (f"{key} stores: {MODE_NAMES[labels.mode]} · {CLAIM_NAMES[labels.claim]}\n", "")
+
     # ------------------------------------------------------------------ actions
 
     async def decide(self, work: Callable[[], object]) -> Decided[object]:
-        """Run a session call through the App (off the UI thread, one at a time), then redraw."""
+        """Run a session call through the App (off the UI thread, one at a time), then redraw;
+        when it finished the last open sentence, say so."""
+        self.session.all_done = False
         decided = await self.host.decide(work)
         if decided.saved:
             self.show()
+            if self.session.all_done:
+                self.end_of_work()
         return decided
+
+    def end_of_work(self) -> None:
+        """Every sentence served is finished: what was done, and what next."""
+        from annotator.tui.screens.prompt import MessageScreen
+
+        counts = self.session.finished_counts()
+        self.app.push_screen(
+            MessageScreen(
+                "All done",
+                f"{self.work_done(counts.get('done', 0), counts.get('skipped', 0))}\n\n"
+                f"{self.key('undo')} undoes the last decision; {self.key('previous')} and "
+                f"{self.key('next')} step through the sentences.",
+            )
+        )
+
+    def work_done(self, done: int, skipped: int) -> str:
+        """What the end-of-work message says was done and comes next (a hook: the review screen's differs)."""
+        return (
+            f"Every sentence served to {visible(self.session.annotator)} is finished: {done} done, "
+            f"{skipped} skipped.\n\nNext: `annotator export --out exports/` writes the labels; "
+            "`annotator review` adjudicates where annotators disagree; `annotator stats` shows "
+            "everyone's progress."
+        )
 
     def waiting(self, on: bool) -> None:
         """Say that a key is waiting for the store (another process holds its write lock)."""

@@ -56,6 +56,13 @@ class ReviewScreen(LabelScreen):
             if i < len(s.versions):
                 column.update(self.version(i, shared))
 
+    def work_done(self, done: int, skipped: int) -> str:
+        return (
+            f"Every disagreement in the queue has a verdict ({done} verdicts, {skipped} skipped).\n\n"
+            "Next: `annotator export --adjudicated --out exports/` writes the verdicts; "
+            "`annotator agree` reports agreement."
+        )
+
     def topbar(self, ctx) -> Content:
         return Content.assemble(("REVIEW", "bold reverse"), " ", super().topbar(ctx).append(" (reviewer)"))
 
