@@ -9,7 +9,7 @@ from annotator.errors import UserError
 from annotator.ingest import analyse, ingest_paths
 from annotator.store import Store
 from annotator.tui.app import make_app
-from annotator.tui.keymap import load_keymap
+from annotator.tui.keymap import load_config
 from tests.conftest import SEEDS
 
 SIZE = (120, 36)
@@ -47,7 +47,7 @@ async def test_block_type_picker(seeds_db):
 async def test_block_type_picker_keys_are_remappable(seeds_db, tmp_path):
     keys = tmp_path / "keys.toml"
     keys.write_text('[keymap]\n"block_type.boilerplate" = "z"\n', "utf-8")
-    app = make_app(seeds_db, "alice", load_keymap(keys))
+    app = make_app(seeds_db, "alice", load_config(keys))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("T")
         assert " z  ○ boilerplate" in str(app.screen.query("Static").last().render())
@@ -122,6 +122,78 @@ async def test_a_key_waiting_for_the_store_never_stops_the_screen(seeds_db):
     assert [(r.labels.mode, r.labels.claim) for _, r in labels_of(seeds_db)] == [("reporting", "checkworthy")]
 
 
+async def test_a_label_key_on_a_suggestion_changes_it_and_the_panel_says_what_enter_stores(tmp_path):
+    db = tmp_path / "s.db"
+    with Store(db) as s:
+        ingest_paths(s, [SEEDS])  # with the engine's suggestions
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert "⏎ needs a claim" in shown(app, "#panel")
+        await pilot.press("3")  # the last empty label, the other set by hand: finished, moves on
+        assert "Pékin va envoyer" in shown(app, "#sentence")
+        assert "⏎ stores: reporting · check-worthy" in shown(app, "#panel")  # the suggestion
+        await pilot.press("q")  # the suggested quote is not counted as saved
+        assert "New quote (1 suggested, not saved)" in str(app.screen.query_one("#quote-title").render())
+        await pilot.press("escape")
+        await pilot.press("c")  # changes the mode only, and stays
+        assert "Pékin va envoyer" in shown(app, "#sentence")
+        assert "⏎ stores: commentary · check-worthy" in shown(app, "#panel")
+        await pilot.press("enter")
+        assert "Pékin va envoyer" not in shown(app, "#sentence")
+    stored = [(r.status, r.labels.mode, r.labels.claim, r.origin) for _, r in labels_of(db)]
+    assert stored == [
+        ("done", "commentary", "checkworthy", "manual"),
+        ("done", "commentary", "checkworthy", "manual"),
+    ]
+
+
+async def test_finishing_the_last_sentence_shows_the_end_of_work(tmp_path):
+    from annotator.tui.screens.prompt import MessageScreen
+
+    db = tmp_path / "s.db"
+    with Store(db) as s:
+        s.ingest([analyse(SourceDoc("d", "d.txt", "Titre du jour\nUne phrase. Une autre."), suggest=False)])
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "1", "x", "c")
+        assert not isinstance(app.screen, MessageScreen)
+        await pilot.press("2")  # the last open sentence
+        assert isinstance(app.screen, MessageScreen)
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "All done" in text and "2 done, 1 skipped" in text and "annotator export" in text
+        assert "Set the mode" not in " ".join(str(n.message) for n in app._notifications)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, MessageScreen) and "Une autre." in shown(app, "#sentence")
+
+
+async def test_the_speaker_prompt_completes_with_tab_and_lists_every_known_speaker(tmp_path):
+    from textual.widgets import Input
+
+    from annotator.model import Quote, SentenceLabels, Span
+    from annotator.tui.screens.prompt import PromptScreen
+
+    db = tmp_path / "s.db"
+    text = "Titre\n" + " ".join(f"Phrase {k}, a dit quelqu’un." for k in range(12))
+    with Store(db) as s:
+        s.ingest([analyse(SourceDoc("d", "d.txt", text), suggest=False)])
+        rows = [r for r in s.sentences() if r.text.startswith("Phrase")]
+        names = [f"Orateur {k}" for k in range(10)] + ["Xi Jinping"]
+        for name, row in zip(names, rows[1:], strict=True):
+            quote = Quote(type="indirect", content=[Span(start=0, end=6, text=row.text[:6])], speaker=name)
+            s.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none", quotes=[quote]))
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "q", "p")
+        assert isinstance(app.screen, PromptScreen)
+        known = str(app.screen.query_one("#prompt-known").render())
+        assert all(name in known for name in names)  # all of them, not the first eight
+        await pilot.press("X", "i", "tab")
+        assert app.screen.query_one(Input).value == "Xi Jinping"
+        await pilot.press("enter")
+        assert "speaker Xi Jinping" in str(app.screen.query_one("#draft-fields").render())
+
+
 async def test_undo_and_navigation_keys(seeds_db):
     app = make_app(seeds_db, "alice")
     async with app.run_test(size=SIZE) as pilot:
@@ -169,6 +241,26 @@ async def test_quote_delete_and_escape(seeds_db):
     assert row.labels.quotes == [] and row.status == "todo"
 
 
+async def test_two_quotes_on_one_word_are_chosen_never_guessed(seeds_db):
+    """Two quotes share the first word: `x` asks which, `e` picks one and again the next, `x`
+    deletes the one picked. The dialog counts only what is saved."""
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        assert "New quote (0 saved)" in str(app.screen.query_one("#quote-title").render())
+        await pilot.press("v", "l", "c", "enter")  # quote 1: the first two words
+        await pilot.press("q", "v", "l", "l", "c", "enter")  # quote 2: the first three
+        await pilot.press("q")
+        assert "New quote (2 saved)" in str(app.screen.query_one("#quote-title").render())
+        await pilot.press("x")  # two quotes under the cursor: not a guess
+        assert any("2 quotes here" in str(n.message) for n in app._notifications)
+        await pilot.press("e", "e")  # quote 1, then quote 2
+        assert "Edit quote 2" in str(app.screen.query_one("#quote-title").render())
+        await pilot.press("x", "escape")
+    ((_, row),) = labels_of(seeds_db)
+    assert [q.content[0].text for q in row.labels.quotes] == ["La Chine"]
+
+
 async def test_mouse_click_places_cursor(seeds_db):
     app = make_app(seeds_db, "alice")
     async with app.run_test(size=SIZE) as pilot:
@@ -196,10 +288,9 @@ async def test_markup_and_escapes_are_shown_literally(tmp_path):
 async def test_remapped_keys(seeds_db, tmp_path):
     keys = tmp_path / "keys.toml"
     keys.write_text('[keymap]\n"mode.reporting" = "f5"\n"claim.checkworthy" = "w"\n', "utf-8")
-    from annotator.tui.bindings import LABEL as BINDINGS
 
-    keymap = load_keymap(keys, {b.id for b in BINDINGS})
-    app = make_app(seeds_db, "alice", keymap)
+    config = load_config(keys)
+    app = make_app(seeds_db, "alice", config)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f5", "w")
         assert "f5" in shown(app, "#panel")
@@ -211,10 +302,39 @@ def test_bad_keymap_files(tmp_path):
     f = tmp_path / "keys.toml"
     f.write_text('[keymap]\n"mode.reporting" = \n', "utf-8")
     with pytest.raises(UserError, match=r"keys.toml: .*line 2"):
-        load_keymap(f, {"mode.reporting"})
+        load_config(f)
     f.write_text('[keymap]\n"nope" = "x"\n', "utf-8")
     with pytest.raises(UserError, match="unknown binding id 'nope'"):
-        load_keymap(f, {"mode.reporting"})
+        load_config(f)
+
+
+def test_a_key_bound_to_two_actions_of_one_screen_is_refused(tmp_path):
+    f = tmp_path / "keys.toml"
+    f.write_text('[keymap]\n"mode.commentary" = "r"\n', "utf-8")
+    with pytest.raises(
+        UserError,
+        match="keys.toml: r is bound to both mode.reporting and mode.commentary in the labelling screen",
+    ):
+        load_config(f)
+    f.write_text('[keymap]\n"review.take_a" = "x"\n', "utf-8")  # the review screen has the labelling keys too
+    with pytest.raises(UserError, match="x is bound to both skip and review.take_a in the review screen"):
+        load_config(f)
+    # moving one binding away first is fine, and so is a key that two screens use apart
+    f.write_text('[keymap]\n"mode.reporting" = "R"\n"mode.commentary" = "r"\n"quote.cue" = "r"\n', "utf-8")
+    assert load_config(f).keymap == {"mode.reporting": "R", "mode.commentary": "r", "quote.cue": "r"}
+
+
+def test_auto_advance_is_a_setting(tmp_path):
+    f = tmp_path / "keys.toml"
+    assert load_config(None).auto_advance is True
+    f.write_text("[labelling]\nauto_advance = false\n", "utf-8")
+    assert load_config(f).auto_advance is False
+    f.write_text('[labelling]\nauto_advance = "no"\n', "utf-8")
+    with pytest.raises(UserError, match="keys.toml: auto_advance must be true or false"):
+        load_config(f)
+    f.write_text("[labelling]\nautoadvance = false\n", "utf-8")
+    with pytest.raises(UserError, match="keys.toml: unknown setting 'autoadvance' in \\[labelling\\]"):
+        load_config(f)
 
 
 async def test_help_note_search_and_documents(seeds_db):

@@ -164,12 +164,20 @@ class Reading(Connection):
         return [DocumentProgress(doc_id, *self.document_progress(doc_id, annotator)) for (doc_id,) in docs]
 
     def speakers(self, doc_id: str, annotator: str) -> list[str]:
-        """Speakers the annotator has already named in this document, most recent first."""
-        rows = self.db.execute(
-            "SELECT l.labels FROM labels l JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
-            "WHERE d.doc_id = ? AND l.annotator = ? ORDER BY s.pos DESC",
-            (doc_id, annotator),
-        ).fetchall()
+        """Every speaker of this document: the ones the annotator has named (most recent first),
+        then the ones the engine's suggestions name."""
+        rows = (
+            self.db.execute(
+                "SELECT l.labels FROM labels l JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
+                "WHERE d.doc_id = ?1 AND l.annotator = ?2 ORDER BY s.pos DESC",
+                (doc_id, annotator),
+            ).fetchall()
+            + self.db.execute(
+                "SELECT g.labels FROM suggestions g JOIN sentences s ON s.sid = g.sid JOIN documents d ON d.doc = s.doc "
+                "WHERE d.doc_id = ? ORDER BY s.pos",
+                (doc_id,),
+            ).fetchall()
+        )
         names: dict[str, None] = {}
         for (labels,) in rows:
             for quote in orjson.loads(labels)["quotes"]:

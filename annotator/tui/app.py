@@ -68,7 +68,11 @@ class AnnotatorApp(App):
 
         return LabelScreen(
             LabelSession(
-                self.store, self.annotator, count=False, auto_advance=self.config.auto_advance, **self.ordering
+                self.store,
+                self.annotator,
+                count=False,
+                auto_advance=self.config.auto_advance,
+                **self.ordering,
             )
         )
 

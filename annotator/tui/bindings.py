@@ -67,7 +67,7 @@ QUOTE = [
     Binding("e", "edit", "Edit quote here", id="quote.edit", show=False),
     Binding("x", "delete", "Delete quote here", id="quote.delete", show=False),
     Binding("enter", "save", "Save", id="quote.save"),
-    Binding("escape", "cancel", "Cancel", id="quote.cancel"),
+    Binding("escape", "cancel", "Close", id="quote.cancel"),
 ]
 
 # The review screen: take annotator A–F's version as the verdict (the labelling keys edit it).
@@ -96,7 +96,10 @@ BLOCK_TYPE = [
 
 # Dialogs.
 HELP = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
-PROMPT = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+PROMPT = [
+    Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    Binding("tab", "complete", "Complete", id="prompt.complete", priority=True),
+]
 MESSAGE = [Binding("escape,enter,q", "close", "Close", id="message.close")]
 DOCUMENTS = [
     Binding("escape", "cancel", "Cancel", id="documents.cancel"),

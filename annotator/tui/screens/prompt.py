@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
@@ -18,6 +18,9 @@ from annotator.tui import bindings
 
 
 class PromptScreen(ModalScreen[str | None]):
+    """One line of text; with suggestions, tab or → completes the typed start to the first known
+    value it begins, and every known value is listed (scrolling)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.PROMPT]
 
     def __init__(self, title: str, value: str = "", suggestions: list[str] | None = None):
@@ -32,10 +35,16 @@ class PromptScreen(ModalScreen[str | None]):
             suggester = SuggestFromList(self.suggestions, case_sensitive=False) if self.suggestions else None
             yield Input(self.value, suggester=suggester, id="prompt-input")
             if self.suggestions:
-                yield Static("Known: " + ", ".join(self.suggestions[:8]), id="prompt-known", markup=False)
+                with VerticalScroll(id="prompt-known-scroll"):
+                    yield Static("Known: " + ", ".join(self.suggestions), id="prompt-known", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+    def action_complete(self) -> None:
+        field = self.query_one(Input)
+        field.action_end()
+        field.action_cursor_right()  # at the end, → takes the suggestion
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -65,11 +65,13 @@ class QuoteScreen(ModalScreen[None]):
         d = self.draft
         self.query_one("#draft", DraftView).update(render.draft(d, self.others()))
         spans = lambda ss: " | ".join(visible(d.text[s:e]) for s, e in ss) if ss else "—"  # noqa: E731
-        title = (
-            "Edit quote"
-            if self.editing is not None
-            else f"New quote ({len(self.session.labels.quotes)} saved)"
-        )
+        s = self.session
+        if self.editing is not None:
+            title = f"Edit quote {self.editing + 1}"
+        elif s.suggested:
+            title = f"New quote ({len(s.labels.quotes)} suggested, not saved)"
+        else:
+            title = f"New quote ({len(s.saved.labels.quotes) if s.saved else 0} saved)"
         self.query_one("#quote-title", Static).update(Content.assemble((title, "bold")))
         self.query_one("#draft-fields", Static).update(
             Content.assemble(
@@ -85,7 +87,8 @@ class QuoteScreen(ModalScreen[None]):
                 f"{visible(d.speaker) if d.speaker else '—'}\n",
                 (
                     "←/→ word · [ ] quotation mark · v select · i inside quotes · c content · r cue · s source · "
-                    "p speaker · e edit / x delete the quote under the cursor · enter save · esc cancel",
+                    "p speaker · e edit / x delete the quote under the cursor · enter save · "
+                    "esc close (what was saved or deleted stays)",
                     "dim",
                 ),
             )  # fmt: skip
@@ -145,34 +148,56 @@ class QuoteScreen(ModalScreen[None]):
         known = self.session.speakers()
         self.app.push_screen(PromptScreen("Speaker (tab completes)", self.draft.speaker or "", known), done)
 
-    def _quote_under_cursor(self) -> int | None:
+    def _quotes_under_cursor(self) -> list[int]:
         offset = self.draft.toks[self.draft.cursor].start
-        for i, q in enumerate(self.session.labels.quotes):
-            if any(s.start <= offset < s.end for _, s in q.spans()):
-                return i
-        return None
+        return [
+            i
+            for i, q in enumerate(self.session.labels.quotes)
+            if any(s.start <= offset < s.end for _, s in q.spans())
+        ]
 
     def action_edit(self) -> None:
-        index = self._quote_under_cursor()
-        if index is None:
-            self.notify("No saved quote under the cursor.")
+        """Edit the quote under the cursor; where several quotes share the word, each press takes
+        the next one."""
+        here = self._quotes_under_cursor()
+        if not here:
+            self.notify("No quote under the cursor.")
             return
+        index = here[(here.index(self.editing) + 1) % len(here)] if self.editing in here else here[0]
         cursor = self.draft.cursor
         self.draft = QuoteDraft.from_quote(self.session.here.text, self.session.labels.quotes[index])
         self.draft.cursor = cursor
         self.editing = index
+        if len(here) > 1:
+            self.notify(
+                f"Quote {index + 1} ({len(here)} quotes here: {self.key('quote.edit')} again for the next)."
+            )
         self.show()
 
     async def action_delete(self) -> None:
-        index = self._quote_under_cursor()
-        if index is None:
-            self.notify("No saved quote under the cursor.")
+        """Delete the quote under the cursor; where several share the word, the one being edited
+        (chosen with the edit key), never a guess."""
+        here = self._quotes_under_cursor()
+        if not here:
+            self.notify("No quote under the cursor.")
             return
+        if len(here) > 1 and self.editing not in here:
+            self.notify(
+                f"{len(here)} quotes here: pick one with {self.key('quote.edit')} (again for the next), "
+                f"then {self.key('quote.delete')}.",
+                severity="warning",
+            )
+            return
+        index = self.editing if self.editing in here else here[0]
         if not (await cast(Host, self.app).decide(partial(self.session.delete_quote, index))).saved:
             return
         self.editing = None
-        self.notify(f"Quote {index + 1} deleted.")
+        self.draft = QuoteDraft(self.session.here.text)
+        self.notify(f"Quote {index + 1} deleted ({self.key('undo')} on the sentence brings it back).")
         self.show()
+
+    def key(self, binding_id: str) -> str:
+        return cast(Host, self.app).key_for(binding_id)
 
     async def action_save(self) -> None:
         try:
