@@ -25,4 +25,9 @@ def format_stats(c: dict) -> str:
         )
     if not c["annotators"]:
         lines.append("  (no annotations yet)")
+    if c["reviewers"]:
+        lines.append("reviewed")
+    for name, r in c["reviewers"].items():
+        rate = f", {r['per_hour']} per hour" if r["per_hour"] else ""
+        lines.append(f"  {name:<12} verdicts {r['verdicts']}{rate}")
     return "\n".join(lines)

@@ -124,8 +124,8 @@ def test_iob_tags_match_the_spans(labelled, tmp_path):
         lines = block.splitlines()
         rid = lines[0].removeprefix("# id = ")
         r = reference[f"{rid}|bob"]
-        assert lines[1] == f"# text = {r['text']}"
-        rows = [line.split("\t") for line in lines[4:]]
+        assert lines[1] == f"# text = {r['text']}" and lines[2] == "# annotator = bob"
+        rows = [line.split("\t") for line in lines[5:]]
         assert all(len(row) == 2 and row[0] and row[0] in r["text"] for row in rows)
         for i, (_, tag) in enumerate(rows):
             if tag.startswith("I-"):

@@ -176,3 +176,35 @@ async def test_the_last_verdict_shows_the_end_of_the_review(store):
         assert "Every disagreement in the queue has a verdict (1 verdicts" in text
         assert "--adjudicated" in text
     assert store.labels(row.sid, "rita").labels.mode == "commentary"
+
+
+def test_verdicts_are_a_layer_of_their_own(store, tmp_path, capsys):
+    """The default export (every format) holds the annotators' layers; the verdicts only with
+    --adjudicated; stats lists the reviewer apart; every IOB sentence names its annotator."""
+    rows = [r for r in store.sentences() if r.block_type == "body"][:2]
+    for row in rows:
+        store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
+        store.record(row.sid, "bob", SentenceLabels(mode="commentary", claim="factual"))
+    session = ReviewSession(store, "rita")
+    session.take(0)
+    for fmt in ("jsonl", "iob"):
+        export(store, tmp_path / f"default-{fmt}", fmt, Selection())
+        export(store, tmp_path / f"adjudicated-{fmt}", fmt, Selection(adjudicated=True))
+    default = [
+        orjson.loads(x) for x in (tmp_path / "default-jsonl" / "annotations.jsonl").read_bytes().splitlines()
+    ]
+    adjudicated = [
+        orjson.loads(x)
+        for x in (tmp_path / "adjudicated-jsonl" / "annotations.jsonl").read_bytes().splitlines()
+    ]
+    assert sorted({r["annotator"] for r in default}) == ["alice", "bob"] and len(default) == 4
+    assert [(r["annotator"], r["origin"]) for r in adjudicated] == [("rita", "adjudicated")]
+    iob = (tmp_path / "default-iob" / "train.iob").read_text("utf-8")
+    assert iob.count("# annotator = alice") == 2 and iob.count("# annotator = bob") == 2 and "rita" not in iob
+    assert "# annotator = rita" in (tmp_path / "adjudicated-iob" / "train.iob").read_text("utf-8")
+    counts = store.counts()
+    assert sorted(counts["annotators"]) == ["alice", "bob"] and list(counts["reviewers"]) == ["rita"]
+    assert counts["reviewers"]["rita"]["verdicts"] == 1
+    assert main(["--db", str(store.path), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "reviewed\n  rita" in out and "verdicts 1" in out

@@ -45,7 +45,9 @@ def write(split: str, records: list[ExportRecord], stage: Callable[[str], Staged
     counts: Counter = Counter()
     out = []
     for r in records:
-        out.append(f"# id = {_comment(r.id)}\n# text = {_comment(r.text)}\n")
+        out.append(
+            f"# id = {_comment(r.id)}\n# text = {_comment(r.text)}\n# annotator = {_comment(r.annotator)}\n"
+        )
         out.append(f"# mode = {r.labels.mode or '_'}\n# claim = {r.labels.claim or '_'}\n")
         out.extend(f"{tok}\t{tag}\n" for tok, tag in tagged(r, counts))
         out.append("\n")

@@ -61,12 +61,13 @@ class Reports(Reading):
 
     @staticmethod
     def _layer(annotator: str | None, adjudicated: bool) -> tuple[str, tuple]:
-        """The SQL condition on `l` that keeps one annotator's labels, or the adjudicated layer."""
+        """The SQL condition on `l` that keeps one annotator's labels, the adjudicated layer (the
+        reviewers' verdicts), or by default the annotators' layers (every label but a verdict)."""
         if annotator:
             return " AND l.annotator = ?", (annotator,)
         if adjudicated:
             return " AND l.origin = 'adjudicated'", ()
-        return "", ()
+        return " AND l.origin IS NOT 'adjudicated'", ()
 
     def export_size(
         self, *, include_all: bool = False, annotator: str | None = None, adjudicated: bool = False
@@ -231,7 +232,8 @@ class Reports(Reading):
         per_annotator: dict[str, dict] = {}
         for annotator, status, n in q(
             "SELECT l.annotator, l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
-            "WHERE s.labelled AND l.status != 'todo' GROUP BY l.annotator, l.status ORDER BY l.annotator"
+            "WHERE s.labelled AND l.status != 'todo' AND l.origin IS NOT 'adjudicated'"
+            " GROUP BY l.annotator, l.status ORDER BY l.annotator"
         ):
             per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
         for annotator, entry in per_annotator.items():
@@ -248,21 +250,30 @@ class Reports(Reading):
             ),
             "annotated": q(
                 "SELECT count(DISTINCT l.sid) FROM labels l JOIN sentences s ON s.sid = l.sid "
-                "WHERE s.labelled AND l.status = 'done'"
+                "WHERE s.labelled AND l.status = 'done' AND l.origin IS NOT 'adjudicated'"
             ).fetchone()[0],
             "labels": {
                 field: dict(
                     q(
                         f"SELECT coalesce(json_extract(labels, '$.{field}'), 'unset'), count(*) FROM labels "
-                        "WHERE status = 'done' GROUP BY 1 ORDER BY 2 DESC"
+                        "WHERE status = 'done' AND origin IS NOT 'adjudicated' GROUP BY 1 ORDER BY 2 DESC"
                     ).fetchall()
                 )
                 for field in ("mode", "claim")
             },
             "quotes": q(
-                "SELECT coalesce(sum(json_array_length(labels, '$.quotes')), 0) FROM labels WHERE status = 'done'"
+                "SELECT coalesce(sum(json_array_length(labels, '$.quotes')), 0) FROM labels"
+                " WHERE status = 'done' AND origin IS NOT 'adjudicated'"
             ).fetchone()[0],
             "annotators": per_annotator,
+            # the reviewers' verdicts, apart: a reviewer labels no sentence of their own
+            "reviewers": {
+                reviewer: {"verdicts": verdicts, "per_hour": self._rate(reviewer)}
+                for reviewer, verdicts in q(
+                    "SELECT annotator, count(*) FROM labels WHERE origin = 'adjudicated' AND status = 'done'"
+                    " GROUP BY annotator ORDER BY annotator"
+                )
+            },
         }
 
     def _rate(self, annotator: str) -> float | None:
