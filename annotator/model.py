@@ -27,8 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from annotator.scheme import BlockType, Claim, Flag, Mode, Origin, QuoteType, Split, Status, sentence_id
 
 # 2: labels.block_type (an annotator's block type), derived_from, manifest format and unit.
-# Version 1 records still validate and import (the new fields take their defaults).
-SCHEMA_VERSION: Literal[2] = 2
+# 3: seconds (the time an annotator spent on the sentence).
+# Older records still validate and import (the new fields take their defaults).
+SCHEMA_VERSION: Literal[3] = 3
 
 NonNegative = Annotated[int, Field(ge=0)]
 
@@ -199,7 +200,7 @@ class Event(Record):
 class ExportRecord(Record):
     """One sentence as exported (and imported): the training example."""
 
-    schema_version: Literal[1, 2] = SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3] = SCHEMA_VERSION
     id: str
     doc_id: str = Field(min_length=1)
     doc_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -220,6 +221,11 @@ class ExportRecord(Record):
         None,
         description="adjudicated records: the store's event ids of the annotators' decisions it was made from",
     )
+    seconds: NonNegative | None = Field(
+        None,
+        description="time the annotator's screen showed the sentence before their decisions, in whole "
+        "seconds, each pause between two keys counted up to 3 minutes (null: not recorded)",
+    )
     split: Split | None = None
 
     @model_validator(mode="after")
@@ -235,7 +241,7 @@ class ExportRecord(Record):
 
 
 class Manifest(Record):
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     tool_version: str
     created_at: datetime
     format: Literal["jsonl", "hf", "spacy", "iob"] = "jsonl"

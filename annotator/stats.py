@@ -19,7 +19,7 @@ def format_stats(c: dict) -> str:
             lines.append(f"{field:<12}" + ", ".join(f"{k} {v}" for k, v in c["labels"][field].items()))
         lines.append(f"quotes      {c['quotes']}")
     for name, a in c["annotators"].items():
-        rate = f", {a['per_hour']} per hour" if a["per_hour"] else ""
+        rate = f", {a['per_hour']} sentences per hour" if a["per_hour"] else ""
         lines.append(
             f"  {name:<12} done {a['done']}, skipped {a['skipped']}, remaining {a['remaining']}{rate}"
         )
@@ -28,6 +28,6 @@ def format_stats(c: dict) -> str:
     if c["reviewers"]:
         lines.append("reviewed")
     for name, r in c["reviewers"].items():
-        rate = f", {r['per_hour']} per hour" if r["per_hour"] else ""
+        rate = f", {r['per_hour']} verdicts per hour" if r["per_hour"] else ""
         lines.append(f"  {name:<12} verdicts {r['verdicts']}{rate}")
     return "\n".join(lines)

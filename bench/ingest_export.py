@@ -62,7 +62,11 @@ def label_everything(store: Store) -> int:
         }
         rows.append((sid, "alice", "done", orjson.dumps(labels).decode(), "manual", at, at, None))
     with store.write() as db:
-        db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany(
+            "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at, derived_from)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     return len(rows)
 
 

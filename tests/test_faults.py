@@ -266,7 +266,8 @@ def test_an_export_killed_anywhere_leaves_the_old_export_or_the_new_one(tmp_path
         s.ingest([analyse(SourceDoc(f"d{k}", f"d{k}", f"Titre {k}\n" + text)) for k in range(4)])
         with s.write() as db:
             db.execute(
-                "INSERT INTO labels SELECT sid, 'alice', 'done', ?, 'manual', '2026-01-01T00:00:00Z', "
+                "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at, derived_from)"
+                " SELECT sid, 'alice', 'done', ?, 'manual', '2026-01-01T00:00:00Z', "
                 "'2026-01-01T00:00:00Z', NULL FROM sentences",
                 ('{"mode":"reporting","claim":"none","quotes":[],"flags":[],"note":null}',),
             )
@@ -441,6 +442,7 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         "DROP VIEW sentences",
         "DROP TABLE pending_documents",
         "DROP INDEX sentences_at",
+        "ALTER TABLE labels DROP COLUMN seconds",
         "ALTER TABLE all_documents RENAME TO documents",
         "ALTER TABLE all_sentences RENAME TO sentences",
         "UPDATE labels SET labels = json_remove(labels, '$.block_type')",
@@ -617,7 +619,7 @@ def test_db_check_finds_what_sqlite_cannot(tmp_path, capsys):
     with sqlite3.connect(db) as raw:
         raw.execute("UPDATE all_sentences SET text = 'Autre chose.' WHERE sid = 3")
         raw.execute("UPDATE all_documents SET text = text || ' ' WHERE doc = 2")
-        raw.execute("INSERT INTO labels VALUES (99999, 'bob', 'done', '{', 'manual', 'x', 'x', NULL)")
+        raw.execute("INSERT INTO labels VALUES (99999, 'bob', 'done', '{', 'manual', 'x', 'x', NULL, NULL)")
     assert main(["--db", str(db), "db", "check"]) == 1
     err = capsys.readouterr().err
     assert "(sid 3): not the text at its offsets" in err

@@ -335,3 +335,35 @@ def test_labels_are_read_on_first_use_and_per_sentence(store):
     assert store.status(first, "alice") == "done" and store.status(first, "bob") is None
     resumed = LabelSession(store, "alice")
     assert resumed.current.sid != first and not resumed.labels_read
+
+
+def test_time_on_each_sentence_is_recorded_exported_and_paces_the_progress(small, tmp_path, monkeypatch):
+    """Seconds from arriving at a sentence (or its last decision) to each decision, a pause over
+    three minutes counted as three; exported with the record; the pace is sentences finished per
+    hour of that time, and the progress line says how long is left."""
+    import orjson
+
+    from annotator.export.jsonl import export_jsonl
+    from annotator.labelling import session as session_module
+    from annotator.tui.render import progress_line
+
+    clock = [1000.0]
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
+    s = LabelSession(small, "alice")
+    first = s.current
+    clock[0] += 12
+    s.set_label("mode", "reporting")
+    clock[0] += 3600  # away for an hour: counts as three minutes
+    s.set_label("claim", "none")  # finished, on to the next
+    assert small.labels(first.sid, "alice") is not None
+    assert small.db.execute("SELECT seconds FROM labels WHERE sid = ?", (first.sid,)).fetchone() == (192,)
+    clock[0] += 48
+    s.skip()
+    export_jsonl(small, tmp_path / "e")
+    lines = (tmp_path / "e" / "annotations.jsonl").read_bytes().splitlines()
+    assert {orjson.loads(x)["text"]: orjson.loads(x)["seconds"] for x in lines} == {"Titre du jour": 192}
+    p = s.progress()
+    assert p.per_hour == round(2 * 3600 / 240, 1)  # 2 sentences in 4 minutes: 30 an hour
+    assert small.counts()["annotators"]["alice"]["per_hour"] == 30.0
+    left = (p.total - p.done) / p.per_hour
+    assert f"about {round(left * 60)} min left" in str(progress_line(p))

@@ -57,7 +57,8 @@ def test_valid_record_with_a_quote():
         ({"labels": {"flags": ["uncertain", "mt_noise"]}}, "sorted and unique"),
         ({"surprise": 1}, "Extra inputs are not permitted"),
         ({"status": "done", "annotator": None}, "needs an annotator"),
-        ({"schema_version": 3}, "Input should be 1 or 2"),
+        ({"schema_version": 4}, "Input should be 1, 2 or 3"),
+        ({"seconds": -1}, "greater than or equal to 0"),
     ],
 )
 def test_invalid_records(changes, message):

@@ -164,6 +164,7 @@ def _check(first: int, lines: list[bytes]) -> Checked:
                 canonical["created_at"],
                 canonical["updated_at"],
                 None if r.derived_from is None else orjson.dumps(r.derived_from).decode(),
+                r.seconds,
             )
         )
     return checked

@@ -40,6 +40,9 @@ class Progress:
     per_hour: float | None
 
 
+IDLE = 180  # seconds: a longer pause between two keys counts as this much time on the sentence
+
+
 class _ReadOnUse:
     """A session attribute about the current sentence's labels, read from the store on first use."""
 
@@ -93,7 +96,8 @@ class LabelSession:
         self._saved: LabelRow | None = None
         self._suggestion: SentenceLabels | None = None
         self._labels: SentenceLabels | None = None
-        self._started = time.monotonic()
+        self._since = time.monotonic()  # since arriving at the sentence, or its last decision
+        self._seconds = 0  # time on sentences this session, as recorded with the decisions
         self._decisions = 0
         self._counted: tuple[int, int] | None = None  # (finished, total) when the session began
         self._delta = 0  # finished sentences gained (or lost) since
@@ -120,6 +124,7 @@ class LabelSession:
         self.current = row
         self._read = False
         self._by_hand = set()
+        self._since = time.monotonic()  # the time on this sentence starts now
         return True
 
     def _read_labels(self) -> None:
@@ -200,11 +205,22 @@ class LabelSession:
 
     # decisions: each is stored before anything moves
     def _store(self, labels: SentenceLabels, status: Status, action: str = "label") -> None:
-        """Store a decision, then show what was stored."""
+        """Store a decision with the time spent on the sentence since arriving or since the last
+        decision (a pause longer than IDLE counts as IDLE), then show what was stored."""
         before = self.saved.status if self.saved else None
+        now = time.monotonic()
+        seconds = round(min(now - self._since, IDLE))
         saved = self.store.record(
-            self.here.sid, self.annotator, labels, status=status, action=action, **self._provenance(labels)
+            self.here.sid,
+            self.annotator,
+            labels,
+            status=status,
+            action=action,
+            seconds=seconds,
+            **self._provenance(labels),
         )
+        self._since = now
+        self._seconds += seconds
         self._decisions += 1
         finished = ("done", "skipped")
         self._delta += (status in finished) - (before in finished)
@@ -313,9 +329,12 @@ class LabelSession:
         return self.store.document_progress(self.here.doc_id, self.annotator)
 
     def progress(self) -> Progress:
+        """Where the annotator is; the pace is sentences finished per hour of time on sentences
+        this session (from its first minute on)."""
         doc_done, doc_total = self.document_progress()
-        minutes = (time.monotonic() - self._started) / 60
-        rate = round(self._decisions / minutes * 60, 1) if minutes >= 1 and self._decisions else None
+        rate = (
+            round(self._delta * 3600 / self._seconds, 1) if self._seconds >= 60 and self._delta > 0 else None
+        )
         done, total = (self._counted[0] + self._delta, self._counted[1]) if self._counted else (None, None)
         return Progress(doc_done, doc_total, done, total, rate)
 

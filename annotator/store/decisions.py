@@ -34,10 +34,12 @@ class DecisionLog(Reading):
         created_at: str | None = None,
         updated_at: str | None = None,
         derived_from: list[int] | None = None,
+        seconds: int | None = None,
     ) -> LabelRow:
         """Store one decision durably (one transaction) and return the current-state row it
         wrote. `derived_from`: the events (other annotators' decisions) an adjudicated decision
-        was made from."""
+        was made from; `seconds`: time spent on the sentence since the last decision, added to
+        what the row holds."""
         from annotator.model import now
 
         sentence = self.sentence(sid)
@@ -53,7 +55,9 @@ class DecisionLog(Reading):
                 db, sid, sentence.id, annotator, action, status, payload, origin, before, at, derived
             )
             created = created_at or (orjson.loads(before)["created_at"] if before else at)
-            self._put(db, sid, annotator, status, payload, origin, created, updated_at or at, derived)
+            self._put(
+                db, sid, annotator, status, payload, origin, created, updated_at or at, derived, seconds
+            )
         return LabelRow(sid, annotator, status, labels, origin, created, updated_at or at, derived_from)
 
     @staticmethod
@@ -82,11 +86,16 @@ class DecisionLog(Reading):
 
     @staticmethod
     def _put(db: sqlite3.Connection, *row: object) -> None:
-        """The current-state row of (sid, annotator, status, labels, origin, created_at, updated_at, derived_from)."""
+        """The current-state row of (sid, annotator, status, labels, origin, created_at, updated_at,
+        derived_from[, seconds]): seconds are added to the row's (None adds nothing)."""
         db.execute(
-            "INSERT OR REPLACE INTO labels (sid, annotator, status, labels, origin, created_at, updated_at,"
-            " derived_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            row,
+            "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at, derived_from,"
+            " seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid, annotator) DO UPDATE SET"
+            " status = excluded.status, labels = excluded.labels, origin = excluded.origin,"
+            " created_at = excluded.created_at, updated_at = excluded.updated_at,"
+            " derived_from = excluded.derived_from, seconds = CASE WHEN excluded.seconds IS NULL"
+            " THEN labels.seconds ELSE coalesce(labels.seconds, 0) + excluded.seconds END",
+            row if len(row) == 9 else (*row, None),
         )
 
     @staticmethod
@@ -202,11 +211,12 @@ class DecisionLog(Reading):
             db.execute(
                 "CREATE TEMP TABLE import_changes AS SELECT r.line, s.sid, r.doc_id || ':' || s.start || '-' || s.end"
                 " AS sentence_id, r.annotator, r.status, r.labels, r.origin, r.created_at, r.updated_at,"
-                " r.derived_from, l.status AS b_status, l.labels AS b_labels, l.origin AS b_origin,"
+                " r.derived_from, r.seconds, l.status AS b_status, l.labels AS b_labels, l.origin AS b_origin,"
                 " l.created_at AS b_created, l.updated_at AS b_updated, l.derived_from AS b_derived"
                 f" FROM temp.import_rows r {_LOCATE} LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = r.annotator"
                 " WHERE l.sid IS NULL OR l.status != r.status OR l.labels != r.labels OR l.origin IS NOT r.origin"
-                " OR l.derived_from IS NOT r.derived_from OR l.created_at != coalesce(r.created_at, l.created_at)"
+                " OR l.derived_from IS NOT r.derived_from OR l.seconds IS NOT r.seconds"
+                " OR l.created_at != coalesce(r.created_at, l.created_at)"
                 " OR l.updated_at != coalesce(r.updated_at, l.updated_at)"
             )
             try:
@@ -220,8 +230,8 @@ class DecisionLog(Reading):
                 ).rowcount
                 db.execute(
                     "INSERT OR REPLACE INTO labels (sid, annotator, status, labels, origin, created_at, updated_at,"
-                    " derived_from) SELECT sid, annotator, status, labels, origin,"
-                    " coalesce(created_at, ?1), coalesce(updated_at, ?1), derived_from"
+                    " derived_from, seconds) SELECT sid, annotator, status, labels, origin,"
+                    " coalesce(created_at, ?1), coalesce(updated_at, ?1), derived_from, seconds"
                     " FROM temp.import_changes",
                     (at,),
                 )
@@ -249,6 +259,7 @@ IMPORT_COLUMNS = (
     "created_at TEXT",
     "updated_at TEXT",
     "derived_from TEXT",
+    "seconds INTEGER",
 )
 ImportRow = tuple  # the values of IMPORT_COLUMNS, in order
 

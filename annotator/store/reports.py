@@ -42,7 +42,8 @@ class Reports(Reading):
             " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
             " 'labels', json(coalesce(l.labels, ?)), 'status', coalesce(l.status, 'todo'),"
             " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
-            f" 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'split', {split}), {split}"
+            f" 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'seconds', l.seconds,"
+            f" 'split', {split}), {split}"
         )
         joins = "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
         if split_unit is not None:
@@ -277,19 +278,13 @@ class Reports(Reading):
         }
 
     def _rate(self, annotator: str) -> float | None:
-        """Decisions per hour of active time (pauses over five minutes are not counted)."""
-        from datetime import datetime
-
-        times = [
-            datetime.fromisoformat(t)
-            for (t,) in self.db.execute(
-                "SELECT at FROM events WHERE annotator=? AND action IN ('label', 'skip') ORDER BY event_id",
-                (annotator,),
-            )
-        ]
-        active = sum(
-            gap for a, b in zip(times, times[1:], strict=False) if (gap := (b - a).total_seconds()) <= 300
-        )
-        if active < 60:
-            return None  # too little time to say
-        return round((len(times) - 1) * 3600 / active, 1)
+        """Sentences finished per hour of time spent on them (as recorded with the decisions;
+        sentences without a recorded time are left out). None under a minute of recorded time."""
+        n, seconds = self.db.execute(
+            "SELECT count(*), sum(seconds) FROM labels WHERE annotator = ? AND status IN ('done', 'skipped')"
+            " AND seconds IS NOT NULL",
+            (annotator,),
+        ).fetchone()
+        if not seconds or seconds < 60:
+            return None
+        return round(n * 3600 / seconds, 1)

@@ -15,7 +15,7 @@ from pathlib import Path
 from annotator.corpus.text import shown
 from annotator.errors import UserError
 
-STORE_VERSION = 5
+STORE_VERSION = 6
 
 # An ingest stores its documents in short transactions, each listed in `pending_documents` until
 # one short last transaction publishes them all (store/corpus.py). Every read goes through these
@@ -62,6 +62,7 @@ CREATE TABLE labels (                   -- current state per (sentence, annotato
     sid INTEGER NOT NULL, annotator TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL,
     origin TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
     derived_from TEXT,                  -- adjudicated labels: JSON list of the event ids they came from
+    seconds INTEGER,                    -- time on screen before the decisions (NULL: not recorded)
     PRIMARY KEY (sid, annotator)
 ) WITHOUT ROWID;
 CREATE INDEX labels_annotator ON labels(annotator, sid);
@@ -129,12 +130,18 @@ def add_pending_documents(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def add_seconds(db: sqlite3.Connection) -> None:
+    """5 → 6: the time an annotator spent on each sentence."""
+    db.execute("ALTER TABLE labels ADD COLUMN seconds INTEGER")
+
+
 # MIGRATIONS[n] turns a version-n store into version n + 1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: add_suggestions,
     2: add_provenance_and_splits,
     3: add_block_type_to_labels,
     4: add_pending_documents,
+    5: add_seconds,
 }
 
 

@@ -65,8 +65,17 @@ def bar(done: int, total: int, width: int = 16) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def duration(hours: float) -> str:
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d}" if minutes < 48 * 60 else f"{minutes / 1440:.0f} days"
+
+
 def progress_line(p: Progress) -> Content:
     rate = f" · {p.per_hour:.0f} sentences/h" if p.per_hour else ""
+    if p.per_hour and p.done is not None and p.total is not None and p.total > p.done:
+        rate += f" · about {duration((p.total - p.done) / p.per_hour)} left"
     overall = (
         f"overall {p.done}/{p.total} {bar(p.done, p.total)}"
         if p.done is not None and p.total is not None
