@@ -288,6 +288,35 @@ def test_search_jump_document_progress(small):
     assert [d[0] for d in s.documents("2")] == ["d2"]
 
 
+def test_search_folds_case_accents_apostrophes_and_spaces_and_skips_hidden_blocks(store):
+    s = LabelSession(store, "alice")
+    assert s.search("BOUEE DE  SAUVETAGE")
+    assert s.current.text[slice(*s.found)] == "bouée de sauvetage"
+    assert s.search("D'APPROFONDIR")  # ’ in the text, ' typed
+    assert s.current.text[slice(*s.found)] == "d’approfondir"
+    assert not s.search("A lire aussi")  # a teaser: hidden, so not found
+    s.show_all = True
+    assert s.search("a lire aussi") and s.current.block_type == "teaser"
+    s.step(+1)
+    assert s.found is None  # the match belongs to the sentence where it was found
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "found"),
+    [
+        ("La bouée d’été\u00a0est là", "BOUÉE", "bouée"),
+        ("La bouée d’été\u00a0est là", "d'ete est", "d’été\u00a0est"),
+        ("Straße  und  mehr", "strasse und", "Straße  und"),
+        ("Rien ici", "ailleurs", None),
+    ],
+)
+def test_find_folded_maps_the_match_back_to_the_text(text, needle, found):
+    from annotator.corpus.text import find_folded
+
+    at = find_folded(text, needle)
+    assert (text[slice(*at)] if at else None) == found
+
+
 def test_context_shows_article_around(small):
     s = LabelSession(small, "alice")
     s.search("Phrase deux")

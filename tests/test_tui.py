@@ -343,8 +343,13 @@ async def test_help_note_search_and_documents(seeds_db):
         await pilot.press("question_mark")
         assert "Guideline" in shown(app, "#help-text") and "Reporting" in shown(app, "#help-text")
         await pilot.press("escape", "m", *"voir", "enter")
-        await pilot.press("slash", *"Ned Price", "enter")
+        await pilot.press("slash", *"NED  PRICE", "enter")  # case and spaces folded
         assert "Ned Price" in shown(app, "#sentence")
+        from annotator.tui.render import FOUND
+
+        content = app.screen.query_one("#sentence").render()
+        text = str(content)
+        assert [text[sp.start : sp.end] for sp in content.spans if str(sp.style) == FOUND] == ["Ned Price"]
         await pilot.press("g", *"004", "enter")
         assert app.screen.session.current.doc_id.startswith("004")
     ((_, row),) = labels_of(seeds_db)

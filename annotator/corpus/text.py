@@ -117,3 +117,35 @@ def shown(value: object) -> str:
 def shown_lines(text: str) -> str:
     """A report for the terminal: as `shown`, but its lines stay lines."""
     return _escaped(text, keep="\n")
+
+
+# Search folding (SCHEME §1: a normalised form lives beside the text, never instead of it): case
+# and accents dropped, every apostrophe as ', every kind of space as one space.
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_RUNS_OF_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """The form search compares: `fold("L’ÉTÉ\u00a0 là") == "l'ete la"`."""
+    decomposed = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _RUNS_OF_SPACE.sub(" ", decomposed.casefold().translate(_APOSTROPHES))
+
+
+def find_folded(text: str, needle: str) -> tuple[int, int] | None:
+    """Where `needle` occurs in `text` as search compares them: (start, end) in `text`."""
+    wanted = fold(needle)
+    if not wanted:
+        return None
+    folded: list[str] = []
+    origin: list[int] = []  # the index in `text` of each folded character
+    for i, ch in enumerate(text):
+        for c in fold(ch):
+            if c == " " and folded and folded[-1] == " ":
+                continue
+            folded.append(c)
+            origin.append(i)
+    at = "".join(folded).find(wanted)
+    if at < 0:
+        return None
+    return origin[at], origin[at + len(wanted) - 1] + 1

@@ -84,6 +84,7 @@ class LabelSession:
         self.auto_advance = auto_advance  # see set_label
         self._by_hand: set[str] = set()  # the labels the annotator set on this visit
         self.all_done = False  # the last decision finished the last open sentence
+        self.found: tuple[int, int] | None = None  # where a search matched the current sentence
         # Uncertainty sampling: the sentences a model is least sure about come first. The screen
         # refits the model in a worker every `retrain_every` decisions and hands over the order.
         self.uncertain_first = uncertain_first
@@ -125,6 +126,7 @@ class LabelSession:
         self._read = False
         self._by_hand = set()
         self._since = time.monotonic()  # the time on this sentence starts now
+        self.found = None
         return True
 
     def _read_labels(self) -> None:
@@ -192,7 +194,14 @@ class LabelSession:
         return self.go(self.store.first(doc_id, labelled_only=not self.show_all))
 
     def search(self, needle: str) -> bool:
-        return self.go(self.store.search(needle, self.here.sid))
+        """Go to the next sentence containing `needle` (case, accents, apostrophes and spaces
+        folded), among the blocks shown; the match is in `found` until the session moves."""
+        from annotator.corpus.text import find_folded
+
+        if not self.go(self.store.search(needle, self.here.sid, labelled_only=not self.show_all)):
+            return False
+        self.found = find_folded(self.here.text, needle)
+        return True
 
     @property
     def complete(self) -> bool:

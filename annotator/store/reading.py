@@ -98,17 +98,25 @@ class Reading(Connection):
         ).fetchone()
         return SentenceRow(*row) if row else None
 
-    def search(self, needle: str, after_sid: int | None = None) -> SentenceRow | None:
-        """The next sentence containing `needle` (case-insensitive for ASCII letters), wrapping around."""
+    def search(
+        self, needle: str, after_sid: int | None = None, *, labelled_only: bool = True
+    ) -> SentenceRow | None:
+        """The next sentence containing `needle` as search compares texts (corpus.text.fold: case,
+        accents, apostrophes and spaces folded), wrapping around; with `labelled_only`, never a
+        teaser or boilerplate sentence (the screen hides them)."""
+        from annotator.corpus.text import fold
+
         start = (0, -1)
         if after_sid is not None:
             start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        self.db.create_function("fold", 1, fold, deterministic=True)
+        only = "s.labelled AND " if labelled_only else ""
         sql = self.SENTENCE_SQL + (
-            "WHERE (s.doc, s.pos) > (?, ?) AND instr(lower(s.text), lower(?)) ORDER BY s.doc, s.pos LIMIT 1"
+            f"WHERE {only}(s.doc, s.pos) > (?, ?) AND instr(fold(s.text), ?) ORDER BY s.doc, s.pos LIMIT 1"
         )
-        row = self.db.execute(sql, (*start, needle)).fetchone()
+        row = self.db.execute(sql, (*start, fold(needle))).fetchone()
         if row is None and after_sid is not None:
-            row = self.db.execute(sql, (0, -1, needle)).fetchone()
+            row = self.db.execute(sql, (0, -1, fold(needle))).fetchone()
         return SentenceRow(*row) if row else None
 
     def progress(self, annotator: str) -> Tally:

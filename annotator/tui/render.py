@@ -24,16 +24,22 @@ ROLE_STYLES = {
 SUGGESTED = " italic"  # added to a role's style when the labels are an unconfirmed suggestion
 CURSOR = "reverse"
 SELECTION = "on #3e4451"
+FOUND = "black on #e5c07b"
 
 
-def sentence(text: str, quotes: list[Quote], *, suggested: bool = False) -> Content:
-    """The current sentence with every quote's content, cue and source highlighted."""
+def sentence(
+    text: str, quotes: list[Quote], *, suggested: bool = False, found: tuple[int, int] | None = None
+) -> Content:
+    """The current sentence with every quote's content, cue and source highlighted, and where a
+    search matched it."""
     content = Content(visible(text), strip_control_codes=False)
     for quote in quotes:
         for role, span in quote.spans():
             content = content.stylize(
                 ROLE_STYLES[role] + (SUGGESTED if suggested else ""), span.start, span.end
             )
+    if found is not None:
+        content = content.stylize(FOUND, *found)
     return content
 
 

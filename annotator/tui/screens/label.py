@@ -108,9 +108,9 @@ class LabelScreen(Screen):
         )
         self.query_one("#before", Static).update(render.dimmed(ctx.before))
         self.query_one("#sentence", Static).update(
-            render.sentence(row.text, s.labels.quotes, suggested=s.suggested)
+            render.sentence(row.text, s.labels.quotes, suggested=s.suggested, found=s.found)
             if labels
-            else render.sentence(row.text, [])
+            else render.sentence(row.text, [], found=s.found)
         )
         self.query_one("#after", Static).update(render.dimmed(ctx.after))
         if labels:
