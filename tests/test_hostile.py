@@ -190,6 +190,23 @@ def test_visible_never_lets_a_control_through(text):
     assert len(shown) == len(text)
     assert not any(unicodedata.category(c) == "Cc" for c in shown)
     assert not any(c in shown for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    for i, c in enumerate(shown):  # a zero-width joiner is kept only between two pictographs
+        if c == "\u200d":
+            assert 0 < i < len(shown) - 1 and ord(shown[i + 1]) >= 0x2300
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),  # one family: the joiners stay
+        ("👍🏽\u200d🔥", "👍🏽\u200d🔥"),  # after a skin tone
+        ("a\u200db", "a\ufffdb"),  # between letters: shown
+        ("\u200d👩", "\ufffd👩"),  # at the start: shown
+        ("👩\u200d", "👩\ufffd"),  # at the end: shown
+    ],
+)
+def test_a_joiner_is_kept_inside_an_emoji_sequence_only(text, expected):
+    assert visible(text) == expected
 
 
 async def test_hostile_text_in_the_screen(tmp_path):

@@ -73,3 +73,17 @@ def test_markup_like_text(snap_compare, tmp_path):
         s.ingest([analyse(SourceDoc("odd", "odd.txt", odd), suggest=False)])
     app = make_app(db, "alice")
     assert snap_compare(app, terminal_size=SIZE, run_before=settled, press=["j"])
+
+
+def test_wide_characters_at_80x24(snap_compare, tmp_path):
+    """East Asian wide characters and emoji (a family joined by U+200D, a flag) take two cells:
+    the sentence box and the side panel stay aligned."""
+    db = tmp_path / "wide.db"
+    wide = (
+        "北京与莫斯科 : une déclaration\n"
+        "Le communiqué « 中俄联合军演 » a été partagé avec 👨\u200d👩\u200d👧 et 🇨🇳🇷🇺 par des internautes."
+    )
+    with Store(db) as s:
+        s.ingest([analyse(SourceDoc("wide", "wide.txt", wide), suggest=False)])
+    app = make_app(db, "alice")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled, press=["j"])

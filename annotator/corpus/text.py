@@ -79,9 +79,30 @@ def sha256(text: str) -> str:
 _INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
+# Pictographs an emoji sequence joins with U+200D (👨‍👩‍👧), a presentation selector or a skin
+# tone between them.
+_PICTOGRAPH = re.compile("[\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]")
+_MODIFIERS = frozenset("\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+def _joins_emoji(text: str, at: int) -> bool:
+    """Whether the zero-width joiner at `at` is inside an emoji sequence (kept: the terminal
+    draws one glyph), not a lone invisible character (shown)."""
+    before = at - 1
+    while before >= 0 and text[before] in _MODIFIERS:
+        before -= 1
+    after = at + 1
+    return (
+        before >= 0
+        and after < len(text)
+        and bool(_PICTOGRAPH.match(text[before]) and _PICTOGRAPH.match(text[after]))
+    )
+
+
 def visible(text: str) -> str:
     """The text as it is safe to show: control characters become their Unicode pictures
-    (ESC → ␛), invisible format characters become �, tabs become one space."""
+    (ESC → ␛), invisible format characters become � (but a joiner inside an emoji sequence
+    stays), tabs become one space."""
 
     def picture(m: re.Match) -> str:
         c = ord(m.group())
@@ -89,6 +110,8 @@ def visible(text: str) -> str:
             return chr(0x2400 + c)
         if c == 0x7F:
             return "\u2421"
+        if c == 0x200D and _joins_emoji(m.string, m.start()):
+            return "\u200d"
         return "\ufffd"
 
     return _INVISIBLE.sub(picture, text).replace("\t", " ")
