@@ -210,3 +210,29 @@ def test_export_format_on_the_command_line(labelled, tmp_path, capsys):
         == 1
     )
     assert "choose one layer" in capsys.readouterr().err
+
+
+def test_spacy_format_without_spacy_is_one_line_and_makes_no_folder(labelled, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "spacy", None)  # as if it were not installed
+    out = tmp_path / "never"
+    assert main(["--db", str(labelled.path), "export", "--format", "spacy", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "annotator: --format spacy needs spacy, which is not installed: pip install 'annotator[spacy]'\n"
+    )
+    assert not out.exists()
+
+
+def test_a_failed_first_export_leaves_no_empty_folder(labelled, tmp_path, monkeypatch):
+    from annotator.export import atomic
+
+    def broken(self, manifest):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.Draft, "publish", broken)
+    out = tmp_path / "first"
+    with pytest.raises(UserError, match="No space left on device"):
+        export(labelled, out, "iob")
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from annotator.corpus.text import decode, normalise, shown
+from annotator.corpus.text import control_character, decode, normalise, shown
 from annotator.errors import UserError
 
 MAX_FILE_BYTES = 1024 * 2**20  # per input file, unless told otherwise (ingest --max-file-mb)
@@ -108,6 +108,11 @@ def read_jsonl(f: Path, max_bytes: int = MAX_FILE_BYTES) -> Iterator[SourceDoc]:
             raise UserError(f'{shown(f)}:{n}: "id" must be non-empty and contain no whitespace')
         if not text.strip():
             raise UserError(f'{shown(f)}:{n}: "text" is empty')
+        if (bad := control_character(text)) is not None:
+            raise UserError(
+                f'{shown(f)}:{n}: "text" holds the control character U+{ord(text[bad]):04X} at character {bad}'
+                " (binary data, not text)"
+            )
         yield SourceDoc(doc_id, f"{f}:{n}", text)
 
 

@@ -69,32 +69,46 @@ class Draft:
 @contextmanager
 def drafting(out: Path) -> Iterator[Draft]:
     """The draft of the next export of `out`, written under the folder's lock; it is removed if
-    the export fails, and a failing disk is reported as a user error naming the folder."""
-    folder = _prepare(out)
-    with _locked(folder):
-        _remove_leftovers(folder)
-        _check_only_exports(folder)
-        draft = folder.parent / f".{folder.name}.{os.getpid()}.export"
-        try:
-            draft.mkdir()
-        except OSError as exc:
-            raise UserError(f"{shown(draft)}: cannot create the export's draft ({exc.strerror})") from None
-        current = Draft(folder, draft)
-        try:
-            yield current
-        except OSError as exc:
-            _discard(current)
-            raise UserError(
-                f"{shown(out)}: export failed, previous export left as it was ({exc.strerror or exc})"
-            ) from None
-        except BaseException:
-            _discard(current)
-            raise
+    the export fails (and so is the folder, if this export made it), and a failing disk is
+    reported as a user error naming the folder."""
+    folder, made = _prepare(out)
+    try:
+        with _locked(folder), _draft(out, folder) as draft:
+            yield draft
+    except BaseException:
+        if made:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
 
 
-def _prepare(out: Path) -> Path:
-    """The real folder behind `out`, created if new; never the current directory (or one holding
-    it), whose replacement would leave the shell in a removed folder."""
+@contextmanager
+def _draft(out: Path, folder: Path) -> Iterator[Draft]:
+    _remove_leftovers(folder)
+    _check_only_exports(folder)
+    path = folder.parent / f".{folder.name}.{os.getpid()}.export"
+    try:
+        path.mkdir()
+    except OSError as exc:
+        raise UserError(f"{shown(path)}: cannot create the export's draft ({exc.strerror})") from None
+    draft = Draft(folder, path)
+    try:
+        yield draft
+    except OSError as exc:
+        _discard(draft)
+        raise UserError(
+            f"{shown(out)}: export failed, previous export left as it was ({exc.strerror or exc})"
+        ) from None
+    except BaseException:
+        _discard(draft)
+        raise
+
+
+def _prepare(out: Path) -> tuple[Path, bool]:
+    """The real folder behind `out`, created if new (and whether it was); never the current
+    directory (or one holding it), whose replacement would leave the shell in a removed folder."""
     folder = Path(os.path.realpath(out))
     if Path.cwd().resolve().is_relative_to(folder):
         raise UserError(
@@ -102,11 +116,12 @@ def _prepare(out: Path) -> Path:
             "give a folder outside the current one (e.g. --out exports)"
         )
     _restore_interrupted_swap(folder)
+    made = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{shown(out)}: cannot create the export folder ({exc.strerror})") from None
-    return folder
+    return folder, made
 
 
 @contextmanager

@@ -43,12 +43,13 @@ class Writer(Protocol):
 class Format:
     help: str
     module: str | None  # the writer module; None: the canonical JSONL export
+    needs: str | None = None  # a package of an extra (`pip install 'annotator[needs]'`)
 
 
 FORMATS: dict[str, Format] = {
     "jsonl": Format("canonical records", None),
     "hf": Format("Hugging Face datasets folder", "annotator.export.hf"),
-    "spacy": Format("spaCy DocBin", "annotator.export.docbin"),
+    "spacy": Format("spaCy DocBin", "annotator.export.docbin", needs="spacy"),
     "iob": Format("CoNLL tags", "annotator.export.iob"),
 }
 
@@ -76,6 +77,13 @@ def export(
     known = FORMATS.get(fmt)
     if known is None:
         raise UserError(f"--format {fmt!r}: expected {', '.join(FORMATS)}")
+    if known.needs is not None:  # before anything is read or made
+        try:
+            importlib.import_module(known.needs)
+        except ImportError:
+            raise UserError(
+                f"--format {fmt} needs {known.needs}, which is not installed: pip install 'annotator[{known.needs}]'"
+            ) from None
     if known.module is None:
         return export_jsonl(store, out, selection)
     writer = cast(Writer, importlib.import_module(known.module))
