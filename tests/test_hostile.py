@@ -355,7 +355,9 @@ def test_a_control_character_anywhere_marks_binary_data(tmp_path, capsys):
     (tmp_path / "late.txt").write_bytes(("Une phrase. " * 1000).encode() + b"\x07 fin.")
     code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "late.txt")
     assert code == 1 and "late.txt: binary file (control byte 0x07 at byte 12000), not UTF-8 text" in err
-    (tmp_path / "b.jsonl").write_text('{"id": "a", "text": "Un."}\n{"id": "b", "text": "Deux\\u0007."}\n', "utf-8")
+    (tmp_path / "b.jsonl").write_text(
+        '{"id": "a", "text": "Un."}\n{"id": "b", "text": "Deux\\u0007."}\n', "utf-8"
+    )
     code, _, err = run(capsys, "--db", tmp_path / "s.db", "ingest", tmp_path / "b.jsonl")
     assert code == 1 and err.count("\n") == 1
     assert 'b.jsonl:2: "text" holds the control character U+0007 at character 4' in err

@@ -38,7 +38,7 @@ _BINARY_CONTROLS = frozenset(range(1, 9)) | {
 }
 # The same, found anywhere in a file (at C speed) or in a text read from a .jsonl record.
 _CONTROL_BYTE = re.compile(b"[" + b"".join(b"\\x%02x" % c for c in sorted(_BINARY_CONTROLS)) + b"]")
-_CONTROL_CHAR = re.compile("[" + "".join("\\x%02x" % c for c in sorted(_BINARY_CONTROLS)) + "]")
+_CONTROL_CHAR = re.compile(_CONTROL_BYTE.pattern.decode())
 
 
 def control_character(text: str) -> int | None:
