@@ -344,7 +344,7 @@ async def test_a_document_id_with_markup_in_the_document_picker(tmp_path):
         await pilot.press("g")
         await pilot.pause()
         option = app.screen.query_one("OptionList").get_option_at_index(0)
-        assert str(option.prompt).startswith("a[/bold]b")
+        assert str(option.prompt).endswith("Titre  · a[/bold]b")
         await pilot.press("enter")
         await pilot.pause()
         assert "a[/bold]b" in str(app.screen.query_one("#topbar").render())

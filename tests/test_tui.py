@@ -438,3 +438,27 @@ def test_first_paint_shows_the_sentence_before_the_models_are_imported(seeds_db)
     assert first == {"sentence": True, "panel": False, "models": False}
     assert any(p["panel"] and p["models"] for p in paints)
     assert labels_of(seeds_db)[0][1].labels.mode == "reporting"
+
+
+async def test_notices_say_what_a_key_did_and_help_works_in_quote_mode(seeds_db):
+    from annotator.tui.screens.help import HelpScreen
+
+    app = make_app(seeds_db, "alice")
+
+    def said() -> str:
+        return " | ".join(str(n.message) for n in app._notifications)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "3")  # finished by the keys: no accept notice needed
+        await pilot.press("c", "1")
+        await pilot.press("u")  # back to the sentence, before its claim
+        assert "Undone your last decision: this sentence is in progress again (it was done)." in said()
+        await pilot.press("1", "enter")  # a new visit: the claim key stays, enter stores
+        assert "Stored: commentary · no claim." in said()
+        await pilot.press("x")
+        assert "Skipped." in said()
+        await pilot.press("J")
+        assert "New document: « Renforcer la capacité des deux parties à préserver » la paix" in said()
+        await pilot.press("q", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.query_one("#help-dialog").region.right <= 80  # fits the 80 columns

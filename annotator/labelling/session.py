@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from annotator.scheme import LABELLED_BLOCK_TYPES, Flag, Status
-from annotator.store import DocumentProgress, LabelRow, SentenceRow, Store
+from annotator.store import DocumentProgress, LabelRow, SentenceRow, Store, Undone
 
 # The models (pydantic) are imported where labels are first read or made: the screen paints a
 # sentence before they are loaded.
@@ -85,6 +85,7 @@ class LabelSession:
         self._by_hand: set[str] = set()  # the labels the annotator set on this visit
         self.all_done = False  # the last decision finished the last open sentence
         self.found: tuple[int, int] | None = None  # where a search matched the current sentence
+        self.undone: Undone | None = None  # what the last undo reverted
         # Uncertainty sampling: the sentences a model is least sure about come first. The screen
         # refits the model in a worker every `retrain_every` decisions and hands over the order.
         self.uncertain_first = uncertain_first
@@ -308,7 +309,7 @@ class LabelSession:
 
     def undo(self) -> bool:
         """Revert the annotator's latest decision (wherever it was) and show its sentence."""
-        undone = self.store.undo(self.annotator)
+        undone = self.undone = self.store.undo(self.annotator)
         if undone is None:
             return False
         finished = ("done", "skipped")

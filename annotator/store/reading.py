@@ -156,20 +156,33 @@ class Reading(Connection):
             "SELECT doc, cluster FROM documents WHERE doc_id=?", (doc_id,)
         ).fetchone()
         size = self.db.execute("SELECT count(*) FROM documents WHERE cluster=?", (cluster,)).fetchone()[0]
-        headline = self.db.execute(
-            "SELECT s.text FROM sentences s JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
-            "WHERE s.doc = ? AND b.block_type = 'headline' ORDER BY s.pos LIMIT 1",
-            (doc,),
-        ).fetchone()
-        return DocumentInfo(cluster, size, headline[0] if headline else None)
+        return DocumentInfo(cluster, size, self._title(doc))
+
+    # The article's title: its first headline block (GUIDELINES B2), never a later intertitle.
+    _TITLE = (
+        "(SELECT s.text FROM sentences s JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
+        " WHERE s.doc = {doc} AND b.block_type = 'headline' ORDER BY s.pos LIMIT 1)"
+    )
+
+    def _title(self, doc: int) -> str | None:
+        return self.db.execute("SELECT " + self._TITLE.format(doc="?"), (doc,)).fetchone()[0]
 
     def find_documents(self, query: str, annotator: str, limit: int = 200) -> list[DocumentProgress]:
-        """Documents whose id contains `query`, with their finished and total labelled-type sentences."""
+        """Documents whose id or title contains `query` (folded as search folds), with their
+        finished and total labelled-type sentences and their title."""
+        from annotator.corpus.text import fold
+
+        self.db.create_function("fold", 1, fold, deterministic=True)
         docs = self.db.execute(
-            "SELECT doc_id FROM documents WHERE instr(lower(doc_id), lower(?)) ORDER BY doc LIMIT ?",
-            (query, limit),
+            f"SELECT doc_id, title FROM (SELECT d.doc, d.doc_id, {self._TITLE.format(doc='d.doc')} AS title"
+            " FROM documents d) WHERE instr(fold(doc_id), ?1) OR instr(fold(coalesce(title, '')), ?1)"
+            " ORDER BY doc LIMIT ?2",
+            (fold(query), limit),
         ).fetchall()
-        return [DocumentProgress(doc_id, *self.document_progress(doc_id, annotator)) for (doc_id,) in docs]
+        return [
+            DocumentProgress(doc_id, *self.document_progress(doc_id, annotator), title)
+            for doc_id, title in docs
+        ]
 
     def speakers(self, doc_id: str, annotator: str) -> list[str]:
         """Every speaker of this document: the ones the annotator has named (most recent first),

@@ -93,6 +93,7 @@ class DocumentProgress(NamedTuple):
     doc_id: str
     done: int
     total: int
+    title: str | None  # the text of its first headline block (GUIDELINES B2)
 
 
 class FinishedDecision(NamedTuple):

@@ -68,6 +68,7 @@ QUOTE = [
     Binding("x", "delete", "Delete quote here", id="quote.delete", show=False),
     Binding("enter", "save", "Save", id="quote.save"),
     Binding("escape", "cancel", "Close", id="quote.cancel"),
+    Binding("question_mark", "help", "Help", id="quote.help"),
 ]
 
 # The review screen: take annotator A–F's version as the verdict (the labelling keys edit it).

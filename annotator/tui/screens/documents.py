@@ -1,4 +1,5 @@
-"""Jump to a document: type part of its id, pick from the matches (never the whole corpus at once)."""
+"""Jump to a document: type part of its title or id, pick from the matches (never the whole corpus
+at once)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class DocumentPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="documents-dialog"):
             yield Static(f"Go to document (type to filter; the first {LIMIT} matches)", markup=False)
-            yield Input(placeholder="part of a document id", id="documents-filter")
+            yield Input(placeholder="part of a title or a document id", id="documents-filter")
             yield OptionList(id="documents-list")
 
     def on_mount(self) -> None:
@@ -39,8 +40,12 @@ class DocumentPicker(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
-            Option(Content(f"{visible(doc_id)}   {done}/{total}"), id=doc_id)  # an id is data, not markup
-            for doc_id, done, total in self.session.documents(query, LIMIT)
+            # an id and a title are data, not markup
+            Option(
+                Content(f"{done:>4}/{total:<4} {visible(title or '(no title)')}  · {visible(doc_id)}"),
+                id=doc_id,
+            )
+            for doc_id, done, total, title in self.session.documents(query, LIMIT)
         )
         if options.option_count:
             options.highlighted = 0

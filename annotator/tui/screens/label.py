@@ -147,8 +147,10 @@ class LabelScreen(Screen):
             if plan and s.annotator in plan.team and len(plan.team) > 1
             else ""
         )
+        title = f"{visible(ctx.headline)} · " if ctx.headline else ""
         return Content.assemble(
-            (visible(row.doc_id), "bold"),
+            (title, "bold"),
+            (visible(row.doc_id), "bold" if not title else ""),
             f" · {row.block_type}{cluster} · annotator ",
             (visible(s.annotator), "bold"),
             visible(share),
@@ -231,11 +233,17 @@ class LabelScreen(Screen):
         """Run a session call through the App (off the UI thread, one at a time), then redraw;
         when it finished the last open sentence, say so."""
         self.session.all_done = False
+        before = self.session.current.doc_id if self.session.current else None
         decided = await self.host.decide(work)
         if decided.saved:
             self.show()
             if self.session.all_done:
                 self.end_of_work()
+            elif self.session.current is not None and self.session.current.doc_id != before:
+                title = self.session.context().headline
+                self.notify(
+                    f"New document: {visible(title or self.session.current.doc_id)}", timeout=3, markup=False
+                )
         return decided
 
     def end_of_work(self) -> None:
@@ -288,7 +296,15 @@ class LabelScreen(Screen):
         await self.decide(partial(self.session.toggle_flag, flag))
 
     async def action_accept(self) -> None:
+        labels = self.session.labels
         decided = await self.decide(self.session.accept)
+        if decided.saved and decided.value:
+            what = (
+                f"{MODE_NAMES[labels.mode]} · {CLAIM_NAMES[labels.claim]}"
+                if labels.mode and labels.claim
+                else self.session.block_type
+            )
+            self.notify(f"Stored: {what}.", timeout=2)
         if decided.saved and not decided.value:
             self.notify(
                 f"Set the mode ({self.key('mode.reporting')}/{self.key('mode.commentary')}/{self.key('mode.none')}) "
@@ -297,12 +313,20 @@ class LabelScreen(Screen):
             )
 
     async def action_skip(self) -> None:
-        await self.decide(self.session.skip)
+        if (await self.decide(self.session.skip)).saved:
+            self.notify("Skipped.", timeout=2)
 
     async def action_undo(self) -> None:
         decided = await self.decide(self.session.undo)
         if decided.saved and not decided.value:
             self.notify("Nothing to undo.")
+        elif decided.saved and self.session.undone is not None:
+            u = self.session.undone
+            self.notify(
+                f"Undone your last decision: this sentence is {STATUS_NAMES[u.status_after]} again "
+                f"(it was {STATUS_NAMES[u.status_before]}).",
+                timeout=3,
+            )
 
     async def action_step(self, direction: int) -> None:
         decided = await self.decide(partial(self.session.step, direction))
