@@ -317,17 +317,30 @@ def test_find_folded_maps_the_match_back_to_the_text(text, needle, found):
     assert (text[slice(*at)] if at else None) == found
 
 
-def test_context_shows_article_around(small):
+def test_context_is_the_article_around_block_by_block(small):
+    from annotator.tui import render
+
     s = LabelSession(small, "alice")
+    s.set_label("mode", "reporting")
+    s.set_label("claim", "none")  # the title, finished
     s.search("Phrase deux")
     ctx = s.context()
-    assert ctx.headline is None  # the headline is the sentence before the previous one: in view
-    assert ctx.before == ["Titre du jour", "Phrase une."] and ctx.after == [
-        "Phrase trois.",
-        "Phrase quatre, dit-il.",
+    assert ctx.title == "Titre du jour"
+    assert [(p.block, p.block_type, p.text, p.finished) for p in ctx.before] == [
+        (0, "headline", "Titre du jour", True),
+        (1, "body", "Phrase une.", False),
     ]
-    s.search("Phrase quatre")
-    assert s.context().headline == "Titre du jour"
+    assert [(p.block, p.block_type, p.text) for p in ctx.after] == [
+        (1, "body", "Phrase trois."),
+        (2, "boilerplate", "Fermer"),
+        (3, "body", "Phrase quatre, dit-il."),
+    ]
+    # drawn block by block: paragraphs apart, a hidden block as one line, finished sentences marked
+    assert str(render.context(ctx.before, show_all=False)) == "✓ Titre du jour\n\nPhrase une."
+    assert str(render.context(ctx.after, show_all=False)) == (
+        "Phrase trois.\n\n⋯ boilerplate hidden (b shows it)\n\nPhrase quatre, dit-il."
+    )
+    assert "\n\nFermer\n\n" in str(render.context(ctx.after, show_all=True))
 
 
 def test_nothing_left_needs_no_scan(small, monkeypatch):

@@ -462,3 +462,22 @@ async def test_notices_say_what_a_key_did_and_help_works_in_quote_mode(seeds_db)
         await pilot.press("q", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert app.screen.query_one("#help-dialog").region.right <= 80  # fits the 80 columns
+
+
+async def test_the_current_sentence_is_always_in_view_at_80x24(seeds_db):
+    """Stepping through every seed sentence on an 80×24 terminal: the sentence box is inside the
+    screen and shows the whole sentence, with the article above and below filling the rest."""
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = 0
+        while True:
+            box = app.screen.query_one("#sentence-scroll")
+            sentence = app.screen.query_one("#sentence")
+            assert box.region.y >= 1 and box.region.bottom <= 22, app.screen.session.current.text
+            assert box.max_scroll_y == 0 and sentence.region.height > 0  # the whole sentence, no scrolling
+            seen += 1
+            before = app.screen.session.current.sid
+            await pilot.press("j")
+            if app.screen.session.current.sid == before:
+                break
+        assert seen == 83

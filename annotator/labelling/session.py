@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from annotator.scheme import LABELLED_BLOCK_TYPES, Flag, Status
+from annotator.scheme import LABELLED_BLOCK_TYPES, BlockType, Flag, Status
 from annotator.store import DocumentProgress, LabelRow, SentenceRow, Store, Undone
 
 # The models (pydantic) are imported where labels are first read or made: the screen paints a
@@ -21,12 +21,23 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class Piece:
+    """A sentence around the current one: its block and the block's type, its text, and whether
+    this annotator has finished it."""
+
+    block: int
+    block_type: BlockType
+    text: str
+    finished: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """The article around the current sentence."""
 
-    headline: str | None
-    before: list[str]
-    after: list[str]
+    title: str | None  # the article's: its first headline block
+    before: list[Piece]
+    after: list[Piece]
     cluster: str
     cluster_size: int
 
@@ -40,6 +51,7 @@ class Progress:
     per_hour: float | None
 
 
+CONTEXT = 30  # sentences read before and after the current one (the screen shows what fits)
 IDLE = 180  # seconds: a longer pause between two keys counts as this much time on the sentence
 
 
@@ -348,18 +360,16 @@ class LabelSession:
         done, total = (self._counted[0] + self._delta, self._counted[1]) if self._counted else (None, None)
         return Progress(doc_done, doc_total, done, total, rate)
 
-    def context(self, n: int = 2) -> Context:
+    def context(self, n: int = CONTEXT) -> Context:
+        """Up to `n` sentences before and after the current one, in their document (the screen
+        draws what fits)."""
         row = self.here
-        window = self.store.window(row.sid, 4 * n, 4 * n)
-        shown = [
-            r for r in window if self.show_all or r.block_type in LABELLED_BLOCK_TYPES or r.sid == row.sid
-        ]
-        i = next(k for k, r in enumerate(shown) if r.sid == row.sid)
-        cluster, size, headline = self.store.document_info(row.doc_id)
-        before = [r.text for r in shown[max(0, i - n) : i]]
-        if headline == row.text or headline in before:
-            headline = None  # already in view
-        return Context(headline, before, [r.text for r in shown[i + 1 : i + 1 + n]], cluster, size)
+        window = self.store.window(row.sid, n, n)
+        finished = self.store.finished_among([r.sid for r in window], self.annotator)
+        pieces = [Piece(r.block, r.block_type, r.text, r.sid in finished) for r in window]
+        i = next(k for k, r in enumerate(window) if r.sid == row.sid)
+        cluster, size, title = self.store.document_info(row.doc_id)
+        return Context(title, pieces[:i], pieces[i + 1 :], cluster, size)
 
     def documents(self, query: str = "", limit: int = 200) -> list[DocumentProgress]:
         """Documents whose id contains `query`, with their progress."""

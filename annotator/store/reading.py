@@ -58,6 +58,17 @@ class Reading(Connection):
         ).fetchall()
         return [SentenceRow(*r) for r in rows]
 
+    def finished_among(self, sids: list[int], annotator: str) -> set[int]:
+        """Which of these sentences the annotator has finished (done or skipped)."""
+        marks = ",".join("?" * len(sids))
+        return {
+            sid
+            for (sid,) in self.db.execute(
+                f"SELECT sid FROM labels WHERE annotator = ? AND sid IN ({marks}) AND status IN ('done', 'skipped')",
+                (annotator, *sids),
+            )
+        }
+
     def step(self, sid: int, direction: int, *, labelled_only: bool = True) -> SentenceRow | None:
         """The next (direction=1) or previous (-1) sentence in corpus order."""
         doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (sid,)).fetchone()

@@ -3,17 +3,19 @@ as markup; highlights are spans laid over it."""
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.style import Style
 
 from annotator.corpus.text import visible
+from annotator.scheme import LABELLED_BLOCK_TYPES
 
 # Types only: the labelling screen paints before the quote editor (or the models) are loaded.
 if TYPE_CHECKING:
     from annotator.labelling.quotes import QuoteDraft
-    from annotator.labelling.session import Progress
+    from annotator.labelling.session import Piece, Progress
     from annotator.model import Quote
 
 ROLE_STYLES = {
@@ -62,8 +64,33 @@ def draft(d: QuoteDraft, others: list[Quote]) -> Content:
     return content.stylize(CURSOR, tok.start, tok.end)
 
 
-def dimmed(texts: list[str]) -> Content:
-    return Content(visible(" ".join(texts)), strip_control_codes=False).stylize("dim")
+BLOCK_STYLES = {"headline": "bold", "caption": "italic", "comment": "italic"}
+COMMENT_MARK = ("▌ reader comment ", "bold #61afef")
+FINISHED_MARK = ("✓ ", "#98c379")
+
+
+def context(pieces: list[Piece], *, show_all: bool) -> Content:
+    """The sentences around the current one, block by block: a blank line between blocks,
+    intertitles bold, captions in italics, a reader comment marked as one, a teaser or
+    boilerplate block as one dim line (unless shown), ✓ before each sentence already finished."""
+    parts: list[str | tuple[str, str]] = []
+    for _, group in groupby(pieces, key=lambda p: p.block):
+        block = list(group)
+        kind = block[0].block_type
+        if parts:
+            parts.append("\n\n")
+        if kind not in LABELLED_BLOCK_TYPES and not show_all:
+            parts.append((f"⋯ {kind} hidden (b shows it)", "dim italic"))
+            continue
+        if kind == "comment":
+            parts.append(COMMENT_MARK)
+        for k, piece in enumerate(block):
+            if k:
+                parts.append(" ")
+            if piece.finished:
+                parts.append(FINISHED_MARK)
+            parts.append((visible(piece.text), BLOCK_STYLES.get(kind, "")))
+    return Content.assemble(*parts)
 
 
 def bar(done: int, total: int, width: int = 16) -> str:

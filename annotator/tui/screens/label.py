@@ -6,11 +6,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import ClassVar, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from annotator.corpus.text import shown, visible
@@ -18,6 +21,20 @@ from annotator.labelling.session import LabelSession, complete
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
 from annotator.tui.service import Decided, Host
+
+
+class Above(Widget):
+    """The article above the sentence: its last lines, as many as fit, so the text nearest the
+    sentence is the text shown."""
+
+    content: reactive[Content] = reactive(Content(""))
+
+    def render(self) -> Content:
+        width, height = self.size
+        if not width or not height:
+            return Content("")
+        lines = self.content.wrap(width)[-height:]
+        return Content("\n").join([Content("")] * (height - len(lines)) + lines)  # next to the sentence
 
 
 class LabelScreen(Screen):
@@ -32,9 +49,9 @@ class LabelScreen(Screen):
         yield Static(id="topbar")
         with Horizontal(id="main"):
             with Vertical(id="article"):
-                yield Static(id="headline")
-                yield Static(id="before")
-                yield Static(id="sentence")
+                yield Above(id="before")
+                with VerticalScroll(id="sentence-scroll"):
+                    yield Static(id="sentence")
                 yield from self.below_sentence()
                 yield Static(id="after")
             yield Static(id="panel")
@@ -69,6 +86,10 @@ class LabelScreen(Screen):
             self.call_after_refresh(self.show)
         self.count()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A narrow terminal (80 columns) gets a narrower side panel: the article keeps room."""
+        self.set_class(event.size.width < 110, "-narrow")
+
     def count(self) -> None:
         self.run_worker(self._count, thread=True, exit_on_error=False, group="count")
 
@@ -101,18 +122,13 @@ class LabelScreen(Screen):
             return
         ctx = s.context()
         self.query_one("#topbar", Static).update(self.topbar(ctx))
-        self.query_one("#headline", Static).update(
-            Content(visible(ctx.headline), strip_control_codes=False).stylize("bold dim")
-            if ctx.headline
-            else ""
-        )
-        self.query_one("#before", Static).update(render.dimmed(ctx.before))
+        self.query_one("#before", Above).content = render.context(ctx.before, show_all=s.show_all)
         self.query_one("#sentence", Static).update(
             render.sentence(row.text, s.labels.quotes, suggested=s.suggested, found=s.found)
             if labels
             else render.sentence(row.text, [], found=s.found)
         )
-        self.query_one("#after", Static).update(render.dimmed(ctx.after))
+        self.query_one("#after", Static).update(render.context(ctx.after, show_all=s.show_all))
         if labels:
             self.query_one("#panel", Static).update(self.panel())
             self.draw_labelled()
@@ -147,7 +163,7 @@ class LabelScreen(Screen):
             if plan and s.annotator in plan.team and len(plan.team) > 1
             else ""
         )
-        title = f"{visible(ctx.headline)} · " if ctx.headline else ""
+        title = f"{visible(ctx.title)} · " if ctx.title else ""
         return Content.assemble(
             (title, "bold"),
             (visible(row.doc_id), "bold" if not title else ""),
@@ -240,7 +256,7 @@ class LabelScreen(Screen):
             if self.session.all_done:
                 self.end_of_work()
             elif self.session.current is not None and self.session.current.doc_id != before:
-                title = self.session.context().headline
+                title = self.session.context().title
                 self.notify(
                     f"New document: {visible(title or self.session.current.doc_id)}", timeout=3, markup=False
                 )
