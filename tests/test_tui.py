@@ -481,3 +481,21 @@ async def test_the_current_sentence_is_always_in_view_at_80x24(seeds_db):
             if app.screen.session.current.sid == before:
                 break
         assert seen == 83
+
+
+async def test_the_panel_labels_are_clickable(seeds_db):
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.screen.query_one("#panel")
+        lines = str(panel.render()).splitlines()
+
+        async def click(label: str) -> None:
+            row = next(i for i, line in enumerate(lines) if line.endswith(label))
+            await pilot.click("#panel", offset=(8, 1 + row))  # 1: the panel's padding
+            await pilot.pause()
+
+        await click("reporting")
+        await click("check-worthy")  # the last empty label, both chosen here: stored, next
+        assert "Pékin va envoyer" in shown(app, "#sentence")
+    ((_, row),) = labels_of(seeds_db)
+    assert (row.status, row.labels.mode, row.labels.claim) == ("done", "reporting", "checkworthy")

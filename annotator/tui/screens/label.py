@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -21,6 +22,16 @@ from annotator.labelling.session import LabelSession, complete
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
 from annotator.tui.service import Decided, Host
+
+# Each label value's colour in the panel: the modes apart, the claims from grey to red.
+COLOURS = {
+    "reporting": "#61afef",
+    "commentary": "#d19a66",
+    "none": "#abb2bf",
+    "claim.none": "#abb2bf",
+    "claim.factual": "#56b6c2",
+    "claim.checkworthy": "#e06c75",
+}
 
 
 class Above(Widget):
@@ -173,16 +184,28 @@ class LabelScreen(Screen):
         )
 
     def panel(self) -> Content:
+        """The labels and their keys: first what the sentence's status is and what enter will
+        store (what matters on a small terminal), then every label, each value in its colour
+        and clickable."""
         s = self.session
         labels = s.labels
         parts: list = []
+        status = STATUS_NAMES[s.saved.status if s.saved else None]
+        origin = f", {s.saved.origin}" if s.saved and s.saved.origin else ""
+        if s.suggested:
+            origin = ", suggested (◆)"
+        parts.append(("Status ", "bold"))
+        parts.append(f"{status}{origin}\n")
+        parts.append(self.enter_stores())
 
         # an unconfirmed suggestion is shown in italics, marked ◆, until a key decides
-        mark, chosen_style = ("◆", "italic #d19a66") if s.suggested else ("●", "bold #98c379")
+        mark, emphasis = ("◆", "italic") if s.suggested else ("●", "bold")
 
-        def choice(binding_id: str, name: str, chosen: bool) -> None:
-            parts.append((f" {self.key(binding_id):>3} ", "bold"))
-            parts.append((f"{mark if chosen else '○'} {name}\n", chosen_style if chosen else ""))
+        def choice(binding_id: str, name: str, chosen: bool, colour: str, action: str) -> None:
+            click = Style.from_meta({"@click": f"screen.{action}"})
+            parts.append((f" {self.key(binding_id):>3} ", Style.parse("bold") + click))
+            style = Style.parse(f"{emphasis} {colour}") if chosen else Style()
+            parts.append((f"{mark if chosen else '○'} {name}\n", style + click))
 
         mine = labels.block_type is not None
         parts.append((f"Block type ({self.key('block_type')})\n", "bold underline"))
@@ -194,13 +217,25 @@ class LabelScreen(Screen):
         )
         parts.append(("Mode\n", "bold underline"))
         for mode in MODES:
-            choice(f"mode.{mode}", MODE_NAMES[mode], labels.mode == mode)
+            choice(
+                f"mode.{mode}",
+                MODE_NAMES[mode],
+                labels.mode == mode,
+                COLOURS[mode],
+                f"set_label('mode', '{mode}')",
+            )
         parts.append(("Claim\n", "bold underline"))
         for claim in CLAIMS:
-            choice(f"claim.{claim}", CLAIM_NAMES[claim], labels.claim == claim)
+            choice(
+                f"claim.{claim}",
+                CLAIM_NAMES[claim],
+                labels.claim == claim,
+                COLOURS[f"claim.{claim}"],
+                f"set_label('claim', '{claim}')",
+            )
         parts.append(("Flags\n", "bold underline"))
         for flag, name in FLAG_NAMES.items():
-            choice(f"flag.{flag}", name, flag in labels.flags)
+            choice(f"flag.{flag}", name, flag in labels.flags, "#e5c07b", f"flag('{flag}')")
         parts.append((f"Quotes ({self.key('quote')} to add or edit)\n", "bold underline"))
         for n, q in enumerate(labels.quotes, start=1):
             text = " … ".join(c.text for c in q.content)
@@ -218,16 +253,9 @@ class LabelScreen(Screen):
             parts.append(("    none\n", "dim"))
         parts.append((f"Note ({self.key('note')})\n", "bold underline"))
         parts.append(f" {visible(labels.note)}\n" if labels.note else (" none\n", "dim"))
-        status = STATUS_NAMES[s.saved.status if s.saved else None]
-        origin = f", {s.saved.origin}" if s.saved and s.saved.origin else ""
-        if s.suggested:
-            origin = ", suggested (◆)"
-        parts.append(("\nStatus ", "bold"))
-        parts.append(f"{status}{origin}\n")
-        parts.append(self.enter_stores())
         parts.append(
             (
-                f"{self.key('accept')} accept · {self.key('skip')} skip · {self.key('undo')} undo · ? help",
+                f"\n{self.key('accept')} accept · {self.key('skip')} skip · {self.key('undo')} undo · ? help",
                 "dim",
             )
         )
