@@ -8,11 +8,14 @@ Each measurement runs in a fresh process, headless through Textual's Pilot:
   bare Textual app that paints one line, measured the same way, the runs taking turns (median of
   9 runs each).
   Target: ≤ 1.5× the baseline.
-- keys: 300 × `j` (next sentence) and 150 × (`r`, `2`: two durable decisions, then the next
-  sentence), each timed from the key event until the first frame painted after the screen
-  changed (Pilot's own `press` waits for two idle periods of 20 ms, so keys are posted directly
-  and frames counted at the app's display call).
+- keys: 300 × `j` (next sentence) and 150 × (`!`, `!`, `x`: a flag set and cleared, then a
+  skip that moves on: three durable decisions), each timed from the key event until the first
+  frame painted after the screen changed (Pilot's own `press` waits for two idle periods of
+  20 ms, so keys are posted directly and frames counted at the app's display call).
   Target: p99 < 50 ms, and the 1 M / 1 k p99 ratio ≤ 1.3.
+- the end of a project: the same on copies of the 1 M store where the annotator has finished
+  99 % of the sentences (every hundredth left open) and all of them, where "next to do" has the
+  least to find. Same targets.
 - memory: peak resident set size of the process on the 1 M store. Target: < 300 MB.
 """
 
@@ -88,7 +91,8 @@ from textual import events
 from annotator.tui.app import make_app
 
 async def main():
-    app = make_app(Path(sys.argv[1]), f"bench-{time.time_ns()}")  # a fresh annotator: starts at the top
+    # a fresh annotator starts at the top; the end-of-project stores name the one who finished them
+    app = make_app(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else f"bench-{time.time_ns()}")
     frames = 0
     display = app._display
 
@@ -124,7 +128,7 @@ async def main():
         for _ in range(300):
             out["step"].append(await key("j"))
         for _ in range(150):
-            for k in ("r", "2"):
+            for k in ("exclamation_mark", "exclamation_mark", "x"):
                 out["label"].append(await key(k))
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, from the parent that built the corpus.
     status = Path("/proc/self/status").read_text()
@@ -155,6 +159,27 @@ def build_store(path: Path, sentences: int) -> None:
         ingest_docs(store, docs)
 
 
+DONE_LABELS = '{"mode":"reporting","claim":"none","quotes":[],"flags":[],"note":null,"block_type":null}'
+
+
+def finished_copy(source: Path, path: Path, every: int | None) -> None:
+    """A copy of `source` where the annotator `bench` has finished every labelled sentence but
+    one in `every` (None: all of them)."""
+    shutil.copy(source, path)
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    keep_open = f"AND sid % {every} != 0" if every else ""
+    db.execute(
+        "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at)"
+        f" SELECT sid, 'bench', 'done', ?, 'manual', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'"
+        f" FROM all_sentences WHERE labelled {keep_open}",
+        (DONE_LABELS,),
+    )
+    db.commit()
+    db.close()
+
+
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
@@ -174,6 +199,12 @@ def main() -> None:
         if not path.exists():
             build_store(path, n)
         stores[n] = path
+    ends = {}
+    for name, every in (("99 % done", 100), ("all done", None)):
+        path = folder / f"tui-{args.big}-{every or 'all'}.db"
+        if not path.exists():
+            finished_copy(stores[args.big], path, every)
+        ends[name] = path
 
     # Textual comes byte-compiled from its install; so does annotator from a regular install, but
     # an editable one run with PYTHONDONTWRITEBYTECODE would compile every module at every start.
@@ -208,6 +239,16 @@ def main() -> None:
             f"(target p99 < 50); peak RSS {keys['rss_mb']:.0f} MB"
         )
     print(f"1 M / 1 k next-sentence p99 ratio: {p99[args.big] / p99[args.small]:.2f} (target ≤ 1.3)")
+    for name, path in ends.items():  # the end of a project, for the annotator who got there
+        start = statistics.median(run(START, "annotator", str(path))["process"] for _ in range(5))
+        keys = run(KEYS, str(path), "bench")
+        step, label = keys["step"], keys["label"]
+        print(
+            f"{args.big:>9,} sentences, {name}: first sentence painted {start * 1000:.0f} ms "
+            f"({start / bare['process']:.2f}× bare); next sentence p50 {percentile(step, 0.5) * 1000:.1f} ms "
+            f"p99 {percentile(step, 0.99) * 1000:.1f} ms ({percentile(step, 0.99) / p99[args.small]:.2f}× the 1 k p99); "
+            f"decision keys p50 {percentile(label, 0.5) * 1000:.1f} ms p99 {percentile(label, 0.99) * 1000:.1f} ms"
+        )
     if not args.keep:
         shutil.rmtree(folder)  # the stores and whatever SQLite left beside them
 

@@ -121,9 +121,10 @@ async def test_review_screen_takes_a_version_with_one_key(disputed):
     assert same(taken[0].labels, bob) and same(taken[1].labels, alice)
 
 
-def test_review_snapshot(snap_compare, disputed):
+@pytest.mark.parametrize("size", [SIZE, (80, 24), (200, 60)])
+def test_review_snapshot(snap_compare, disputed, size):
     app = make_app(disputed.path, "rita", review={"everything": False, "annotators": None})
-    assert snap_compare(app, terminal_size=SIZE)
+    assert snap_compare(app, terminal_size=size)
 
 
 def test_review_needs_a_terminal(disputed, capsys):

@@ -47,18 +47,24 @@ def app(tmp_path):
     return make_app(db, "alice")
 
 
-def test_main_screen(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=settled)
+SIZES = [SIZE, (80, 24), (200, 60)]
 
 
-def test_quote_mode(snap_compare, app):
+@pytest.mark.parametrize("size", SIZES)
+def test_main_screen(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=settled)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_quote_mode(snap_compare, app, size):
     assert snap_compare(
-        app, terminal_size=SIZE, run_before=settled, press=["q", "right_square_bracket", "v", "l", "l", "l"]
+        app, terminal_size=size, run_before=settled, press=["q", "right_square_bracket", "v", "l", "l", "l"]
     )
 
 
-def test_help(snap_compare, app):
-    assert snap_compare(app, terminal_size=SIZE, run_before=settled, press=["question_mark"])
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=settled, press=["question_mark"])
 
 
 def test_markup_like_text(snap_compare, tmp_path):
