@@ -499,3 +499,17 @@ async def test_the_panel_labels_are_clickable(seeds_db):
         assert "Pékin va envoyer" in shown(app, "#sentence")
     ((_, row),) = labels_of(seeds_db)
     assert (row.status, row.labels.mode, row.labels.claim) == ("done", "reporting", "checkworthy")
+
+
+async def test_the_end_of_work_is_said_once_not_on_every_later_key(tmp_path):
+    from annotator.tui.screens.prompt import MessageScreen
+
+    db = tmp_path / "s.db"
+    with Store(db) as s:
+        s.ingest([analyse(SourceDoc("d", "d.txt", "Titre du jour\nUne phrase."), suggest=False)])
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "1", "o", "1")
+        assert isinstance(app.screen, MessageScreen)
+        await pilot.press("escape", "k", "x")  # skipping a finished sentence finishes nothing new
+        assert not isinstance(app.screen, MessageScreen)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from annotator.scheme import LABELLED_BLOCK_TYPES, BlockType, Flag, Status
-from annotator.store import DocumentProgress, LabelRow, SentenceRow, Store, Undone
+from annotator.store import DocumentInfo, DocumentProgress, LabelRow, SentenceRow, Store, Undone
 
 # The models (pydantic) are imported where labels are first read or made: the screen paints a
 # sentence before they are loaded.
@@ -96,6 +96,8 @@ class LabelSession:
         self.auto_advance = auto_advance  # see set_label
         self._by_hand: set[str] = set()  # the labels the annotator set on this visit
         self.all_done = False  # the last decision finished the last open sentence
+        self._finished_one = False  # the last decision finished a sentence that was open
+        self._info: tuple[str, DocumentInfo] | None = None  # the current document's cluster and title
         self.found: tuple[int, int] | None = None  # where a search matched the current sentence
         self.undone: Undone | None = None  # what the last undo reverted
         # Uncertainty sampling: the sentences a model is least sure about come first. The screen
@@ -246,6 +248,7 @@ class LabelSession:
         self._decisions += 1
         finished = ("done", "skipped")
         self._delta += (status in finished) - (before in finished)
+        self._finished_one = status in finished and before not in finished
         self.labels = labels
         self.saved = saved
         self.suggestion = None
@@ -329,9 +332,10 @@ class LabelSession:
         return self.go(self.store.sentence(undone.sid))
 
     def advance(self) -> bool:
-        """On to the next sentence to do (else the next one); `all_done` says when none is left."""
+        """On to the next sentence to do (else the next one); `all_done` says when the decision
+        just made finished the last open sentence."""
         following = self._next_to_do()
-        self.all_done = following is None
+        self.all_done = following is None and self._finished_one
         return self.go(following) or self.step(+1)
 
     def finished_counts(self) -> dict[str, int]:
@@ -368,7 +372,9 @@ class LabelSession:
         finished = self.store.finished_among([r.sid for r in window], self.annotator)
         pieces = [Piece(r.block, r.block_type, r.text, r.sid in finished) for r in window]
         i = next(k for k, r in enumerate(window) if r.sid == row.sid)
-        cluster, size, title = self.store.document_info(row.doc_id)
+        if self._info is None or self._info[0] != row.doc_id:  # read once per document
+            self._info = (row.doc_id, self.store.document_info(row.doc_id))
+        cluster, size, title = self._info[1]
         return Context(title, pieces[:i], pieces[i + 1 :], cluster, size)
 
     def documents(self, query: str = "", limit: int = 200) -> list[DocumentProgress]:
