@@ -409,3 +409,24 @@ def test_time_on_each_sentence_is_recorded_exported_and_paces_the_progress(small
     assert small.counts()["annotators"]["alice"]["per_hour"] == 30.0
     left = (p.total - p.done) / p.per_hour
     assert f"about {round(left * 60)} min left" in str(progress_line(p))
+
+
+def test_opening_a_finished_corpus_looks_only_a_bounded_way_for_open_work(small, monkeypatch):
+    """On opening, the look for an open sentence after the last decision is bounded (a finished
+    corpus of a million sentences would otherwise be scanned before the first paint)."""
+    from annotator.labelling import session as session_module
+
+    s = LabelSession(small, "alice")
+    while (
+        s.current is not None and s.set_label("mode", "reporting") is False and s.set_label("claim", "none")
+    ):
+        pass
+    monkeypatch.setattr(session_module, "RESUME_LOOKAHEAD", 1)
+    calls = []
+    real = small.next_unannotated
+    monkeypatch.setattr(small, "next_unannotated", lambda *a, **k: calls.append(k) or real(*a, **k))
+    reopened = LabelSession(small, "alice", count=False)
+    assert reopened.current is not None and calls and all(k.get("within") == 1 for k in calls)
+    row = small.next_unannotated("bob", within=2)
+    assert row is not None and row.text == "Titre du jour"
+    assert small.next_unannotated("bob", small.first().sid, within=1).text == "Phrase une."

@@ -20,12 +20,12 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 
 class Terminal:
-    def __init__(self, command: str, cwd: Path):
+    def __init__(self, command: str, cwd: Path, size: tuple[int, int] = (120, 36)):
         self.name = f"annotator-test-{uuid.uuid4().hex[:8]}"
         # The pane decides the size: COLUMNS/LINES inherited from the caller would override it.
         env = "-u COLUMNS -u LINES TERM=xterm-256color ANNOTATOR_NAME=alice"
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "36", "-c", str(cwd),
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]), "-c", str(cwd),
              f"env {env} {command}; echo annotator-exited-$?; sleep 30"],
             check=True,
         )  # fmt: skip
@@ -95,6 +95,31 @@ def test_label_three_quit_export(workdir):
         ("reporting", "factual", "alice"),
     ]
     assert records[0]["text"].startswith("La Chine va envoyer")
+
+
+def test_label_the_five_seeds_at_80x24(workdir):
+    """Every seed sentence labelled with the keyboard on an 80×24 terminal, reading the screen as
+    a person does: the sentence on screen is the one the keys label, to the end-of-work screen."""
+    term = Terminal(f"{EXE} --db a.db label", workdir, size=(80, 24))
+    db = sqlite3.connect(workdir / "a.db")
+    texts = [
+        t for (t,) in db.execute("SELECT s.text FROM sentences s WHERE s.labelled ORDER BY s.doc, s.pos")
+    ]
+    db.close()
+    try:
+        for n, text in enumerate(texts, start=1):
+            screen = term.wait_for(f"overall {n - 1}/83")
+            assert " ".join(text.split()[:3]) in " ".join(screen.split()), (n, text)  # on screen
+            term.keys("r" if n % 2 else "c", "1" if n % 3 else "3")  # both set here: finished, next
+        screen = term.wait_for("All done")
+        assert "83 done, 0 skipped" in " ".join(screen.split())
+        term.keys("Escape", "C-q")
+        term.wait_for("annotator-exited-0", timeout=10)
+    finally:
+        term.close()
+    db = sqlite3.connect(workdir / "a.db")
+    assert db.execute("SELECT count(*) FROM labels WHERE status = 'done'").fetchone() == (83,)
+    db.close()
 
 
 def test_kill_9_loses_no_acknowledged_decision(workdir):

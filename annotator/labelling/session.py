@@ -52,6 +52,7 @@ class Progress:
 
 
 CONTEXT = 30  # sentences read before and after the current one (the screen shows what fits)
+RESUME_LOOKAHEAD = 5000  # sentences after the last decision looked at for an open one on opening
 IDLE = 180  # seconds: a longer pause between two keys counts as this much time on the sentence
 
 
@@ -127,12 +128,16 @@ class LabelSession:
 
     # where we are
     def resume(self) -> None:
-        """Where the annotator stopped: the sentence of their last event, or the next one to do."""
+        """Where the annotator stopped: the sentence of their last event, or the next one to do.
+        The look for an open sentence is bounded: on a finished corpus a full one would scan every
+        sentence before the first paint (`n` looks further)."""
         last = self.store.last_position(self.annotator)
         row = self.store.sentence(last) if last else None
         if row is not None and self.store.status(row.sid, self.annotator) in ("done", "skipped"):
-            row = self.store.next_unannotated(self.annotator, row.sid) or row
-        self.go(row or self.store.next_unannotated(self.annotator) or self.store.first())
+            row = self.store.next_unannotated(self.annotator, row.sid, within=RESUME_LOOKAHEAD) or row
+        self.go(
+            row or self.store.next_unannotated(self.annotator, within=RESUME_LOOKAHEAD) or self.store.first()
+        )
 
     def go(self, row: SentenceRow | None) -> bool:
         if row is None:

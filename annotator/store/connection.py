@@ -162,9 +162,12 @@ class Connection:
         if plan:
             self.db.create_function("served", 4, plan.serves, deterministic=True)
 
-    def _served(self, annotator_param: int) -> str:
-        """The SQL condition that keeps the sentences served to the annotator (none without a plan)."""
-        return f" AND served(?{annotator_param}, d.doc_id, s.start, s.end)" if self._plan else ""
+    def _served(self, annotator_param: int, sentence: str = "s", document: str = "d") -> str:
+        """The SQL condition that keeps the sentences served to the annotator (none without a plan),
+        on the tables (or subquery) named `sentence` and `document`."""
+        if not self._plan:
+            return ""
+        return f" AND served(?{annotator_param}, {document}.doc_id, {sentence}.start, {sentence}.end)"
 
 
 def _why(exc: sqlite3.Error) -> str:

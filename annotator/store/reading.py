@@ -217,12 +217,23 @@ class Reading(Connection):
                     names.setdefault(quote["speaker"])
         return list(names)
 
-    def next_unannotated(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:
+    def next_unannotated(
+        self, annotator: str, after_sid: int | None = None, *, within: int | None = None
+    ) -> SentenceRow | None:
         """The first labelled-type sentence served to the annotator (after `after_sid`, wrapping
-        around) that they have not decided."""
+        around) that they have not decided; with `within`, only among the next `within`
+        sentences, without wrapping (a bounded look, where a full one would scan a finished corpus)."""
         start = (0, -1)
         if after_sid is not None:
             start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        if within is not None:
+            row = self.db.execute(
+                "SELECT * FROM (" + self.SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?1, ?2)"
+                " ORDER BY s.doc, s.pos LIMIT ?4) w WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = w.sid"
+                " AND l.annotator = ?3 AND l.status != 'todo')" + self._served(3, "w", "w") + " LIMIT 1",
+                (*start, annotator, within),
+            ).fetchone()
+            return SentenceRow(*row) if row else None
         sql = (
             self.SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?1, ?2) AND NOT EXISTS "
             "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?3 AND l.status != 'todo') "
