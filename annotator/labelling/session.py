@@ -51,7 +51,7 @@ class Progress:
     per_hour: float | None
 
 
-CONTEXT = 30  # sentences read before and after the current one (the screen shows what fits)
+CONTEXT = 12  # sentences read before and after the current one (the screen shows what fits)
 RESUME_LOOKAHEAD = 5000  # sentences after the last decision looked at for an open one on opening
 IDLE = 180  # seconds: a longer pause between two keys counts as this much time on the sentence
 
