@@ -25,6 +25,7 @@ import argparse
 import compileall
 import json
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -166,8 +167,6 @@ def finished_copy(source: Path, path: Path, every: int | None) -> None:
     """A copy of `source` where the annotator `bench` has finished every labelled sentence but
     one in `every` (None: all of them)."""
     shutil.copy(source, path)
-    import sqlite3
-
     db = sqlite3.connect(path)
     keep_open = f"AND sid % {every} != 0" if every else ""
     db.execute(

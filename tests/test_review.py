@@ -209,3 +209,20 @@ def test_verdicts_are_a_layer_of_their_own(store, tmp_path, capsys):
     assert main(["--db", str(store.path), "stats"]) == 0
     out = capsys.readouterr().out
     assert "reviewed\n  rita" in out and "verdicts 1" in out
+
+
+async def test_both_versions_labels_are_on_screen_at_80x24(store):
+    """A long sentence in dispute: each version's labels are drawn first, so a small terminal
+    cuts the repeated sentence below them, not the labels."""
+    row = next(r for r in store.sentences() if r.block_type == "body" and len(r.text) > 200)
+    store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
+    store.record(row.sid, "bob", SentenceLabels(mode="commentary", claim="factual"))
+    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    async with app.run_test(size=(80, 24)):
+        for i in range(2):
+            column = app.screen.query_one(f"#version-{i}")
+            rows = [str(line) for line in column.render().wrap(column.content_region.width)]
+            last = max(
+                k for k, row in enumerate(rows) if row.startswith(("mode", "claim", "no quotes", "1."))
+            )
+            assert column.content_region.y + last < 22  # drawn inside the screen, above the progress line

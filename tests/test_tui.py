@@ -23,6 +23,14 @@ def seeds_db(tmp_path) -> Path:
     return db
 
 
+def one_document(tmp_path: Path, text: str, doc_id: str = "d") -> Path:
+    """A store holding one document, without suggestions."""
+    db = tmp_path / f"{doc_id}.db"
+    with Store(db) as s:
+        s.ingest([analyse(SourceDoc(doc_id, f"{doc_id}.txt", text), suggest=False)])
+    return db
+
+
 def labels_of(db: Path, annotator: str = "alice"):
     with Store(db) as s:
         return [(r.text, s.labels(r.sid, annotator)) for r in s.sentences() if s.labels(r.sid, annotator)]
@@ -151,10 +159,7 @@ async def test_a_label_key_on_a_suggestion_changes_it_and_the_panel_says_what_en
 async def test_finishing_the_last_sentence_shows_the_end_of_work(tmp_path):
     from annotator.tui.screens.prompt import MessageScreen
 
-    db = tmp_path / "s.db"
-    with Store(db) as s:
-        s.ingest([analyse(SourceDoc("d", "d.txt", "Titre du jour\nUne phrase. Une autre."), suggest=False)])
-    app = make_app(db, "alice")
+    app = make_app(one_document(tmp_path, "Titre du jour\nUne phrase. Une autre."), "alice")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r", "1", "x", "c")
         assert not isinstance(app.screen, MessageScreen)
@@ -173,10 +178,8 @@ async def test_the_speaker_prompt_completes_with_tab_and_lists_every_known_speak
     from annotator.model import Quote, SentenceLabels, Span
     from annotator.tui.screens.prompt import PromptScreen
 
-    db = tmp_path / "s.db"
-    text = "Titre\n" + " ".join(f"Phrase {k}, a dit quelqu’un." for k in range(12))
+    db = one_document(tmp_path, "Titre\n" + " ".join(f"Phrase {k}, a dit quelqu’un." for k in range(12)))
     with Store(db) as s:
-        s.ingest([analyse(SourceDoc("d", "d.txt", text), suggest=False)])
         rows = [r for r in s.sentences() if r.text.startswith("Phrase")]
         names = [f"Orateur {k}" for k in range(10)] + ["Xi Jinping"]
         for name, row in zip(names, rows[1:], strict=True):
@@ -273,11 +276,8 @@ async def test_mouse_click_places_cursor(seeds_db):
 
 
 async def test_markup_and_escapes_are_shown_literally(tmp_path):
-    db = tmp_path / "odd.db"
     odd = "Il a écrit [bold]gras[/bold] et [/sic] puis \x1b[31mrouge\x1b[0m, tab\tici, [@click=app.quit]x[/]."
-    with Store(db) as s:
-        s.ingest([analyse(SourceDoc("odd", "odd.txt", odd), suggest=False)])
-    app = make_app(db, "alice")
+    app = make_app(one_document(tmp_path, odd, "odd"), "alice")
     async with app.run_test(size=SIZE):
         text = shown(app, "#sentence")
         assert "[bold]gras[/bold]" in text and "[/sic]" in text and "␛[31mrouge␛[0m" in text
@@ -504,10 +504,7 @@ async def test_the_panel_labels_are_clickable(seeds_db):
 async def test_the_end_of_work_is_said_once_not_on_every_later_key(tmp_path):
     from annotator.tui.screens.prompt import MessageScreen
 
-    db = tmp_path / "s.db"
-    with Store(db) as s:
-        s.ingest([analyse(SourceDoc("d", "d.txt", "Titre du jour\nUne phrase."), suggest=False)])
-    app = make_app(db, "alice")
+    app = make_app(one_document(tmp_path, "Titre du jour\nUne phrase."), "alice")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r", "1", "o", "1")
         assert isinstance(app.screen, MessageScreen)

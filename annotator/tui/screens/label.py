@@ -55,6 +55,7 @@ class LabelScreen(Screen):
     def __init__(self, session: LabelSession):
         super().__init__()
         self.session = session
+        self.title: str | None = None  # the shown article's title (as last drawn)
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -132,6 +133,7 @@ class LabelScreen(Screen):
             self.draw_empty()
             return
         ctx = s.context()
+        self.title = ctx.title
         self.query_one("#topbar", Static).update(self.topbar(ctx))
         self.query_one("#before", Above).content = render.context(ctx.before, show_all=s.show_all)
         self.query_one("#sentence", Static).update(
@@ -284,9 +286,10 @@ class LabelScreen(Screen):
             if self.session.all_done:
                 self.end_of_work()
             elif self.session.current is not None and self.session.current.doc_id != before:
-                title = self.session.context().title
                 self.notify(
-                    f"New document: {visible(title or self.session.current.doc_id)}", timeout=3, markup=False
+                    f"New document: {visible(self.title or self.session.current.doc_id)}",
+                    timeout=3,
+                    markup=False,
                 )
         return decided
 

@@ -77,8 +77,6 @@ class ReviewScreen(LabelScreen):
         parts: list = [
             (f"{self.key(f'review.take_{ascii_uppercase[i].lower()}')} ", "bold reverse"),
             (f" {visible(v.annotator)}\n", "bold"),
-            render.sentence(s.here.text, labels.quotes),
-            "\n",
             line("block", labels.block_type or s.here.block_type, "block_type"),
             line("mode", MODE_NAMES[labels.mode] if labels.mode else "—", "mode"),
             line("claim", CLAIM_NAMES[labels.claim] if labels.claim else "—", "claim"),
@@ -101,6 +99,8 @@ class ReviewScreen(LabelScreen):
             )
         if not labels.quotes:
             parts.append(("no quotes\n", DIFFERS if s.differs_quotes() else AGREES))
+        # the sentence with this version's spans last: a small terminal cuts it, not the labels
+        parts += ["\n", render.sentence(s.here.text, labels.quotes)]
         return Content.assemble(*parts)
 
     async def action_take(self, index: int) -> None:
