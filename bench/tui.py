@@ -12,7 +12,9 @@ Each measurement runs in a fresh process, headless through Textual's Pilot:
   skip that moves on: three durable decisions), each timed from the key event until the first
   frame painted after the screen changed (Pilot's own `press` waits for two idle periods of
   20 ms, so keys are posted directly and frames counted at the app's display call).
-  Target: p99 < 50 ms, and the 1 M / 1 k p99 ratio ≤ 1.3.
+  Target: p99 < 50 ms, and the 1 M / 1 k p99 ratio ≤ 1.3. The stores take turns for 3 rounds
+  and each figure is the median of the rounds' figures (one p99 of 300 keys is its 3rd slowest
+  key, which the shared machine moves by ±15 ms from run to run).
 - the end of a project: the same on copies of the 1 M store where the annotator has finished
   99 % of the sentences (every hundredth left open) and all of them, where "next to do" has the
   least to find. Same targets.
@@ -184,6 +186,26 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p))]
 
 
+ROUNDS = 3
+
+
+def summary(runs: list[dict]) -> dict:
+    """Per kind of key, the median over the runs of each run's p50 and p99; the largest RSS."""
+    out: dict = {
+        kind: {p: statistics.median(percentile(r[kind], p) for r in runs) for p in (0.5, 0.99)}
+        for kind in ("step", "label")
+    }
+    out["rss_mb"] = max(r["rss_mb"] for r in runs)
+    return out
+
+
+def spread(runs: list[dict], kind: str) -> str:
+    return "–".join(
+        f"{percentile(r[kind], 0.99) * 1000:.0f}"
+        for r in sorted(runs, key=lambda r: percentile(r[kind], 0.99))
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", type=int, default=1_000)
@@ -222,31 +244,39 @@ def main() -> None:
         f"bare Textual app, first paint: {bare['process'] * 1000:.0f} ms from process start "
         f"({bare['imports'] * 1000:.0f} ms of imports), {bare['app'] * 1000:.0f} ms from app start (medians of 9)"
     )
+    # Keys: the stores take turns for ROUNDS rounds and each figure is the median over the rounds,
+    # since one p99 of 300 keys moves by ±15 ms on a shared machine (it is the 3rd slowest key).
+    rounds: dict = {n: [] for n in stores}
+    for _ in range(ROUNDS):
+        for n, path in stores.items():
+            rounds[n].append(run(KEYS, str(path)))
     p99 = {}
-    for n, path in stores.items():
-        ours = starts[n]
-        keys = run(KEYS, str(path))
+    for n in stores:
+        ours, keys = starts[n], summary(rounds[n])
         step, label = keys["step"], keys["label"]
-        p99[n] = percentile(step, 0.99)
+        p99[n] = step[0.99]
         print(
             f"{n:>9,} sentences: first sentence painted {ours['process'] * 1000:.0f} ms from process start "
             f"({ours['process'] / bare['process']:.2f}× bare; target ≤ 1.5), {ours['app'] * 1000:.0f} ms "
             f"from app start ({ours['app'] / bare['app']:.2f}× bare); labels panel painted "
             f"{ours['labels'] * 1000:.0f} ms ({ours['labels'] / bare['process']:.2f}× bare); "
-            f"next sentence p50 {percentile(step, 0.5) * 1000:.1f} ms p99 {p99[n] * 1000:.1f} ms; "
-            f"label key p50 {percentile(label, 0.5) * 1000:.1f} ms p99 {percentile(label, 0.99) * 1000:.1f} ms "
-            f"(target p99 < 50); peak RSS {keys['rss_mb']:.0f} MB"
+            f"next sentence p50 {step[0.5] * 1000:.1f} ms p99 {p99[n] * 1000:.1f} ms; "
+            f"label key p50 {label[0.5] * 1000:.1f} ms p99 {label[0.99] * 1000:.1f} ms "
+            f"(target p99 < 50; medians of {ROUNDS} rounds, p99s {spread(rounds[n], 'step')} / "
+            f"{spread(rounds[n], 'label')}); peak RSS {keys['rss_mb']:.0f} MB"
         )
     print(f"1 M / 1 k next-sentence p99 ratio: {p99[args.big] / p99[args.small]:.2f} (target ≤ 1.3)")
     for name, path in ends.items():  # the end of a project, for the annotator who got there
         start = statistics.median(run(START, "annotator", str(path))["process"] for _ in range(5))
-        keys = run(KEYS, str(path), "bench")
+        runs_end = [run(KEYS, str(path), "bench") for _ in range(ROUNDS)]
+        keys = summary(runs_end)
         step, label = keys["step"], keys["label"]
         print(
             f"{args.big:>9,} sentences, {name}: first sentence painted {start * 1000:.0f} ms "
-            f"({start / bare['process']:.2f}× bare); next sentence p50 {percentile(step, 0.5) * 1000:.1f} ms "
-            f"p99 {percentile(step, 0.99) * 1000:.1f} ms ({percentile(step, 0.99) / p99[args.small]:.2f}× the 1 k p99); "
-            f"decision keys p50 {percentile(label, 0.5) * 1000:.1f} ms p99 {percentile(label, 0.99) * 1000:.1f} ms"
+            f"({start / bare['process']:.2f}× bare); next sentence p50 {step[0.5] * 1000:.1f} ms "
+            f"p99 {step[0.99] * 1000:.1f} ms ({step[0.99] / p99[args.small]:.2f}× the 1 k p99); "
+            f"decision keys p50 {label[0.5] * 1000:.1f} ms p99 {label[0.99] * 1000:.1f} ms "
+            f"(p99s {spread(runs_end, 'step')} / {spread(runs_end, 'label')})"
         )
     if not args.keep:
         shutil.rmtree(folder)  # the stores and whatever SQLite left beside them

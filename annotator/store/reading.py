@@ -227,13 +227,16 @@ class Reading(Connection):
         if after_sid is not None:
             start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
         if within is not None:
-            row = self.db.execute(
-                "SELECT * FROM (" + self.SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?1, ?2)"
-                " ORDER BY s.doc, s.pos LIMIT ?4) w WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = w.sid"
-                " AND l.annotator = ?3 AND l.status != 'todo')" + self._served(3, "w", "w") + " LIMIT 1",
+            # the window holds bare sentence rows; only the one found is joined to its document
+            found = self.db.execute(
+                "SELECT w.sid FROM (SELECT s.sid, s.start, s.end, s.doc FROM sentences s WHERE s.labelled"
+                " AND (s.doc, s.pos) > (?1, ?2) ORDER BY s.doc, s.pos LIMIT ?4) w"
+                + (" JOIN documents d ON d.doc = w.doc" if self._plan else "")
+                + " WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = w.sid AND l.annotator = ?3"
+                " AND l.status != 'todo')" + self._served(3, "w", "d") + " LIMIT 1",
                 (*start, annotator, within),
             ).fetchone()
-            return SentenceRow(*row) if row else None
+            return self.sentence(found[0]) if found else None
         sql = (
             self.SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?1, ?2) AND NOT EXISTS "
             "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?3 AND l.status != 'todo') "
