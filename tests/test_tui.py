@@ -483,6 +483,26 @@ async def test_the_current_sentence_is_always_in_view_at_80x24(seeds_db):
         assert seen == 83
 
 
+@pytest.mark.parametrize("long", [False, True])
+async def test_the_quote_dialog_fits_80x24(tmp_path, long):
+    """Every line of the quote dialog, down to its keys, is inside the dialog at 80×24, for a
+    short sentence and for a long one with a saved quote."""
+    sentence = "« Nous renforcerons la coopération », a déclaré le ministre chinois de la Défense."
+    if long:
+        sentence = sentence[:-1] + (", lors d’une conférence de presse tenue à Pékin" * 5) + "."
+    app = make_app(one_document(tmp_path, sentence), "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        if long:  # a quote saved first, so the dialog lists it
+            await pilot.press("q", "v", "l", "l", "c", "enter")
+        await pilot.press("q")
+        dialog = app.screen.query_one("#quote-dialog")
+        fields = app.screen.query_one("#draft-fields")
+        assert "esc close" in str(fields.render())
+        assert ("1 saved" if long else "0 saved") in str(app.screen.query_one("#quote-title").render())
+        assert fields.region.bottom <= dialog.region.bottom - 1  # above the dialog's bottom border
+        assert fields.region.height == fields.virtual_size.height  # none of its lines cut
+
+
 async def test_the_panel_labels_are_clickable(seeds_db):
     app = make_app(seeds_db, "alice")
     async with app.run_test(size=SIZE) as pilot:

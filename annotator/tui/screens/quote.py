@@ -58,6 +58,10 @@ class QuoteScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.show()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A short terminal (24 lines) gets a dialog without its blank margins, so the key lines fit."""
+        self.set_class(event.size.height < 30, "-short")
+
     def others(self):
         return [q for i, q in enumerate(self.session.labels.quotes) if i != self.editing]
 
