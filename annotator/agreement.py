@@ -45,6 +45,27 @@ class Decision:
 Table = dict[int, dict[str, Decision]]
 
 
+def quote_key(q: Quote) -> tuple:
+    """What makes two quotes the same quote (the speaker's spelling aside)."""
+    return (
+        q.type,
+        tuple((s.start, s.end) for s in q.content),
+        (q.cue.start, q.cue.end) if q.cue else None,
+        (q.source.start, q.source.end) if q.source else None,
+    )
+
+
+def same(a: SentenceLabels, b: SentenceLabels) -> bool:
+    """Agreement as the review sees it: block type, mode, claim, flags and quotes (notes are not compared)."""
+    return (a.block_type, a.mode, a.claim, tuple(a.flags), sorted(map(quote_key, a.quotes))) == (
+        b.block_type,
+        b.mode,
+        b.claim,
+        tuple(b.flags),
+        sorted(map(quote_key, b.quotes)),
+    )
+
+
 # ------------------------------------------------------------------------ coefficients
 
 

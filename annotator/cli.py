@@ -180,12 +180,36 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     with Store(_db_path(args), create=False) as store:
         counts = store.counts()
+        if args.json:
+            from annotator.stats.figures import figures
+
+            counts["figures"] = figures(store)
     if args.json:
         _print_json(counts)
     else:
         from annotator.stats import format_stats
 
         print(shown_lines(format_stats(counts)))
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError(
+            "the dashboard needs a terminal (stdin and stdout are not one); `annotator report` writes it as HTML"
+        )
+    db = _db_path(args)
+    _check_store(db)
+    return _run_tui(db, args, dashboard=True)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from annotator.stats.report import write_report
+    from annotator.store import Store
+
+    with Store(_db_path(args), create=False) as store:
+        out = write_report(store, args.out)
+    print(f"{shown(out)}: the project report (open it in a browser; it needs no network)")
     return 0
 
 
@@ -272,7 +296,7 @@ def _annotator_name(args: argparse.Namespace) -> str:
     return args.annotator or os.environ.get("ANNOTATOR_NAME") or os.environ.get("USER") or "annotator"
 
 
-def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> int:
+def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None, dashboard: bool = False) -> int:
     from annotator.tui.app import make_app
     from annotator.tui.keymap import keymap_path, load_config
 
@@ -287,7 +311,7 @@ def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None) -> 
                 f"--retrain-every {args.retrain_every}: expected a number of decisions, 1 or more"
             )
         ordering = {"uncertain_first": True, "retrain_every": args.retrain_every}
-    app = make_app(db, _annotator_name(args), config, review, ordering)
+    app = make_app(db, _annotator_name(args), config, review, ordering, dashboard)
     for sig in (signal.SIGTERM, signal.SIGHUP):  # the screen stores every decision as it is made
         signal.signal(sig, signal.SIG_DFL)
     try:
@@ -515,8 +539,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("stats", parents=[common], help="documents, sentences, blocks, progress per annotator")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="machine-readable output, with the dashboard's figures under `figures`",
+    )
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "dashboard",
+        parents=[common],
+        help="the project at a glance: progress, speed, labels, suggestions, agreement",
+    )
+    p.set_defaults(func=cmd_dashboard)
+
+    p = sub.add_parser(
+        "report", parents=[common], help="the dashboard's figures as one self-contained HTML file"
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("report.html"), help="the file to write (default report.html)"
+    )
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
         "review",

@@ -110,3 +110,28 @@ def label_seeds(store: Store, annotators: list[str], plan, *, noise: float = 0.1
             store.record(row.sid, name, perturb(labels, rng, noise))
             n += 1
     return n
+
+
+def simulate_project(path: Path) -> Path:
+    """The seeds with suggestions, labelled by two simulated annotators over three days: alice
+    keeps the suggestion where it matches the reference and labels the rest from it; bob labels
+    from the reference with some noise; both take longer on sentences with quotes."""
+    import random
+
+    from annotator.ingest import ingest_paths
+
+    gold = seeds_gold()
+    with Store(path) as store:
+        ingest_paths(store, [SEEDS])
+        rows = [r for r in store.sentences() if (r.doc_id, r.text) in gold]
+        for k, name in enumerate(("alice", "bob")):
+            rng = random.Random(f"project-{k}")
+            for i, row in enumerate(rows[: len(rows) - 10 * k]):
+                labels = gold[row.doc_id, row.text] if k == 0 else perturb(gold[row.doc_id, row.text], rng, 0.2)
+                suggestion = store.suggestion(row.sid)
+                origin = "suggested" if suggestion is not None and suggestion == labels else "manual"
+                day = 1 + 3 * i // len(rows)
+                at = f"2026-11-{day:02d}T{9 + k + i % 7:02d}:{i % 60:02d}:00Z"
+                seconds = (25 if labels.quotes else 6) + rng.randrange(10)
+                store.record(row.sid, name, labels, origin=origin, updated_at=at, seconds=seconds)
+    return path

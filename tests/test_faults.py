@@ -438,6 +438,11 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     db = sqlite3.connect(path)
     for statement in (
+        "DROP TRIGGER tally_insert",
+        "DROP TRIGGER tally_delete",
+        "DROP TRIGGER tally_update",
+        "DROP TABLE tallies",
+        "DROP TABLE tally_items",
         "DROP VIEW documents",
         "DROP VIEW sentences",
         "DROP TABLE pending_documents",
@@ -460,6 +465,10 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         assert version == (str(STORE_VERSION),)
         assert s.labels(sid, "alice").labels.mode == "reporting"
         assert s.db.execute("SELECT labels FROM labels").fetchone()[0].endswith(',"block_type":null}')
+        # the tallies are filled from the labels already there
+        assert s.db.execute("SELECT annotator, mode, claim, sum(n) FROM tallies GROUP BY 1, 2, 3").fetchall() == [
+            ("alice", "reporting", "factual", 1)
+        ]
         assert s.undo("alice") is not None  # an event from before the migration undoes cleanly
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
         assert s.db.execute("SELECT count(*) FROM suggestions").fetchone() == (0,)
@@ -619,6 +628,7 @@ def test_db_check_finds_what_sqlite_cannot(tmp_path, capsys):
     with sqlite3.connect(db) as raw:
         raw.execute("UPDATE all_sentences SET text = 'Autre chose.' WHERE sid = 3")
         raw.execute("UPDATE all_documents SET text = text || ' ' WHERE doc = 2")
+        raw.execute("DROP TRIGGER tally_insert")  # it refuses labels that are not JSON: an outside writer
         raw.execute("INSERT INTO labels VALUES (99999, 'bob', 'done', '{', 'manual', 'x', 'x', NULL, NULL)")
     assert main(["--db", str(db), "db", "check"]) == 1
     err = capsys.readouterr().err

@@ -5,31 +5,11 @@ versions they were made from."""
 
 from __future__ import annotations
 
+from annotator.agreement import quote_key, same
 from annotator.errors import UserError
 from annotator.labelling.session import LabelSession
-from annotator.model import Quote, SentenceLabels
+from annotator.model import SentenceLabels
 from annotator.store import SentenceRow, Store, Version
-
-
-def quote_key(q: Quote) -> tuple:
-    """What makes two quotes the same quote (the speaker's spelling aside)."""
-    return (
-        q.type,
-        tuple((s.start, s.end) for s in q.content),
-        (q.cue.start, q.cue.end) if q.cue else None,
-        (q.source.start, q.source.end) if q.source else None,
-    )
-
-
-def same(a: SentenceLabels, b: SentenceLabels) -> bool:
-    """Agreement as the review sees it: block type, mode, claim, flags and quotes (notes are not compared)."""
-    return (a.block_type, a.mode, a.claim, tuple(a.flags), sorted(map(quote_key, a.quotes))) == (
-        b.block_type,
-        b.mode,
-        b.claim,
-        tuple(b.flags),
-        sorted(map(quote_key, b.quotes)),
-    )
 
 
 def review_queue(store: Store, *, everything: bool = False, annotators: list[str] | None = None) -> list[int]:
@@ -38,10 +18,14 @@ def review_queue(store: Store, *, everything: bool = False, annotators: list[str
     return list(_queue(store, everything, annotators))
 
 
-def _queue(store: Store, everything: bool, annotators: list[str] | None) -> dict[int, str]:
-    """The review queue as sentence -> document id, in corpus order."""
+def _queue(
+    store: Store, everything: bool, annotators: list[str] | None, document: str | None = None
+) -> dict[int, str]:
+    """The review queue as sentence -> document id, in corpus order (of one document, if given)."""
     by_sid: dict[int, tuple[str, list[SentenceLabels]]] = {}
     for sid, doc_id, _, _, labels in store.finished_decisions(annotators):
+        if document is not None and doc_id != document:
+            continue
         by_sid.setdefault(sid, (doc_id, []))[1].append(SentenceLabels.model_validate_json(labels))
     return {
         sid: doc_id
@@ -61,13 +45,14 @@ class ReviewSession(LabelSession):
         *,
         everything: bool = False,
         annotators: list[str] | None = None,
+        document: str | None = None,
     ):
         if store.has_own_labels(reviewer):
             # verdicts are stored as the reviewer's labels: they would overwrite their own
             raise UserError(
                 f"{reviewer} has labels of their own; review under another name (say {reviewer}-review)"
             )
-        self._doc_of = _queue(store, everything, annotators)
+        self._doc_of = _queue(store, everything, annotators, document)
         self.queue = list(self._doc_of)
         self._where = {sid: i for i, sid in enumerate(self.queue)}
         self.only = annotators

@@ -10,6 +10,8 @@ modules, each building on the connection:
 - reading.py     sentences in order, stepping, search, progress, current labels
 - decisions.py   the decision log: record, undo, history, import
 - reports.py     export records, splits, agreement and review rows, training rows, counts
+- tallies.py     running tallies of the labels, kept by triggers
+- figures.py     the dashboard's reads: the tallies, shared sentences
 - maintenance.py a full check of the store (`db check`) and a consistent copy (`db backup`)
 - rows.py        the typed rows reads return
 """
@@ -18,8 +20,8 @@ from __future__ import annotations
 
 from annotator.store.corpus import CorpusWrites
 from annotator.store.decisions import DecisionLog
+from annotator.store.figures import Figures
 from annotator.store.maintenance import Maintenance
-from annotator.store.reports import Reports
 from annotator.store.rows import (
     DocumentInfo,
     DocumentProgress,
@@ -32,6 +34,7 @@ from annotator.store.rows import (
     SentenceRow,
     StoredDocument,
     Tally,
+    TallyCell,
     TrainingRow,
     Undone,
     Version,
@@ -39,7 +42,7 @@ from annotator.store.rows import (
 from annotator.store.schema import STORE_VERSION
 
 
-class Store(CorpusWrites, DecisionLog, Reports, Maintenance):
+class Store(CorpusWrites, DecisionLog, Figures, Maintenance):
     """One open store (one connection): every read and write the tool makes."""
 
 
@@ -57,6 +60,7 @@ __all__ = [
     "Store",
     "StoredDocument",
     "Tally",
+    "TallyCell",
     "TrainingRow",
     "Undone",
     "Version",

@@ -70,6 +70,25 @@ class Tally(NamedTuple):
     total: int
 
 
+class TallyCell(NamedTuple):
+    """One cell of the running tallies of the labels (store/tallies.py)."""
+
+    annotator: str
+    hour: str  # YYYY-MM-DDTHH of the last change
+    status: str
+    origin: str  # '' when none
+    block_type: str
+    mode: str  # '' when unset
+    claim: str
+    quotes: int  # 1: has quotes
+    seconds: int  # lower bound of the seconds bucket, -1: not recorded
+    changed: str  # fields changed from the suggestion, comma-joined; '-': there was none
+    n: int
+    quote_n: int
+    seconds_sum: int
+    timed: int
+
+
 class DocumentRow(NamedTuple):
     doc_id: str
     path: str

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
+from annotator.store import tallies
 
-STORE_VERSION = 6
+STORE_VERSION = 7
 
 # An ingest stores its documents in short transactions, each listed in `pending_documents` until
 # one short last transaction publishes them all (store/corpus.py). Every read goes through these
@@ -136,12 +137,18 @@ def add_seconds(db: sqlite3.Connection) -> None:
 
 
 # MIGRATIONS[n] turns a version-n store into version n + 1.
+def add_tallies(db: sqlite3.Connection) -> None:
+    """6 → 7: running tallies of the labels, kept by triggers (what the dashboard reads)."""
+    tallies.create(db)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: add_suggestions,
     2: add_provenance_and_splits,
     3: add_block_type_to_labels,
     4: add_pending_documents,
     5: add_seconds,
+    6: add_tallies,
 }
 
 
@@ -149,6 +156,7 @@ def create(db: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    tallies.create(db)
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(STORE_VERSION),))
 
 

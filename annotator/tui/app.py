@@ -37,8 +37,10 @@ class AnnotatorApp(App):
         config: Config | None = None,
         review: dict | None = None,
         ordering: dict | None = None,
+        dashboard: bool = False,
     ):
         super().__init__()
+        self.dashboard = dashboard  # open the dashboard alone (`annotator dashboard`)
         self.config = config or Config()
         self.ordering = ordering or {}  # LabelSession options: uncertain_first, retrain_every
         self.service = service
@@ -59,6 +61,10 @@ class AnnotatorApp(App):
         self.call_after_refresh(gc.freeze)
 
     def _first_screen(self) -> Screen:
+        if self.dashboard:
+            from annotator.tui.screens.dashboard import DashboardScreen
+
+            return DashboardScreen(standalone=True)
         if self.review is not None:
             from annotator.labelling.review import ReviewSession
             from annotator.tui.screens.review import ReviewScreen
@@ -172,12 +178,13 @@ def make_app(
     config: Config | None = None,
     review: dict | None = None,
     ordering: dict | None = None,
+    dashboard: bool = False,
 ) -> AnnotatorApp:
     """The one factory the CLI and the tests use (`config`: the settings file's keys and
     settings; `review`: open the review screen with these options; `ordering`: how the labelling
-    screen picks the next sentence)."""
+    screen picks the next sentence; `dashboard`: open the dashboard alone)."""
     # What the imports made (modules, classes, functions) lives as long as the process: out of the
     # collector's reach, the passes that starting the screen triggers stay short (about 20 ms
     # less before the first sentence is painted).
     gc.freeze()
-    return AnnotatorApp(StoreService(db), annotator, config, review, ordering)
+    return AnnotatorApp(StoreService(db), annotator, config, review, ordering, dashboard)

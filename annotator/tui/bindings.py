@@ -41,6 +41,7 @@ LABEL = [
     Binding("slash", "search", "Search", id="search", show=False),
     Binding("g", "documents", "Documents", id="documents", show=False),
     Binding("b", "toggle_all", "Show all blocks", id="toggle_all", show=False),
+    Binding("P", "dashboard", "Project dashboard", id="dashboard", show=False),
     Binding("question_mark", "help", "Help", id="help"),
 ]
 
@@ -96,6 +97,18 @@ BLOCK_TYPE = [
 ]
 
 # Dialogs.
+# The dashboard: one section at a time.
+DASHBOARD_SECTIONS = ("progress", "speed", "labels", "suggestions", "agreement")
+DASHBOARD = [
+    *(
+        Binding(str(i), f"show('{name}')", name.title(), id=f"dashboard.{name}", show=False)
+        for i, name in enumerate(DASHBOARD_SECTIONS, start=1)
+    ),
+    Binding("tab,right", "cycle(1)", "Next section", id="dashboard.next"),
+    Binding("shift+tab,left", "cycle(-1)", "Previous section", id="dashboard.previous", show=False),
+    Binding("R", "refresh", "Read again", id="dashboard.refresh"),
+    Binding("escape,q", "leave", "Back", id="dashboard.leave"),
+]
 HELP = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 PROMPT = [
     Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
@@ -108,7 +121,13 @@ DOCUMENTS = [
 ]
 
 # What a keymap file may remap (and `annotator label --keys` lists), by screen.
-REMAPPABLE = {"label": LABEL, "quote": QUOTE, "review": REVIEW, "block type": BLOCK_TYPE}
+REMAPPABLE = {
+    "label": LABEL,
+    "quote": QUOTE,
+    "review": REVIEW,
+    "block type": BLOCK_TYPE,
+    "dashboard": DASHBOARD,
+}
 
 # The bindings each screen answers to: a key may do one thing per screen (the keymap is checked).
 SCREENS = {
@@ -116,12 +135,14 @@ SCREENS = {
     "review screen": [*LABEL, *REVIEW],
     "quote mode": QUOTE,
     "block-type picker": BLOCK_TYPE,
+    "dashboard": DASHBOARD,
 }
 
 # Labelling-screen actions the command palette offers too: (binding id, title, help).
 PALETTE = [
     ("toggle_all", "Toggle boilerplate", "Show or hide teasers and boilerplate"),
     ("documents", "Go to document", "Pick a document by id"),
+    ("dashboard", "Dashboard", "Progress, speed, label mix, suggestions and agreement, as plots"),
 ]
 
 # How keys are written on screen.

@@ -71,6 +71,7 @@ class Host(Protocol):
     remapped. (The App module imports the screens; the screens name this, not the App.)"""
 
     service: StoreService
+    annotator: str
 
     def key_for(self, binding_id: str) -> str: ...
 

@@ -13,8 +13,9 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
+from annotator.agreement import quote_key
 from annotator.corpus.text import visible
-from annotator.labelling.review import ReviewSession, quote_key
+from annotator.labelling.review import ReviewSession
 from annotator.scheme import CLAIM_NAMES, FLAG_NAMES, MODE_NAMES
 from annotator.tui import bindings, render
 from annotator.tui.screens.label import LabelScreen

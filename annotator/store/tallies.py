@@ -1,0 +1,155 @@
+"""Running tallies of the labels table, kept by triggers: what the dashboard, the report and
+`stats --json` read, so none of them scans a million labels.
+
+Every write to `labels` (a decision, an undo, an import, a review verdict, a retired sentence)
+fires a trigger that takes the old row out of its cell and adds the new one, so the tallies are
+the labels table grouped, always. A cell is one combination of:
+
+- annotator, the hour of the last change (`updated_at`, to the hour), status, origin;
+- the block type (the annotator's own, else the rules'), mode, claim, whether it has quotes;
+- a bucket of the recorded seconds (-1: not recorded), with the exact sum of seconds beside it;
+- `changed`: which fields differ from the engine's suggestion for the sentence as it stood when
+  the decision was written ('-': there was none; '': none changed).
+
+`tally_items` counts quote types and flags the same way. Cells that fall to zero stay (as zero).
+"""
+
+from __future__ import annotations
+
+# Lower bounds of the seconds buckets (the screen caps a sentence's time at 180 s).
+SECONDS_BUCKETS = (0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180)
+
+# Fields compared with the suggestion: name -> SQL giving that field of a labels JSON `{L}`.
+_QUOTE_FIELD = "(SELECT json_group_array(q.value -> '$.{f}') FROM json_each({L}, '$.quotes') q)"
+COMPARED = {
+    "mode": "({L} ->> '$.mode')",
+    "claim": "({L} ->> '$.claim')",
+    "quotes": "json_array_length({L}, '$.quotes')",
+    "type": _QUOTE_FIELD.replace("{f}", "type"),
+    "content": _QUOTE_FIELD.replace("{f}", "content"),
+    "cue": _QUOTE_FIELD.replace("{f}", "cue"),
+    "source": _QUOTE_FIELD.replace("{f}", "source"),
+    "speaker": _QUOTE_FIELD.replace("{f}", "speaker"),
+}
+
+KEY = ("annotator", "hour", "status", "origin", "block_type", "mode", "claim", "quotes", "seconds", "changed")
+
+TABLES = (
+    "CREATE TABLE tallies ("
+    " annotator TEXT NOT NULL, hour TEXT NOT NULL, status TEXT NOT NULL, origin TEXT NOT NULL,"
+    " block_type TEXT NOT NULL, mode TEXT NOT NULL, claim TEXT NOT NULL, quotes INTEGER NOT NULL,"
+    " seconds INTEGER NOT NULL, changed TEXT NOT NULL,"
+    " n INTEGER NOT NULL, quote_n INTEGER NOT NULL, seconds_sum INTEGER NOT NULL, timed INTEGER NOT NULL,"
+    f" PRIMARY KEY ({', '.join(KEY)})) WITHOUT ROWID",
+    "CREATE TABLE tally_items ("
+    " annotator TEXT NOT NULL, status TEXT NOT NULL, origin TEXT NOT NULL, block_type TEXT NOT NULL,"
+    " kind TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY (annotator, status, origin, block_type, kind, value)) WITHOUT ROWID",
+)
+
+
+def _block_type(row: str) -> str:
+    return (
+        f"coalesce({row}.labels ->> '$.block_type', (SELECT b.block_type FROM all_sentences s"
+        f" JOIN blocks b ON b.doc = s.doc AND b.idx = s.block WHERE s.sid = {row}.sid), '')"
+    )
+
+
+def _changed(row: str) -> str:
+    """The comma-joined names of the fields that differ from the sentence's suggestion."""
+    suggestion = f"(SELECT g.labels FROM suggestions g WHERE g.sid = {row}.sid)"
+    parts = " || ".join(
+        f"CASE WHEN {sql.format(L=f'{row}.labels')} IS NOT {sql.format(L=suggestion)} THEN ',{name}' ELSE '' END"
+        for name, sql in COMPARED.items()
+    )
+    return f"CASE WHEN {suggestion} IS NULL THEN '-' ELSE ltrim({parts}, ',') END"
+
+
+def _seconds_bucket(row: str) -> str:
+    cases = " ".join(
+        f"WHEN {row}.seconds < {upper} THEN {lower}"
+        for lower, upper in zip(SECONDS_BUCKETS, SECONDS_BUCKETS[1:], strict=False)
+    )
+    return f"CASE WHEN {row}.seconds IS NULL THEN -1 {cases} ELSE {SECONDS_BUCKETS[-1]} END"
+
+
+def _cell(row: str) -> list[str]:
+    """The cell of one labels row, named `row`: the expressions of KEY."""
+    return [
+        f"{row}.annotator",
+        f"substr({row}.updated_at, 1, 13)",
+        f"{row}.status",
+        f"coalesce({row}.origin, '')",
+        _block_type(row),
+        f"coalesce({row}.labels ->> '$.mode', '')",
+        f"coalesce({row}.labels ->> '$.claim', '')",
+        f"coalesce(json_array_length({row}.labels, '$.quotes'), 0) > 0",
+        _seconds_bucket(row),
+        _changed(row),
+    ]
+
+
+def _measures(row: str) -> list[str]:
+    """What one labels row adds to its cell: n, quote_n, seconds_sum, timed."""
+    return [
+        "1",
+        f"coalesce(json_array_length({row}.labels, '$.quotes'), 0)",
+        f"coalesce({row}.seconds, 0)",
+        f"{row}.seconds IS NOT NULL",
+    ]
+
+
+def _item_cell(row: str) -> list[str]:
+    return [f"{row}.annotator", f"{row}.status", f"coalesce({row}.origin, '')", _block_type(row)]
+
+
+# quote types and flags of a labels row `{row}`, as (kind, value) rows
+_ITEMS = (
+    "SELECT 'quote' AS kind, j.value ->> '$.type' AS value FROM json_each({row}.labels, '$.quotes') j"
+    " UNION ALL SELECT 'flag', j.value FROM json_each({row}.labels, '$.flags') j"
+)
+
+_ADD_TALLY = (
+    " ON CONFLICT DO UPDATE SET n = n + excluded.n, quote_n = quote_n + excluded.quote_n,"
+    " seconds_sum = seconds_sum + excluded.seconds_sum, timed = timed + excluded.timed"
+)
+_ADD_ITEM = " ON CONFLICT DO UPDATE SET n = n + excluded.n"
+
+
+def _add(row: str, sign: str) -> list[str]:
+    """Statements adding (`sign` '+') or taking out ('-') one labels row, named `row`."""
+    measures = ", ".join(f"{sign}({m})" for m in _measures(row))
+    return [
+        f"INSERT INTO tallies VALUES ({', '.join(_cell(row))}, {measures}){_ADD_TALLY}",
+        f"INSERT INTO tally_items SELECT {', '.join(_item_cell(row))}, i.kind, i.value, {sign}count(*)"
+        f" FROM ({_ITEMS.format(row=row)}) i GROUP BY i.kind, i.value{_ADD_ITEM}",
+    ]
+
+
+def _trigger(name: str, event: str, statements: list[str]) -> str:
+    return f"CREATE TRIGGER {name} AFTER {event} ON labels BEGIN {'; '.join(statements)}; END"
+
+
+TRIGGERS = (
+    _trigger("tally_insert", "INSERT", _add("NEW", "+")),
+    _trigger("tally_delete", "DELETE", _add("OLD", "-")),
+    _trigger("tally_update", "UPDATE", _add("OLD", "-") + _add("NEW", "+")),
+)
+
+
+def create(db) -> None:
+    """The tables, filled from the labels already stored, then the triggers that keep them."""
+    for statement in TABLES:
+        db.execute(statement)
+    keys = ", ".join(str(i + 1) for i in range(len(KEY)))
+    db.execute(
+        f"INSERT INTO tallies SELECT {', '.join(_cell('l'))}, {', '.join(f'sum({m})' for m in _measures('l'))}"
+        f" FROM labels l WHERE true GROUP BY {keys}"
+    )
+    for kind, path, value in (("quote", "quotes", "j.value ->> '$.type'"), ("flag", "flags", "j.value")):
+        db.execute(
+            f"INSERT INTO tally_items SELECT {', '.join(_item_cell('l'))}, '{kind}', {value}, count(*)"
+            f" FROM labels l, json_each(l.labels, '$.{path}') j WHERE true GROUP BY 1, 2, 3, 4, 6"
+        )
+    for statement in TRIGGERS:
+        db.execute(statement)
