@@ -31,8 +31,14 @@ PACE_DAYS = 7
 TOP_DOCUMENTS = 10
 
 
-def figures(store, today: date | None = None) -> dict:
-    today = today or datetime.now(UTC).date()
+def now() -> datetime:
+    """When the figures are read (a function, so that tests can fix it)."""
+    return datetime.now(UTC)
+
+
+def figures(store) -> dict:
+    at = now()
+    today = at.date()
     cells = list(store.tallies())
     own = [c for c in cells if c.origin != "adjudicated"]
     finished = [c for c in own if c.status in ("done", "skipped")]
@@ -40,11 +46,11 @@ def figures(store, today: date | None = None) -> dict:
     annotators = sorted({c.annotator for c in finished})
     to_label = store.to_label()
     return {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": at.isoformat(timespec="seconds"),
         "to_label": to_label,
         "annotators": annotators,
         "reviewers": _reviewers(cells),
-        "progress": _progress(store, finished, annotators, today),
+        "progress": _progress(store, finished, annotators, to_label, today),
         "speed": _speed(finished, annotators),
         "labels": _labels(done, store.tally_items()),
         "suggestions": _suggestions(done),
@@ -65,7 +71,7 @@ def _reviewers(cells) -> dict[str, int]:
     )
 
 
-def _progress(store, finished, annotators: list[str], today: date) -> dict:
+def _progress(store, finished, annotators: list[str], to_label: int, today: date) -> dict:
     per_day: dict[str, dict[str, int]] = {}
     per_hour: dict[str, dict[str, int]] = {}
     for a in annotators:
@@ -75,7 +81,7 @@ def _progress(store, finished, annotators: list[str], today: date) -> dict:
     out: dict = {"per_day": per_day, "per_hour": per_hour, "annotators": {}}
     finishes = []
     for a in annotators:
-        served = store.served_count(a)
+        served = store.served_count(a, to_label)
         total = sum(per_day[a].values())
         recent = sorted(per_day[a])[-PACE_DAYS:]
         pace = sum(per_day[a][d] for d in recent) / len(recent) if recent else 0.0

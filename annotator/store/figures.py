@@ -22,11 +22,11 @@ class Figures(Reports):
     def to_label(self) -> int:
         return self.db.execute("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
 
-    def served_count(self, annotator: str) -> int:
-        """How many sentences to label the annotator is served (all of them without a plan)."""
+    def served_count(self, annotator: str, to_label: int) -> int:
+        """How many of the `to_label` sentences the annotator is served (all without a plan)."""
         if self._plan and annotator in self._plan.team:
             return self.progress(annotator)[1]
-        return self.to_label()
+        return to_label
 
     def shared_decisions(self) -> Iterator[tuple[FinishedDecision, str]]:
         """The finished own-layer decisions on sentences that two annotators or more finished,

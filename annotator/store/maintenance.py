@@ -9,6 +9,7 @@ from pathlib import Path
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
+from annotator.store import tallies
 from annotator.store.reading import Reading
 
 
@@ -16,7 +17,8 @@ class Maintenance(Reading):
     def check(self) -> tuple[list[str], dict[str, int]]:
         """(problems, what was checked): SQLite's own integrity check, then the store's: every
         sentence is the slice of its document it claims, every document matches its sha256, and
-        no decision, event or suggestion points to a sentence that is not there."""
+        no decision, event or suggestion points to a sentence that is not there, and the running
+        tallies match the labels."""
         q = self.db.execute
         problems = [f"SQLite: {row[0]}" for row in q("PRAGMA integrity_check") if row[0] != "ok"]
         if problems:  # the rest would read a damaged file
@@ -45,6 +47,10 @@ class Maintenance(Reading):
             (n,) = q(f"SELECT count(*) FROM {table} WHERE NOT json_valid(labels)").fetchone()
             if n:
                 problems.append(f"{table}: {n} rows hold labels that are not JSON")
+        if not problems and (n := tallies.mismatches(self.db)):
+            problems.append(
+                f"tallies: {n} cells do not match the labels (the dashboard's counts would be wrong)"
+            )
         return problems, counts
 
     def verify(self) -> None:

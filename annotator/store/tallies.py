@@ -153,3 +153,26 @@ def create(db) -> None:
         )
     for statement in TRIGGERS:
         db.execute(statement)
+
+
+# What a recount can check: every key but the suggestion comparison (`changed`), which holds for
+# the suggestion as it was when the decision was written.
+_CHECKED = [k for k in KEY if k != "changed"]
+
+
+def mismatches(db) -> int:
+    """How many cells the kept tallies get wrong, against a recount of the labels table."""
+    cell = dict(zip(KEY, _cell("l"), strict=True))
+    keys = ", ".join(_CHECKED)
+    sums = "sum(n), sum(quote_n), sum(seconds_sum), sum(timed)"
+    fresh = (
+        f"SELECT {', '.join(f'{cell[k]} AS {k}' for k in _CHECKED)}, "
+        + ", ".join(f"sum({m})" for m in _measures("l"))
+        + f" FROM labels l WHERE true GROUP BY {', '.join(str(i + 1) for i in range(len(_CHECKED)))}"
+    )
+    kept = f"SELECT {keys}, {sums} FROM tallies GROUP BY {keys} HAVING sum(n) != 0"
+    differ = (
+        f"SELECT * FROM (SELECT * FROM ({fresh}) EXCEPT SELECT * FROM ({kept}))"
+        f" UNION ALL SELECT * FROM (SELECT * FROM ({kept}) EXCEPT SELECT * FROM ({fresh}))"
+    )
+    return db.execute(f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM ({differ}))").fetchone()[0]

@@ -3,7 +3,6 @@ one section at a time, recomputed in a worker every REFRESH seconds while annota
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from textual import work
@@ -96,12 +95,11 @@ class DashboardScreen(Screen):
 
     def draw_bar(self) -> None:
         f = self.figures
-        when = datetime.now().strftime("%H:%M:%S")
         tabs = " ".join(
             f"[b reverse]{i} {name.title()}[/]" if name == self.section else f"{i} {name.title()}"
             for i, name in enumerate(SECTIONS, start=1)
         )
-        head = f"read {when}" if f else "reading the store…"
+        head = f"read {f['generated_at'][11:19]} UTC" if f else "reading the store…"
         self.query_one("#dashboard-bar", Static).update(f"[b]Dashboard[/] {tabs} · {head}")
 
     # ------------------------------------------------------------------ sections
