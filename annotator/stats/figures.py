@@ -266,3 +266,23 @@ def _agreement(store) -> dict:
 def _disagree(decisions: list[agreement.Decision]) -> bool:
     """Whether annotators differ on the sentence, as the review queue sees it."""
     return any(not agreement.same(decisions[0].labels, d.labels) for d in decisions[1:])
+
+
+PER_ANNOTATOR_SERIES = 4  # more annotators than this: one series for everyone, their figures in tables
+
+
+def histograms(speed: dict) -> tuple[list[str], dict[str, list[int]]]:
+    """The seconds-per-sentence histograms to plot: (bucket labels, series by name), with and
+    without quotes, per annotator when they are few, else summed over everyone."""
+    buckets = [f"{b}s" for b in SECONDS_BUCKETS]
+    series: dict[str, list[int]] = {}
+    for kind in ("with_quotes", "without_quotes"):
+        label = kind.replace("_", " ")
+        if len(speed) <= PER_ANNOTATOR_SERIES:
+            for name, s in speed.items():
+                series[f"{name}, {label}"] = list(s[kind]["histogram"].values())
+        else:
+            series[f"everyone, {label}"] = [
+                sum(s[kind]["histogram"][str(b)] for s in speed.values()) for b in SECONDS_BUCKETS
+            ]
+    return buckets, series

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import orjson
@@ -18,6 +19,7 @@ import orjson
 from annotator.errors import UserError
 from annotator.files import StagedFile
 from annotator.stats.figures import figures as compute
+from annotator.stats.figures import histograms
 
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 
@@ -97,19 +99,18 @@ def _chart(draw) -> str:
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "annotator", "font.size": 9}):
-        fig = Figure(figsize=(8, 3.2))
+        fig = Figure(figsize=(8, 3.2), layout="constrained")
         ax = fig.add_subplot()
         if not draw(ax):
             return "<p class='meta'>Nothing to show yet.</p>"
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg") :]  # without the XML prologue, inside HTML
 
 
-def _bars(ax, categories: list[str], series: dict[str, list[float]]) -> bool:
+def _bars(ax, categories: list[str], series: Mapping[str, Sequence[float]]) -> bool:
     if not categories or not any(any(v) for v in series.values()):
         return False
     width = 0.8 / max(len(series), 1)
@@ -123,8 +124,13 @@ def _bars(ax, categories: list[str], series: dict[str, list[float]]) -> bool:
         )
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(categories))], categories)
     if len(series) > 1:
-        ax.legend(frameon=False)
+        _legend(ax)
     return True
+
+
+def _legend(ax) -> None:
+    """Beside the axes, in small type: it never hides the data, however many annotators."""
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
 
 
 # ------------------------------------------------------------------------ sections
@@ -146,7 +152,7 @@ def _progress(f: dict) -> str:
         ax.axhline(f["to_label"], color="#c44e52", linestyle="--", label="to label")
         ax.set_ylim(0, f["to_label"] * 1.05)
         ax.set_ylabel("sentences finished")
-        ax.legend(frameon=False)
+        _legend(ax)
         return True
 
     rows = [
@@ -164,14 +170,8 @@ def _speed(f: dict) -> str:
     speed = f["speed"]
 
     def draw(ax) -> bool:
-        series = {
-            f"{name}, {kind.replace('_', ' ')}": list(s[kind]["histogram"].values())
-            for name, s in speed.items()
-            for kind in ("with_quotes", "without_quotes")
-        }
-        buckets = next((list(s["with_quotes"]["histogram"]) for s in speed.values()), [])
         ax.set_xlabel("seconds per sentence (at least)")
-        return _bars(ax, [f"{b}s" for b in buckets], series)
+        return _bars(ax, *histograms(speed))
 
     rows = [
         [
@@ -251,7 +251,7 @@ def _agreement(f: dict) -> str:
         ):
             ax.plot(days, [p[key] for p in points], marker="o", label=name, color=COLOURS[i])
         ax.set_ylim(-0.2, 1.0)
-        ax.legend(frameon=False)
+        _legend(ax)
         return True
 
     labels = a["labels"]

@@ -15,6 +15,7 @@ from textual_plotext import PlotextPlot
 
 from annotator.corpus.text import visible
 from annotator.errors import UserError
+from annotator.stats.figures import histograms
 from annotator.tui import bindings
 from annotator.tui.service import Host
 
@@ -142,16 +143,9 @@ class DashboardScreen(Screen):
         plt.clear_data()
         plt.clear_figure()
         plt.title("Seconds per sentence: how many sentences took so long, with and without quotes")
-        series, names = [], []
-        buckets: list[str] = []
-        for name, s in f["speed"].items():
-            for kind in ("with_quotes", "without_quotes"):
-                histogram = s[kind]["histogram"]
-                buckets = [f"{b}s" for b in histogram]
-                series.append(list(histogram.values()))
-                names.append(f"{visible(name)} {kind.replace('_', ' ')}")
-        if series and any(any(s) for s in series):
-            plt.multiple_bar(buckets, series, labels=names)  # type: ignore[call-arg]  # the stub says label
+        buckets, series = histograms(f["speed"])
+        if any(any(v) for v in series.values()):
+            plt.multiple_bar(buckets, list(series.values()), labels=[visible(n) for n in series])  # type: ignore[call-arg]  # the stub says label
         plot.refresh()
         rows = [f"{'annotator':<16}{'per hour':>9}{'median s, quotes':>18}{'median s, none':>16}{'timed':>8}"]
         for name, s in f["speed"].items():
