@@ -95,6 +95,18 @@ async def test_a_document_opens_its_review(db):
         await pilot.press("escape")
 
 
+async def test_an_annotator_is_told_to_review_under_another_name(db):
+    from annotator.tui.screens.dashboard import DashboardScreen
+
+    app = make_app(db, "alice", dashboard=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("5", "enter")
+        assert isinstance(app.screen, DashboardScreen)
+        assert "alice has labels of their own; review under another name" in str(app._notifications[-1].message)
+
+
 async def test_the_dashboard_opens_from_the_labelling_screen_and_reads_again(db):
     from annotator.tui.screens.dashboard import DashboardScreen
     from annotator.tui.screens.label import LabelScreen

@@ -105,6 +105,22 @@ class AnnotatorApp(App):
             self.notify(f"Not saved: {shown(exc)}", severity="error", timeout=15, markup=False)
             return Decided(False)
 
+    def show_dashboard(self) -> None:
+        from annotator.tui.screens.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen())
+
+    def review_document(self, doc_id: str) -> None:
+        from annotator.labelling.review import ReviewSession
+        from annotator.tui.screens.review import ReviewScreen
+
+        try:
+            session = ReviewSession(self.store, self.annotator, document=doc_id)
+        except UserError as exc:
+            self.notify(shown(exc), severity="error", markup=False)
+            return
+        self.push_screen(ReviewScreen(session))
+
     def key_for(self, binding_id: str) -> str:
         """The keys of a binding as the user sees them (after remapping)."""
         return bindings.keys_of(binding_id, self.keymap)

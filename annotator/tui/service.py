@@ -75,6 +75,12 @@ class Host(Protocol):
 
     def key_for(self, binding_id: str) -> str: ...
 
+    def show_dashboard(self) -> None: ...
+
+    def review_document(self, doc_id: str) -> None:
+        """Open the review of one document's disagreements (a refusal is a notice)."""
+        ...
+
     def decide(self, work: Callable[[], T]) -> Awaitable[Decided[T]]:
         """Run a key's session call through the service; a store that cannot write is reported
         ("Not saved") and the call counts as not made."""

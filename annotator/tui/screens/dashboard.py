@@ -14,7 +14,6 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
 from annotator.corpus.text import visible
-from annotator.errors import UserError
 from annotator.stats.figures import histograms
 from annotator.tui import bindings
 from annotator.tui.service import Host
@@ -270,15 +269,5 @@ class DashboardScreen(Screen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Review the disagreements of the chosen document (as this user, who reviews)."""
-        from annotator.labelling.review import ReviewSession
-        from annotator.tui.screens.review import ReviewScreen
-
-        doc_id = event.row_key.value
-        if doc_id is None:
-            return
-        try:
-            session = ReviewSession(self.host.service.store, self.host.annotator, document=doc_id)
-        except UserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.app.push_screen(ReviewScreen(session))
+        if event.row_key.value is not None:
+            self.host.review_document(event.row_key.value)

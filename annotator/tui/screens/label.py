@@ -432,9 +432,7 @@ class LabelScreen(Screen):
         self.app.push_screen(QuoteScreen(self.session), lambda _: self.show())
 
     def action_dashboard(self) -> None:
-        from annotator.tui.screens.dashboard import DashboardScreen
-
-        self.app.push_screen(DashboardScreen())
+        self.host.show_dashboard()
 
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen
