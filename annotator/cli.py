@@ -203,6 +203,56 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return _run_tui(db, args, dashboard=True)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from annotator.serve import Access, AnnotatorServer, default_sessions, loopback, read_secret
+
+    secret = read_secret(args.token_file)
+    access = Access(secret)
+    public_url = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
+    if args.link is not None:
+        if secret is None:
+            raise UserError("--link needs the access secret (--token-file FILE or $ANNOTATOR_SERVE_TOKEN)")
+        print(f"{public_url}/?token={access.link_token(args.link)}")
+        return 0
+    if secret is None and not loopback(args.host):
+        raise UserError(
+            f"--host {args.host}: listening beyond this machine needs an access secret"
+            " (--token-file FILE or $ANNOTATOR_SERVE_TOKEN); `serve --link NAME` then makes each annotator's link"
+        )
+    sessions = default_sessions() if args.max_sessions is None else args.max_sessions
+    if sessions < 1 or args.idle_minutes <= 0:
+        raise UserError("--max-sessions and --idle-minutes must be positive")
+    db = _db_path(args)
+    _check_store(db)
+    server = AnnotatorServer(
+        db.resolve(),
+        access,
+        host=args.host,
+        port=args.port,
+        public_url=public_url,
+        max_sessions=sessions,
+        idle=args.idle_minutes * 60,
+    )
+    server.serve()
+    return 0
+
+
+def cmd_served(args: argparse.Namespace) -> int:
+    """One served session (started by `serve`, one per browser tab): the first screen asks who
+    labels, or shows the name the session's link is bound to."""
+    from annotator.tui.app import make_app
+    from annotator.tui.keymap import Config
+
+    fixed = args.annotator is not None
+    name = _annotator_name(args) if fixed else ""
+    app = make_app(_db_path(args), name, Config(), welcome=True, fixed_name=fixed)
+    try:
+        app.run()
+    finally:
+        app.service.close()
+    return app.return_code or 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from annotator.stats.report import write_report
     from annotator.store import Store
@@ -293,7 +343,12 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
 
 
 def _annotator_name(args: argparse.Namespace) -> str:
-    return args.annotator or os.environ.get("ANNOTATOR_NAME") or os.environ.get("USER") or "annotator"
+    from annotator.names import name_problem
+
+    name = args.annotator or os.environ.get("ANNOTATOR_NAME") or os.environ.get("USER") or "annotator"
+    if problem := name_problem(name):
+        raise UserError(f"annotator name {shown(name)}: {problem}")
+    return name
 
 
 def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None, dashboard: bool = False) -> int:
@@ -552,6 +607,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="the project at a glance: progress, speed, labels, suggestions, agreement",
     )
     p.set_defaults(func=cmd_dashboard)
+
+    p = sub.add_parser(
+        "serve", parents=[common], help="the labelling screen in a browser (one app process per tab)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--public-url", help="the address annotators open, behind a reverse proxy (https://…)")
+    p.add_argument(
+        "--token-file",
+        type=Path,
+        help="the access secret (else $ANNOTATOR_SERVE_TOKEN); needed beyond 127.0.0.1",
+    )
+    p.add_argument(
+        "--link", metavar="NAME", help="print NAME's access link (a token bound to that name) and exit"
+    )
+    p.add_argument(
+        "--max-sessions", type=int, default=None, help="app processes at once (default 4 per core)"
+    )
+    p.add_argument(
+        "--idle-minutes", type=float, default=30.0, help="close a session without a key for so long"
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("served", parents=[common])  # one session of `serve`; not for people to type
+    p.set_defaults(func=cmd_served)
 
     p = sub.add_parser(
         "report", parents=[common], help="the dashboard's figures as one self-contained HTML file"

@@ -38,9 +38,13 @@ class AnnotatorApp(App):
         review: dict | None = None,
         ordering: dict | None = None,
         dashboard: bool = False,
+        welcome: bool = False,
+        fixed_name: bool = False,
     ):
         super().__init__()
         self.dashboard = dashboard  # open the dashboard alone (`annotator dashboard`)
+        self.welcome = welcome  # a served session: ask who is labelling first
+        self.fixed_name = fixed_name  # a name given by the server (a link bound to it): never changed here
         self.config = config or Config()
         self.ordering = ordering or {}  # LabelSession options: uncertain_first, retrain_every
         self.service = service
@@ -61,6 +65,10 @@ class AnnotatorApp(App):
         self.call_after_refresh(gc.freeze)
 
     def _first_screen(self) -> Screen:
+        if self.welcome:
+            from annotator.tui.screens.welcome import WelcomeScreen
+
+            return WelcomeScreen(self.service.path.name, self.annotator if self.fixed_name else None)
         if self.dashboard:
             from annotator.tui.screens.dashboard import DashboardScreen
 
@@ -105,6 +113,25 @@ class AnnotatorApp(App):
             self.notify(f"Not saved: {shown(exc)}", severity="error", timeout=15, markup=False)
             return Decided(False)
 
+    def begin(self, name: str, review: bool) -> str | None:
+        """From the first screen of a served session: label or review as `name`."""
+        self.annotator = name
+        if review:
+            from annotator.labelling.review import ReviewSession
+            from annotator.tui.screens.review import ReviewScreen
+
+            try:
+                self.switch_screen(ReviewScreen(ReviewSession(self.store, name)))
+            except UserError as exc:
+                return shown(exc)
+            return None
+        from annotator.tui.screens.label import LabelScreen
+
+        self.switch_screen(
+            LabelScreen(LabelSession(self.store, name, count=False, auto_advance=self.config.auto_advance))
+        )
+        return None
+
     def show_dashboard(self) -> None:
         from annotator.tui.screens.dashboard import DashboardScreen
 
@@ -129,9 +156,10 @@ class AnnotatorApp(App):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Export", "Write validated JSONL and manifest.json to exports/", self.export)
         yield SystemCommand("Statistics", "Corpus, progress and label counts", self.statistics)
-        yield SystemCommand(
-            "Switch annotator", "Label as someone else on the same store", self.switch_annotator
-        )
+        if not self.fixed_name:
+            yield SystemCommand(
+                "Switch annotator", "Label as someone else on the same store", self.switch_annotator
+            )
         label_screen = self._label_screen()
         if label_screen is not None:  # its own actions, as its keys run them
             for binding_id, title, help in bindings.PALETTE:
@@ -195,12 +223,15 @@ def make_app(
     review: dict | None = None,
     ordering: dict | None = None,
     dashboard: bool = False,
+    welcome: bool = False,
+    fixed_name: bool = False,
 ) -> AnnotatorApp:
     """The one factory the CLI and the tests use (`config`: the settings file's keys and
     settings; `review`: open the review screen with these options; `ordering`: how the labelling
-    screen picks the next sentence; `dashboard`: open the dashboard alone)."""
+    screen picks the next sentence; `dashboard`: open the dashboard alone; `welcome`: a served
+    session, which asks who is labelling first, unless `fixed_name` fixes `annotator`)."""
     # What the imports made (modules, classes, functions) lives as long as the process: out of the
     # collector's reach, the passes that starting the screen triggers stay short (about 20 ms
     # less before the first sentence is painted).
     gc.freeze()
-    return AnnotatorApp(StoreService(db), annotator, config, review, ordering, dashboard)
+    return AnnotatorApp(StoreService(db), annotator, config, review, ordering, dashboard, welcome, fixed_name)

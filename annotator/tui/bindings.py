@@ -109,6 +109,11 @@ DASHBOARD = [
     Binding("R", "refresh", "Read again", id="dashboard.refresh"),
     Binding("escape,q", "leave", "Back", id="dashboard.leave"),
 ]
+# The first screen of a served session.
+WELCOME = [
+    Binding("enter", "begin(False)", "Label", id="welcome.label", show=True),
+    Binding("ctrl+r", "begin(True)", "Review", id="welcome.review", priority=True),
+]
 HELP = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 PROMPT = [
     Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
@@ -136,6 +141,7 @@ SCREENS = {
     "quote mode": QUOTE,
     "block-type picker": BLOCK_TYPE,
     "dashboard": DASHBOARD,
+    "welcome": WELCOME,
 }
 
 # Labelling-screen actions the command palette offers too: (binding id, title, help).

@@ -77,6 +77,10 @@ class Host(Protocol):
 
     def show_dashboard(self) -> None: ...
 
+    def begin(self, name: str, review: bool) -> str | None:
+        """Start labelling (or reviewing) as `name`; why not, when it cannot."""
+        ...
+
     def review_document(self, doc_id: str) -> None:
         """Open the review of one document's disagreements (a refusal is a notice)."""
         ...
