@@ -625,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--link", metavar="NAME", help="print NAME's access link (a token bound to that name) and exit"
     )
     p.add_argument(
-        "--max-sessions", type=int, default=None, help="app processes at once (default 4 per core)"
+        "--max-sessions", type=int, default=None, help="app processes at once (default 2 per core)"
     )
     p.add_argument(
         "--idle-minutes", type=float, default=30.0, help="close a session without a key for so long"

@@ -273,5 +273,6 @@ def _bearer(request: web.Request) -> str | None:
 
 
 def default_sessions() -> int:
-    """Four app processes per core (each is idle between keys)."""
-    return 4 * (os.cpu_count() or 1)
+    """Two app processes per core: on 2 cores, 4 sessions of fast annotators kept key p99 under
+    100 ms and 8 did not (`python bench/serve.py`)."""
+    return 2 * (os.cpu_count() or 1)

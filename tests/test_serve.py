@@ -294,15 +294,18 @@ def test_labelling_in_a_real_browser(seeds_db, tmp_path):
             try:
                 page = browser.new_page(viewport={"width": 1200, "height": 800})
                 frames: list[str] = []
-                page.on(
-                    "websocket",
-                    lambda ws: ws.on(
+                sockets: list[str] = []
+
+                def on_socket(ws) -> None:
+                    sockets.append(ws.url)
+                    ws.on(
                         "framereceived",
                         lambda data: frames.append(
                             data if isinstance(data, str) else data.decode("utf-8", "replace")
                         ),
-                    ),
-                )
+                    )
+
+                page.on("websocket", on_socket)
 
                 def shown(text: str, timeout: float = 20) -> None:
                     end = time.time() + timeout
@@ -326,6 +329,36 @@ def test_labelling_in_a_real_browser(seeds_db, tmp_path):
                 shown("Status")
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(tmp_path / "served.png"))
+                # what the terminal offers works here too: help, quote mode, the palette, the mouse, resizing
+                frames.clear()
+                page.keyboard.press("?")
+                shown("Labelling keys")
+                page.keyboard.press("Escape")
+                page.wait_for_timeout(300)  # a lone escape, not the start of alt+key
+                frames.clear()
+                page.keyboard.press("q")
+                shown("New quote (0 saved)")
+                page.keyboard.press("Escape")
+                page.wait_for_timeout(300)  # a lone escape, not the start of alt+key
+                frames.clear()
+                page.keyboard.press("Control+p")
+                shown("Export")
+                page.keyboard.press("Escape")
+                page.wait_for_timeout(300)
+                frames.clear()
+                page.set_viewport_size({"width": 700, "height": 500})  # a narrower window: the panel narrows
+                shown("Status")
+                page.set_viewport_size({"width": 1200, "height": 800})
+                page.wait_for_timeout(500)
+                screen = page.locator(".xterm-screen").bounding_box()
+                cols, rows = 133, 44  # what 1200×800 holds at the page's font size
+                assert sockets and "width=133&height=44" in sockets[0]
+                frames.clear()
+                # a click on "reporting" in the side panel (row 7, from column 93 on) sets the mode
+                page.mouse.click(
+                    screen["x"] + 100.5 * screen["width"] / cols, screen["y"] + 7.5 * screen["height"] / rows
+                )
+                shown("in progress")
                 frames.clear()
                 page.reload()  # a new session: the same name resumes where alice stopped
                 shown("Your name")
@@ -342,5 +375,10 @@ def test_labelling_in_a_real_browser(seeds_db, tmp_path):
         decided = store.db.execute(
             "SELECT status, labels ->> 'mode', labels ->> 'claim' FROM labels WHERE annotator = 'alice' ORDER BY sid"
         ).fetchall()
-    assert decided == [("done", "reporting", "checkworthy"), ("done", "commentary", "none")]
+    # the two sentences finished by keys, and the third's mode set by the click
+    assert decided == [
+        ("done", "reporting", "checkworthy"),
+        ("done", "commentary", "none"),
+        ("todo", "reporting", None),
+    ]
     assert (tmp_path / "served.png").stat().st_size > 10_000
