@@ -267,9 +267,11 @@ def report(table: Table) -> dict:
 
 
 def load(store, annotators: Sequence[str] | None = None) -> Table:
-    """The finished decisions of the annotators' own layers (adjudicated labels left out)."""
+    """The finished decisions of the annotators' own layers (adjudicated labels left out, and
+    projected ones: copies of a decision on a near-duplicate are not a further judgement)."""
     table: Table = {}
-    for sid, doc_id, annotator, block_type, labels in store.finished_decisions(annotators):
+    names = list(annotators) if annotators else None
+    for sid, doc_id, annotator, block_type, labels in store.finished_decisions(names, projected=False):
         table.setdefault(sid, {})[annotator] = Decision(
             doc_id, annotator, block_type, SentenceLabels.model_validate_json(labels)
         )
@@ -293,6 +295,11 @@ def format_report(r: dict) -> str:
     lines = [
         f"Agreement of {', '.join(r['annotators'])} on {r['sentences_compared']} sentences finished by "
         "two or more of them",
+        *(
+            [f"({r['projected_left_out']} projected decisions, carried from near-duplicates, left out)"]
+            if r.get("projected_left_out")
+            else []
+        ),
         "",
         f"{'label':<12}{'items':>7}{'alpha':>9}{'mean κ':>9}   pairs (κ, observed agreement)",
     ]

@@ -203,6 +203,20 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return _run_tui(db, args, dashboard=True)
 
 
+def cmd_project_labels(args: argparse.Namespace) -> int:
+    from annotator.labelling.projection import project_all
+    from annotator.store import Store
+
+    with Store(_db_path(args), create=False) as store:
+        names = [_annotator_name(args)] if args.annotator or not args.everyone else store.annotators()
+        for name in names:
+            n = project_all(store, name)
+            print(
+                f"{shown(name)}: {n} sentences pre-filled from near-duplicates (pending; ⏎ on the screen accepts each)"
+            )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from annotator.serve import Access, AnnotatorServer, default_sessions, loopback, read_secret
 
@@ -269,7 +283,9 @@ def cmd_agree(args: argparse.Namespace) -> int:
 
     with Store(_db_path(args), create=False) as store:
         table = agreement.load(store, _names(args.annotators))
+        projected = store.projected_count(_names(args.annotators))
     result = agreement.report(table)
+    result["projected_left_out"] = projected
     if args.json:
         _print_json(result)
     else:
@@ -607,6 +623,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="the project at a glance: progress, speed, labels, suggestions, agreement",
     )
     p.set_defaults(func=cmd_dashboard)
+
+    p = sub.add_parser(
+        "project-labels",
+        parents=[common],
+        help="carry an annotator's decisions onto the same sentences in other copies of a story (pending until accepted)",
+    )
+    p.add_argument(
+        "--everyone", action="store_true", help="every annotator with decisions, not only --annotator"
+    )
+    p.set_defaults(func=cmd_project_labels)
 
     p = sub.add_parser(
         "serve", parents=[common], help="the labelling screen in a browser (one app process per tab)"

@@ -28,8 +28,9 @@ from annotator.scheme import BlockType, Claim, Flag, Mode, Origin, QuoteType, Sp
 
 # 2: labels.block_type (an annotator's block type), derived_from, manifest format and unit.
 # 3: seconds (the time an annotator spent on the sentence).
+# 4: origin `projected` (a decision carried from the same sentence in another copy of the story).
 # Older records still validate and import (the new fields take their defaults).
-SCHEMA_VERSION: Literal[3] = 3
+SCHEMA_VERSION: Literal[4] = 4
 
 NonNegative = Annotated[int, Field(ge=0)]
 
@@ -200,7 +201,7 @@ class Event(Record):
 class ExportRecord(Record):
     """One sentence as exported (and imported): the training example."""
 
-    schema_version: Literal[1, 2, 3] = SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3, 4] = SCHEMA_VERSION
     id: str
     doc_id: str = Field(min_length=1)
     doc_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -241,7 +242,7 @@ class ExportRecord(Record):
 
 
 class Manifest(Record):
-    schema_version: Literal[3] = SCHEMA_VERSION
+    schema_version: Literal[4] = SCHEMA_VERSION
     tool_version: str
     created_at: datetime
     format: Literal["jsonl", "hf", "spacy", "iob"] = "jsonl"

@@ -67,7 +67,7 @@ def test_export_records_and_manifest(store, tmp_path):
     data = (out / "annotations.jsonl").read_bytes()
     assert manifest.files == {"annotations.jsonl": hashlib.sha256(data).hexdigest()}
     on_disk = orjson.loads((out / "manifest.json").read_bytes())
-    assert on_disk["files"] == manifest.files and on_disk["schema_version"] == 3
+    assert on_disk["files"] == manifest.files and on_disk["schema_version"] == 4
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 

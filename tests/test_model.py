@@ -57,7 +57,7 @@ def test_valid_record_with_a_quote():
         ({"labels": {"flags": ["uncertain", "mt_noise"]}}, "sorted and unique"),
         ({"surprise": 1}, "Extra inputs are not permitted"),
         ({"status": "done", "annotator": None}, "needs an annotator"),
-        ({"schema_version": 4}, "Input should be 1, 2 or 3"),
+        ({"schema_version": 5}, "Input should be 1, 2, 3 or 4"),
         ({"seconds": -1}, "greater than or equal to 0"),
     ],
 )

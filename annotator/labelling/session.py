@@ -82,7 +82,8 @@ class LabelSession:
 
     labels = _ReadOnUse()  # what is shown and edited: saved labels, the suggestion, or empty ones
     saved = _ReadOnUse()  # the annotator's stored decision on the sentence (a LabelRow)
-    suggestion = _ReadOnUse()  # the engine's labels, shown until a decision
+    suggestion = _ReadOnUse()  # the engine's labels (or a projection), shown until a decision
+    projected = _ReadOnUse()  # where the suggestion was carried from ("as in 000…, sentence 4"), if it was
 
     def __init__(
         self,
@@ -114,6 +115,7 @@ class LabelSession:
         self._read = False  # whether the current sentence's labels are read (see _read_labels)
         self._saved: LabelRow | None = None
         self._suggestion: SentenceLabels | None = None
+        self._projected: str | None = None
         self._labels: SentenceLabels | None = None
         self._since = time.monotonic()  # since arriving at the sentence, or its last decision
         self._seconds = 0  # time on sentences this session, as recorded with the decisions
@@ -152,13 +154,20 @@ class LabelSession:
         return True
 
     def _read_labels(self) -> None:
-        """The annotator's saved labels, else the engine's suggestion, else none. Read when first
-        asked for, not on arriving at a sentence: the screen paints the sentence first."""
+        """The annotator's saved labels, else their own decision on the same sentence in another
+        copy of the story (projection.py), else the engine's suggestion, else none. Read when
+        first asked for, not on arriving at a sentence: the screen paints the sentence first."""
+        from annotator.labelling.projection import projection
         from annotator.model import SentenceLabels
 
         row = self.current
         self._saved = self.store.labels(row.sid, self.annotator) if row else None
-        self._suggestion = self.store.suggestion(row.sid) if row and not self._saved else None
+        carried = projection(self.store, row.sid, self.annotator) if row and not self._saved else None
+        self._projected = carried.source if carried else None
+        if carried is not None:
+            self._suggestion = carried.labels
+        else:
+            self._suggestion = self.store.suggestion(row.sid) if row and not self._saved else None
         self._labels = self._saved.labels if self._saved else (self._suggestion or SentenceLabels())
         self._read = True
 
@@ -259,12 +268,16 @@ class LabelSession:
         self.labels = labels
         self.saved = saved
         self.suggestion = None
+        self.projected = None
 
     def _provenance(self, labels: SentenceLabels) -> dict:
-        """How a decision came about: `suggested` when it keeps the suggestion as it is, else `manual`."""
-        kept = self.suggestion is not None and labels == self.suggestion
-        resaved = self.saved and self.saved.origin == "suggested" and labels == self.labels
-        return {"origin": "suggested" if kept or resaved else "manual"}
+        """How a decision came about: `suggested` (or `projected`) when it keeps the suggestion
+        (or the projection) as it is, else `manual`."""
+        if self.suggestion is not None and labels == self.suggestion:
+            return {"origin": "projected" if self.projected else "suggested"}
+        if self.saved and self.saved.origin in ("suggested", "projected") and labels == self.labels:
+            return {"origin": self.saved.origin}
+        return {"origin": "manual"}
 
     def set_label(self, name: str, value: str) -> bool:
         """Set the mode or the claim and store it; the sentence stays (`accept` finishes it). With

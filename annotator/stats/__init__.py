@@ -20,8 +20,9 @@ def format_stats(c: dict) -> str:
         lines.append(f"quotes      {c['quotes']}")
     for name, a in c["annotators"].items():
         rate = f", {a['per_hour']} sentences per hour" if a["per_hour"] else ""
+        projected = f", projected {a['projected']}" if a.get("projected") else ""
         lines.append(
-            f"  {name:<12} done {a['done']}, skipped {a['skipped']}, remaining {a['remaining']}{rate}"
+            f"  {name:<12} done {a['done']}, skipped {a['skipped']}, remaining {a['remaining']}{projected}{rate}"
         )
     if not c["annotators"]:
         lines.append("  (no annotations yet)")

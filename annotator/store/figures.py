@@ -29,15 +29,16 @@ class Figures(Reports):
         return to_label
 
     def shared_decisions(self) -> Iterator[tuple[FinishedDecision, str]]:
-        """The finished own-layer decisions on sentences that two annotators or more finished,
-        each with the time it was last changed."""
+        """The finished own-layer decisions on sentences that two annotators or more finished
+        (projected ones left out, as `agree` does), each with the time it was last changed."""
         for row in self.db.execute(
             "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels, l.updated_at FROM"
             " (SELECT sid FROM labels WHERE status = 'done' AND origin IS NOT 'adjudicated'"
-            "  GROUP BY sid HAVING count(*) >= 2) shared"
+            "  AND origin IS NOT 'projected' GROUP BY sid HAVING count(*) >= 2) shared"
             " JOIN labels l ON l.sid = shared.sid JOIN sentences s ON s.sid = l.sid"
             " JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
-            " WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated' ORDER BY l.sid"
+            " WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated' AND l.origin IS NOT 'projected'"
+            " ORDER BY l.sid"
         ):
             yield FinishedDecision(*row[:5]), row[5]
 

@@ -195,6 +195,34 @@ class Reading(Connection):
             for doc_id, title in docs
         ]
 
+    def cluster_decisions(self, sid: int, annotator: str) -> list[tuple[str, int, str, str]]:
+        """(doc_id, pos, text, labels) of the annotator's finished decisions in the other
+        documents of this sentence's story cluster, in corpus order (none for a lone document)."""
+        return self.db.execute(
+            "SELECT d.doc_id, s.pos, s.text, l.labels FROM sentences here"
+            " JOIN documents h ON h.doc = here.doc"
+            " JOIN documents d ON d.cluster = h.cluster AND d.doc != h.doc"
+            " JOIN sentences s ON s.doc = d.doc"
+            " JOIN labels l ON l.sid = s.sid AND l.annotator = ?2 AND l.status = 'done'"
+            " AND l.origin IS NOT 'adjudicated'"
+            " WHERE here.sid = ?1 ORDER BY s.doc, s.pos",
+            (sid, annotator),
+        ).fetchall()
+
+    def unseen_in_clusters(self, annotator: str) -> list[int]:
+        """Sentences to label, in documents that share their story cluster with another, that the
+        annotator has no decision on (what `project-labels` looks at)."""
+        return [
+            sid
+            for (sid,) in self.db.execute(
+                "SELECT s.sid FROM sentences s JOIN documents d ON d.doc = s.doc"
+                " WHERE s.labelled AND d.cluster IN (SELECT cluster FROM documents GROUP BY cluster HAVING count(*) > 1)"
+                " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?)"
+                " ORDER BY s.doc, s.pos",
+                (annotator,),
+            )
+        ]
+
     def speakers(self, doc_id: str, annotator: str) -> list[str]:
         """Every speaker of this document: the ones the annotator has named (most recent first),
         then the ones the engine's suggestions name."""

@@ -81,19 +81,38 @@ class Reports(Reading):
             sql = "SELECT count(*) FROM labels l WHERE l.status = 'done'" + who
         return self.db.execute(sql, params).fetchone()[0]
 
-    def finished_decisions(self, annotators: list[str] | None = None) -> Iterator[FinishedDecision]:
+    def finished_decisions(
+        self, annotators: list[str] | None = None, *, projected: bool = True
+    ) -> Iterator[FinishedDecision]:
         """Every finished decision in the annotators' own layers (adjudicated ones left out),
-        optionally only of some annotators, in corpus order."""
+        optionally only of some annotators, without the projected ones if asked, in corpus order."""
         sql = (
             "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels FROM labels l "
             "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
             "JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
             "WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+            + ("" if projected else " AND l.origin IS NOT 'projected'")
         )
         if annotators:
             sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
         for row in self.db.execute(sql + " ORDER BY s.doc, s.pos", tuple(annotators or ())):
             yield FinishedDecision(*row)
+
+    def annotators(self) -> list[str]:
+        """Everyone with a decision of their own (reviewers' verdicts aside), by name."""
+        return [
+            name
+            for (name,) in self.db.execute(
+                "SELECT DISTINCT annotator FROM labels WHERE origin IS NOT 'adjudicated' ORDER BY annotator"
+            )
+        ]
+
+    def projected_count(self, annotators: list[str] | None = None) -> int:
+        """Finished decisions carried from a near-duplicate and accepted as they were."""
+        sql = "SELECT count(*) FROM labels WHERE status = 'done' AND origin = 'projected'"
+        if annotators:
+            sql += f" AND annotator IN ({','.join('?' * len(annotators))})"
+        return self.db.execute(sql, tuple(annotators or ())).fetchone()[0]
 
     def has_own_labels(self, annotator: str) -> bool:
         """Whether the annotator labelled anything themselves (adjudicated verdicts aside)."""
@@ -237,6 +256,11 @@ class Reports(Reading):
             " GROUP BY l.annotator, l.status ORDER BY l.annotator"
         ):
             per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
+        for annotator, n in q(
+            "SELECT annotator, count(*) FROM labels WHERE origin = 'projected' GROUP BY annotator"
+        ):
+            if annotator in per_annotator:
+                per_annotator[annotator]["projected"] = n
         for annotator, entry in per_annotator.items():
             served = self.progress(annotator)[1] if self._plan and annotator in self._plan.team else labelled
             entry["remaining"] = served - entry["done"] - entry["skipped"]

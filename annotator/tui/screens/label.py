@@ -195,7 +195,7 @@ class LabelScreen(Screen):
         status = STATUS_NAMES[s.saved.status if s.saved else None]
         origin = f", {s.saved.origin}" if s.saved and s.saved.origin else ""
         if s.suggested:
-            origin = ", suggested (◆)"
+            origin = f", {visible(s.projected)} (◆)" if s.projected else ", suggested (◆)"
         parts.append(("Status ", "bold"))
         parts.append(f"{status}{origin}\n")
         parts.append(self.enter_stores())
