@@ -127,7 +127,9 @@ def simulate_project(path: Path) -> Path:
         for k, name in enumerate(("alice", "bob")):
             rng = random.Random(f"project-{k}")
             for i, row in enumerate(rows[: len(rows) - 10 * k]):
-                labels = gold[row.doc_id, row.text] if k == 0 else perturb(gold[row.doc_id, row.text], rng, 0.2)
+                labels = (
+                    gold[row.doc_id, row.text] if k == 0 else perturb(gold[row.doc_id, row.text], rng, 0.2)
+                )
                 suggestion = store.suggestion(row.sid)
                 origin = "suggested" if suggestion is not None and suggestion == labels else "manual"
                 day = 1 + 3 * i // len(rows)

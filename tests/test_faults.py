@@ -466,9 +466,9 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         assert s.labels(sid, "alice").labels.mode == "reporting"
         assert s.db.execute("SELECT labels FROM labels").fetchone()[0].endswith(',"block_type":null}')
         # the tallies are filled from the labels already there
-        assert s.db.execute("SELECT annotator, mode, claim, sum(n) FROM tallies GROUP BY 1, 2, 3").fetchall() == [
-            ("alice", "reporting", "factual", 1)
-        ]
+        assert s.db.execute(
+            "SELECT annotator, mode, claim, sum(n) FROM tallies GROUP BY 1, 2, 3"
+        ).fetchall() == [("alice", "reporting", "factual", 1)]
         assert s.undo("alice") is not None  # an event from before the migration undoes cleanly
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
         assert s.db.execute("SELECT count(*) FROM suggestions").fetchone() == (0,)
