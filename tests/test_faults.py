@@ -438,6 +438,8 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     db = sqlite3.connect(path)
     for statement in (
+        "DROP INDEX sentences_key",
+        "ALTER TABLE all_sentences DROP COLUMN skey",
         "DROP TRIGGER tally_insert",
         "DROP TRIGGER tally_delete",
         "DROP TRIGGER tally_update",
@@ -465,7 +467,8 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         assert version == (str(STORE_VERSION),)
         assert s.labels(sid, "alice").labels.mode == "reporting"
         assert s.db.execute("SELECT labels FROM labels").fetchone()[0].endswith(',"block_type":null}')
-        # the tallies are filled from the labels already there
+        # every sentence has its key, and the tallies are filled from the labels already there
+        assert s.db.execute("SELECT count(*) FROM sentences WHERE skey IS NULL").fetchone() == (0,)
         assert s.db.execute(
             "SELECT annotator, mode, claim, sum(n) FROM tallies GROUP BY 1, 2, 3"
         ).fetchall() == [("alice", "reporting", "factual", 1)]

@@ -182,3 +182,39 @@ def find_folded(text: str, needle: str) -> tuple[int, int] | None:
     if at < 0:
         return None
     return origin[at], origin[at + len(wanted) - 1] + 1
+
+
+# SCHEME §1: the normalised sentence text that finds the same sentence in another document.
+_SAME = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2019": "'"})
+
+
+def collapsed(text: str) -> tuple[str, list[int]]:
+    """The text with NBSP and ’ mapped and whitespace collapsed (ends stripped), and for each of
+    its characters the index of the raw character it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    space = False
+    for i, c in enumerate(text.translate(_SAME)):
+        if c.isspace():
+            space = bool(out)
+            continue
+        if space:
+            out.append(" ")
+            where.append(i - 1)
+            space = False
+        out.append(c)
+        where.append(i)
+    return "".join(out), where
+
+
+def sentence_key(text: str) -> str:
+    """NBSP as a space, ’ as ', whitespace collapsed, casefolded (SCHEME §1)."""
+    return collapsed(text)[0].casefold()
+
+
+def sentence_hash(text: str) -> int:
+    """The sentence key as a signed 64-bit integer, what the store indexes."""
+    import hashlib
+
+    digest = hashlib.blake2b(sentence_key(text).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -8,35 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from annotator.corpus.text import collapsed, sentence_key
+
 if TYPE_CHECKING:
     from annotator.model import SentenceLabels
     from annotator.store import Store
-
-_SAME = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2019": "'"})
-
-
-def _collapsed(text: str) -> tuple[str, list[int]]:
-    """The text with NBSP and ’ mapped and whitespace collapsed (ends stripped), and for each of
-    its characters the index of the raw character it came from."""
-    out: list[str] = []
-    where: list[int] = []
-    space = False
-    for i, c in enumerate(text.translate(_SAME)):
-        if c.isspace():
-            space = bool(out)
-            continue
-        if space:
-            out.append(" ")
-            where.append(i - 1)
-            space = False
-        out.append(c)
-        where.append(i)
-    return "".join(out), where
-
-
-def sentence_key(text: str) -> str:
-    """The normalised sentence text that finds the same sentence in another document."""
-    return _collapsed(text)[0].casefold()
 
 
 def rebase(labels: SentenceLabels, source: str, target: str) -> SentenceLabels | None:
@@ -46,8 +22,8 @@ def rebase(labels: SentenceLabels, source: str, target: str) -> SentenceLabels |
 
     if source == target:
         return labels
-    src, src_at = _collapsed(source)
-    dst, dst_at = _collapsed(target)
+    src, src_at = collapsed(source)
+    dst, dst_at = collapsed(target)
     if len(src) != len(dst) or src.casefold() != dst.casefold():
         return None
     src_index = {raw: k for k, raw in enumerate(src_at)}
@@ -97,7 +73,7 @@ def projection(store: Store, sid: int, annotator: str) -> Projection | None:
         return None
     key = sentence_key(here.text)
     for doc_id, pos, text, labels in store.cluster_decisions(sid, annotator):
-        if sentence_key(text) == key:
+        if sentence_key(text) == key:  # not only the same hash
             carried = rebase(SentenceLabels.model_validate_json(labels), text, here.text)
             if carried is not None:
                 return Projection(carried, doc_id, pos + 1)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from annotator.corpus.text import shown
+from annotator.corpus.text import sentence_hash, shown
 from annotator.errors import UserError
 from annotator.processes import alive
 from annotator.scheme import LABELLED_BLOCK_TYPES, sentence_id
@@ -171,9 +171,13 @@ class CorpusWrites(Connection):
         )
         text = doc.text
         labelled = [t.block_type in LABELLED_BLOCK_TYPES for t in doc.types]
-        rows = [(d, pos, b, s, e, text[s:e], labelled[b]) for pos, (b, s, e) in enumerate(doc.sentences())]
+        rows = [
+            (d, pos, b, s, e, text[s:e], labelled[b], sentence_hash(text[s:e]))
+            for pos, (b, s, e) in enumerate(doc.sentences())
+        ]
         db.executemany(
-            "INSERT INTO all_sentences (doc, pos, block, start, end, text, labelled) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO all_sentences (doc, pos, block, start, end, text, labelled, skey)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         self._assign_cluster(db, run, d, doc)

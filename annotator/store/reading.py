@@ -195,18 +195,20 @@ class Reading(Connection):
             for doc_id, title in docs
         ]
 
-    def cluster_decisions(self, sid: int, annotator: str) -> list[tuple[str, int, str, str]]:
-        """(doc_id, pos, text, labels) of the annotator's finished decisions in the other
-        documents of this sentence's story cluster, in corpus order (none for a lone document)."""
+    def cluster_decisions(self, sid: int, annotator: str, limit: int = 5) -> list[tuple[str, int, str, str]]:
+        """(doc_id, pos, text, labels) of the annotator's finished decisions on sentences with the
+        same key (`skey`) in the other documents of this sentence's story cluster, the first
+        `limit` in corpus order."""
         return self.db.execute(
+            # the cluster's other documents first (mostly none), then in each the sentences of the
+            # same key (index on skey, doc), then the annotator's row of each by its key: never
+            # all of an annotator's labels, nor every document's copy of a stock phrase
             "SELECT d.doc_id, s.pos, s.text, l.labels FROM sentences here"
-            " JOIN documents h ON h.doc = here.doc"
-            " JOIN documents d ON d.cluster = h.cluster AND d.doc != h.doc"
-            " JOIN sentences s ON s.doc = d.doc"
-            " JOIN labels l ON l.sid = s.sid AND l.annotator = ?2 AND l.status = 'done'"
-            " AND l.origin IS NOT 'adjudicated'"
-            " WHERE here.sid = ?1 ORDER BY s.doc, s.pos",
-            (sid, annotator),
+            " CROSS JOIN documents h CROSS JOIN documents d CROSS JOIN sentences s CROSS JOIN labels l"
+            " WHERE here.sid = ?1 AND h.doc = here.doc AND d.cluster = h.cluster AND d.doc != h.doc"
+            " AND s.skey = here.skey AND s.doc = d.doc AND l.sid = s.sid AND l.annotator = ?2"
+            " AND l.status = 'done' AND l.origin IS NOT 'adjudicated' ORDER BY s.doc, s.pos LIMIT ?3",
+            (sid, annotator, limit),
         ).fetchall()
 
     def unseen_in_clusters(self, annotator: str) -> list[int]:

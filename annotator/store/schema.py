@@ -16,7 +16,7 @@ from annotator.corpus.text import shown
 from annotator.errors import UserError
 from annotator.store import tallies
 
-STORE_VERSION = 7
+STORE_VERSION = 8
 
 # An ingest stores its documents in short transactions, each listed in `pending_documents` until
 # one short last transaction publishes them all (store/corpus.py). Every read goes through these
@@ -55,9 +55,11 @@ CREATE TABLE all_sentences (           -- read through the view `sentences`
     sid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: labels and events point here
     doc INTEGER NOT NULL, pos INTEGER NOT NULL, block INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
-    labelled INTEGER NOT NULL           -- 1 when its block type is one that gets labels
+    labelled INTEGER NOT NULL,          -- 1 when its block type is one that gets labels
+    skey INTEGER                        -- sentence_hash(text): the same sentence in another copy
 );
 CREATE UNIQUE INDEX sentences_order ON all_sentences(doc, pos);
+CREATE INDEX sentences_key ON all_sentences(skey, doc);
 CREATE INDEX sentences_at ON all_sentences(doc, start);  -- a record's sentence, by its offsets (import)
 CREATE TABLE labels (                   -- current state per (sentence, annotator)
     sid INTEGER NOT NULL, annotator TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL,
@@ -142,6 +144,16 @@ def add_tallies(db: sqlite3.Connection) -> None:
     tallies.create(db)
 
 
+def add_sentence_keys(db: sqlite3.Connection) -> None:
+    """7 → 8: every sentence's SCHEME §1 key, indexed (labels carried across near-duplicates)."""
+    from annotator.corpus.text import sentence_hash
+
+    db.create_function("sentence_hash", 1, sentence_hash, deterministic=True)
+    db.execute("ALTER TABLE all_sentences ADD COLUMN skey INTEGER")
+    db.execute("UPDATE all_sentences SET skey = sentence_hash(text)")
+    db.execute("CREATE INDEX sentences_key ON all_sentences(skey, doc)")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: add_suggestions,
     2: add_provenance_and_splits,
@@ -149,6 +161,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: add_pending_documents,
     5: add_seconds,
     6: add_tallies,
+    7: add_sentence_keys,
 }
 
 
