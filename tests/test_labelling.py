@@ -430,3 +430,67 @@ def test_opening_a_finished_corpus_looks_only_a_bounded_way_for_open_work(small,
     row = small.next_unannotated("bob", within=2)
     assert row is not None and row.text == "Titre du jour"
     assert small.next_unannotated("bob", small.first().sid, within=1).text == "Phrase une."
+
+
+# ------------------------------------------------------------------------ fewer keys in quote mode
+
+AFP = (
+    "Pékin va envoyer des troupes en Russie, afin d’« approfondir la coopération » entre les deux "
+    "armées, a annoncé le ministère chinois de la Défense."
+)
+
+
+def word(d: QuoteDraft) -> str:
+    t = d.toks[d.cursor]
+    return d.text[t.start : t.end]
+
+
+def test_clause_motions_and_initials():
+    d = QuoteDraft(AFP)
+    d.to_clause_edge(1)
+    assert word(d) == ","
+    d.to_clause_edge(1)
+    assert word(d) == "«"
+    d.to_clause_edge(-1)
+    assert word(d) == ","
+    assert d.to_initial("A", 1) and word(d) == "afin"  # case folded
+    assert d.to_initial("a", 1) and word(d) == "approfondir"
+    assert d.to_initial("e", -1) and word(d) == "en"
+    assert not d.to_initial("z", 1) and word(d) == "en"  # nothing that way: the cursor stays
+    assert d.to_initial("d", 1) and word(d) == "d"  # the d of d’
+    accents = QuoteDraft("Il a été élu hier.")
+    assert accents.to_initial("e", 1) and word(accents) == "été"  # accents folded, as search folds
+    assert accents.to_initial("E", 1) and word(accents) == "élu"
+    d3 = QuoteDraft(AFP)
+    assert d3.to_initial("d", 1) and word(d3) == "des"
+
+
+def test_select_to_the_clause_edge_in_one_key():
+    d = QuoteDraft(AFP)
+    d.select_to_clause_edge()
+    assert AFP[slice(*d.selection())] == "Pékin va envoyer des troupes en Russie"
+    d.to_initial("a", 1)  # afin
+    d.to_initial("a", 1)  # approfondir
+    d.select_to_clause_edge()
+    assert AFP[slice(*d.selection())] == "approfondir la coopération"
+
+
+def test_the_type_follows_the_content_until_chosen():
+    d = QuoteDraft(AFP)
+    d.select_to_clause_edge()
+    d.assign("content")
+    assert d.type == "indirect"  # no quotation marks
+    d.to_initial("a", 1)
+    d.to_initial("a", 1)
+    d.select_inside_quotes()
+    d.assign("content")  # a second span, inside « »: partly quoted
+    assert d.type == "mixed"
+    only = QuoteDraft(AFP)
+    only.to_initial("a", 1)
+    only.to_initial("a", 1)
+    only.select_inside_quotes()
+    only.assign("content")
+    assert only.type == "direct"
+    only.type, only.typed = "indirect", True  # the annotator's choice stays
+    only.assign("content")
+    assert only.type == "indirect"

@@ -530,3 +530,38 @@ async def test_the_end_of_work_is_said_once_not_on_every_later_key(tmp_path):
         assert isinstance(app.screen, MessageScreen)
         await pilot.press("escape", "k", "x")  # skipping a finished sentence finishes nothing new
         assert not isinstance(app.screen, MessageScreen)
+
+
+async def test_counts_initials_and_clause_edges_in_quote_mode(tmp_path):
+    """`5l` moves five words, `f` + a letter jumps to the next word so starting, `t` selects to
+    the clause edge, `2)` passes two clause edges; the type is read from the content."""
+    text = (
+        "Pékin va envoyer des troupes en Russie, afin d’« approfondir la coopération » entre les deux "
+        "armées, a annoncé le ministère chinois de la Défense."
+    )
+    app = make_app(one_document(tmp_path, text), "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", "5", "l")
+        draft = app.screen.draft
+        assert draft.cursor == 5  # "en"
+        await pilot.press("f", "a", "f", "a")  # afin, then approfondir
+        assert text[draft.toks[draft.cursor].start :].startswith("approfondir")
+        await pilot.press("t", "c")  # select to the closing mark, as content
+        assert [text[s:e] for s, e in draft.content] == ["approfondir la coopération"]
+        assert draft.type == "direct" and "from the content" in str(
+            app.screen.query_one("#draft-fields").render()
+        )
+        await pilot.press(
+            "2", "right_parenthesis", "l", "v", "l", "r"
+        )  # the cue: after the second clause edge
+        assert text[slice(*draft.cue)] == "a annoncé"
+        await pilot.press("F", "z")  # no such word: said, and the cursor stays
+        assert any("No word starting with 'z'" in str(n.message) for n in app._notifications)
+        await pilot.press("enter")
+    ((_, row),) = labels_of(tmp_path / "d.db")
+    (quote,) = row.labels.quotes
+    assert (quote.type, quote.content[0].text, quote.cue.text) == (
+        "direct",
+        "approfondir la coopération",
+        "a annoncé",
+    )

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 # The marks the editor trims from a span's edges and stops on (the straight apostrophe included).
 EDGE_MARKS = marks.OPENING + marks.CLOSING + marks.APOSTROPHE
+# Where a clause ends: the punctuation the clause motions stop on (quotation marks and dashes too).
+CLAUSE_EDGES = ",;:–—" + marks.OPENING + marks.CLOSING
 
 
 def trim(text: str, start: int, end: int, *, keep_marks: bool = False) -> tuple[int, int]:
@@ -50,6 +52,7 @@ class QuoteDraft:
     cursor: int = 0  # token index
     anchor: int | None = None  # token index where the selection started
     pinned: tuple[int, int] | None = None  # a character selection (inside quotes, or the mouse)
+    typed: bool = False  # the annotator chose the type: no longer inferred from the content
 
     def __post_init__(self) -> None:
         self.toks = tokens(self.text) or [Token(0, len(self.text))]
@@ -80,6 +83,41 @@ class QuoteDraft:
                 self.pinned = None
                 return
             i += direction
+
+    def to_clause_edge(self, direction: int) -> None:
+        """Jump to the next (1) or previous (-1) punctuation that ends a clause: a comma, colon,
+        semicolon, dash or quotation mark; past the last one, the sentence's last (or first) word."""
+        i = self.cursor + direction
+        while 0 <= i < len(self.toks):
+            if self.text[self.toks[i].start] in CLAUSE_EDGES:
+                self.cursor = i
+                self.pinned = None
+                return
+            i += direction
+        self.move(direction * len(self.toks))
+
+    def to_initial(self, char: str, direction: int) -> bool:
+        """Jump to the next (1) or previous (-1) word starting with `char` (case and accents
+        folded, as search folds); False when there is none."""
+        from annotator.corpus.text import fold
+
+        want = fold(char)
+        i = self.cursor + direction
+        while 0 <= i < len(self.toks):
+            if fold(self.text[self.toks[i].start]) == want:
+                self.cursor = i
+                self.pinned = None
+                return True
+            i += direction
+        return False
+
+    def select_to_clause_edge(self) -> None:
+        """Select from the cursor to the last word before the next clause edge, in one key."""
+        start = self.cursor
+        i = start
+        while i + 1 < len(self.toks) and self.text[self.toks[i + 1].start] not in CLAUSE_EDGES:
+            i += 1
+        self.anchor, self.cursor, self.pinned = start, i, None
 
     def place(self, offset: int) -> None:
         """Put the cursor on the token at a character offset (a mouse click)."""
@@ -126,6 +164,8 @@ class QuoteDraft:
         if role == "content":
             kept = [(s, e) for s, e in self.content if e <= start or s >= end]  # a new span replaces overlaps
             self.content = sorted([*kept, (start, end)])
+            if not self.typed:
+                self.type = self.inferred_type()
         elif role == "cue":
             self.cue = (start, end)
         elif role == "source":
@@ -133,6 +173,21 @@ class QuoteDraft:
         self.anchor = None
         self.pinned = None
         return True
+
+    def inferred_type(self) -> QuoteType:
+        """The type the content says (SCHEME §4): every span inside quotation marks → direct,
+        none → indirect, some (or a span that holds marks) → mixed."""
+        inside = []
+        for start, end in self.content:
+            pair = marks.innermost_around(self.text, start)
+            within = pair is not None and pair[0] < start and end <= pair[1]
+            inside.append(
+                within and not any(c in marks.OPENING + marks.CLOSING for c in self.text[start:end])
+            )
+        if inside and all(inside):
+            return "direct"
+        span_marks = any(c in marks.OPENING + marks.CLOSING for s, e in self.content for c in self.text[s:e])
+        return "mixed" if any(inside) or span_marks else "indirect"
 
     def quote(self) -> Quote:
         """The finished quote; raises ValueError when it has no content."""

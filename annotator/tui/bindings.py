@@ -53,6 +53,12 @@ QUOTE = [
         "left_square_bracket", "mark(-1)", "Previous quotation mark", id="quote.previous_mark", show=False
     ),
     Binding("right_square_bracket", "mark(1)", "Next quotation mark", id="quote.next_mark", show=False),
+    Binding("left_parenthesis", "clause(-1)", "Previous clause edge", id="quote.previous_clause", show=False),
+    Binding("right_parenthesis", "clause(1)", "Next clause edge", id="quote.next_clause", show=False),
+    Binding("f", "find(1)", "Next word with the initial", id="quote.find", show=False),
+    Binding("F", "find(-1)", "Previous word with the initial", id="quote.find_back", show=False),
+    Binding("t", "till_clause", "Select to the clause edge", id="quote.till_clause", show=False),
+    *(Binding(str(n), f"count({n})", f"Count {n}", id=f"quote.count_{n}", show=False) for n in range(10)),
     Binding("home", "edge(-1)", "First word", id="quote.home", show=False),
     Binding("end", "edge(1)", "Last word", id="quote.end", show=False),
     Binding("v", "select", "Select", id="quote.select"),
@@ -153,6 +159,8 @@ PALETTE = [
 
 # How keys are written on screen.
 KEY_NAMES = {
+    "left_parenthesis": "(",
+    "right_parenthesis": ")",
     "exclamation_mark": "!",
     "question_mark": "?",
     "slash": "/",

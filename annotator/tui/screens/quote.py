@@ -80,7 +80,16 @@ class QuoteScreen(ModalScreen[None]):
         self.query_one("#draft-fields", Static).update(
             Content.assemble(
                 ("type    ", "bold"),
-                f"{d.type}   (d direct · n indirect · m mixed)\n",
+                f"{d.type}   ({'chosen' if d.typed else 'from the content'}; d direct · n indirect · m mixed)"
+                + (f"   count {self.count}" if self.count else "")
+                + (
+                    "   f: the initial?"
+                    if self.finding == 1
+                    else "   F: the initial?"
+                    if self.finding == -1
+                    else ""
+                )
+                + "\n",
                 ("content ", "bold " + render.ROLE_STYLES["content"]),
                 f"{spans(d.content)}\n",
                 ("cue     ", "bold " + render.ROLE_STYLES["cue"]),
@@ -90,8 +99,9 @@ class QuoteScreen(ModalScreen[None]):
                 ("speaker ", "bold"),
                 f"{visible(d.speaker) if d.speaker else '—'}\n",
                 (
-                    "←/→ word · [ ] quotation mark · v select · i inside quotes · c content · r cue · s source · "
-                    "p speaker · e edit / x delete the quote under the cursor · enter save · "
+                    "←/→ word (5l: five) · [ ] quotation mark · ( ) clause edge · f/F + letter: next/previous "
+                    "word so · v select · t select to the clause edge · i inside quotes · c content · r cue · "
+                    "s source · p speaker · e edit / x delete the quote under the cursor · enter save · "
                     "esc close (what was saved or deleted stays)",
                     "dim",
                 ),
@@ -111,16 +121,61 @@ class QuoteScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ actions
 
+    # A count typed before a motion repeats it (`5l`, `3]`), as in vi.
+    count = 0
+    finding: int | None = None  # `f` (1) or `F` (-1) pressed: the next character is the initial
+
+    def take_count(self) -> int:
+        n, self.count = max(1, self.count), 0
+        return n
+
+    def action_count(self, digit: int) -> None:
+        if digit or self.count:  # a lone 0 counts nothing
+            self.count = min(self.count * 10 + digit, 999)
+            self.show()
+
     def action_move(self, words: int) -> None:
-        self.draft.move(words)
+        self.draft.move(words * self.take_count())
         self.show()
 
     def action_edge(self, direction: int) -> None:
+        self.count = 0
         self.draft.move(direction * len(self.draft.toks))
         self.show()
 
     def action_mark(self, direction: int) -> None:
-        self.draft.to_mark(direction)
+        for _ in range(self.take_count()):
+            self.draft.to_mark(direction)
+        self.show()
+
+    def action_clause(self, direction: int) -> None:
+        for _ in range(self.take_count()):
+            self.draft.to_clause_edge(direction)
+        self.show()
+
+    def action_till_clause(self) -> None:
+        self.count = 0
+        self.draft.select_to_clause_edge()
+        self.show()
+
+    def action_find(self, direction: int) -> None:
+        self.finding = direction
+        self.show()
+
+    def on_key(self, event: events.Key) -> None:
+        """After `f` / `F`, the next character is the initial to jump to (not a command)."""
+        if self.finding is None:
+            return
+        event.stop()
+        event.prevent_default()
+        direction, self.finding = self.finding, None
+        if event.key == "escape" or not event.is_printable or not event.character:
+            self.count = 0
+        else:
+            times = self.take_count()
+            found = all(self.draft.to_initial(event.character, direction) for _ in range(times))
+            if not found:
+                self.notify(f"No word starting with {event.character!r} that way.")
         self.show()
 
     def action_select(self) -> None:
@@ -139,6 +194,7 @@ class QuoteScreen(ModalScreen[None]):
 
     def action_type(self, kind: QuoteType) -> None:
         self.draft.type = kind
+        self.draft.typed = True
         self.show()
 
     def action_speaker(self) -> None:
