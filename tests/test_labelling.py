@@ -494,3 +494,13 @@ def test_the_type_follows_the_content_until_chosen():
     only.type, only.typed = "indirect", True  # the annotator's choice stays
     only.assign("content")
     assert only.type == "indirect"
+
+
+def test_the_speaker_defaults_to_what_the_source_names():
+    from annotator.labelling.quotes import default_speaker
+
+    assert default_speaker("le ministère chinois de la Défense", []) == "ministère chinois de la Défense"
+    assert default_speaker("Wang  Wenbin", []) == "Wang Wenbin"
+    assert default_speaker("l’ambassadeur", []) == "ambassadeur"
+    assert default_speaker("Il", ["Wang Wenbin", "Poutine"]) == "Wang Wenbin"  # the article's last speaker
+    assert default_speaker("elle", []) is None

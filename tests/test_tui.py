@@ -555,6 +555,8 @@ async def test_counts_initials_and_clause_edges_in_quote_mode(tmp_path):
             "2", "right_parenthesis", "l", "v", "l", "r"
         )  # the cue: after the second clause edge
         assert text[slice(*draft.cue)] == "a annoncé"
+        await pilot.press("f", "m", "v", "4", "l", "s")  # the source: « le ministère … Défense »
+        assert draft.speaker == "ministère chinois de la Défense"  # pre-filled from the source
         await pilot.press("F", "z")  # no such word: said, and the cursor stays
         assert any("No word starting with 'z'" in str(n.message) for n in app._notifications)
         await pilot.press("enter")

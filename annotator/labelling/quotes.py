@@ -39,6 +39,26 @@ def inside_quotes(text: str, pos: int) -> tuple[int, int] | None:
     return trim(text, found[0] + 1, found[1], keep_marks=True)
 
 
+# Sources that name nobody themselves: the speaker is the article's last one.
+PRONOUNS = frozenset(
+    ["il", "elle", "ils", "elles", "qui", "on", "celui-ci", "celle-ci", "ce dernier", "cette dernière"]
+)
+_DETERMINERS = ("le ", "la ", "les ", "l’", "l'", "un ", "une ", "des ")
+
+
+def default_speaker(source: str, known: list[str]) -> str | None:
+    """The speaker a source names: the name in it (without its leading determiner), or for a
+    pronoun the article's last speaker (`known`, most recent first); None when there is none."""
+    words = " ".join(source.split())
+    if words.casefold() in PRONOUNS:
+        return known[0] if known else None
+    for determiner in _DETERMINERS:
+        if words.casefold().startswith(determiner):
+            words = words[len(determiner) :]
+            break
+    return words or None
+
+
 @dataclass
 class QuoteDraft:
     """The quote being edited over one sentence."""

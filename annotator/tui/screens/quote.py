@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from annotator.corpus.text import visible
-from annotator.labelling.quotes import QuoteDraft
+from annotator.labelling.quotes import QuoteDraft, default_speaker
 from annotator.labelling.session import LabelSession
 from annotator.scheme import QuoteType
 from annotator.tui import bindings, render
@@ -188,8 +188,11 @@ class QuoteScreen(ModalScreen[None]):
         self.show()
 
     def action_assign(self, role: str, keep_marks: bool = False) -> None:
-        if not self.draft.assign(role, keep_marks=keep_marks):
+        d = self.draft
+        if not d.assign(role, keep_marks=keep_marks):
             self.notify("Nothing selected.")
+        elif role == "source" and d.source and not d.speaker:  # pre-filled; p changes it
+            d.speaker = default_speaker(d.text[d.source[0] : d.source[1]], self.session.speakers())
         self.show()
 
     def action_type(self, kind: QuoteType) -> None:
