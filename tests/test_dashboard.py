@@ -201,3 +201,20 @@ def test_the_report_in_a_real_browser(db, tmp_path):
             browser.close()
     assert requested == [out.as_uri()]  # the page itself, nothing else
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+async def test_a_store_without_decisions_says_there_is_nothing_yet(tmp_path):
+    from annotator.ingest import ingest_paths
+    from tests.conftest import SEEDS
+
+    db = tmp_path / "fresh.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS], suggest=False)
+    app = make_app(db, "lead", dashboard=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for key, section in enumerate(("progress", "speed", "labels", "suggestions", "agreement"), start=1):
+            await pilot.press(str(key))  # a section is drawn when shown
+            assert "nothing to show yet" in str(app.screen.query_one(f"#{section}-plot").render()), section
+        assert "project finish at the current pace: — (no pace yet)" in text_of(app, "#progress-table")

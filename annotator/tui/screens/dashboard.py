@@ -104,14 +104,19 @@ class DashboardScreen(Screen):
 
     # ------------------------------------------------------------------ sections
 
+    def fresh_plot(self, section: str, title: str, empty: bool) -> PlotextPlot:
+        """A section's plot cleared for new figures, its title saying when there are none yet."""
+        plot = self.query_one(f"#{section}-plot", PlotextPlot)
+        plot.plt.clear_data()
+        plot.plt.clear_figure()
+        plot.plt.title(f"{title} — nothing to show yet" if empty else title)
+        return plot
+
     def draw_progress(self, f: dict) -> None:
-        plot = self.query_one("#progress-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
         per_day = f["progress"]["per_day"]
         days = sorted({d for counts in per_day.values() for d in counts})
-        plt.title("Sentences finished, cumulative, per annotator")
+        plot = self.fresh_plot("progress", "Sentences finished, cumulative, per annotator", not days)
+        plt = plot.plt
         if days:
             for name, counts in per_day.items():
                 total, ys = 0, []
@@ -137,14 +142,12 @@ class DashboardScreen(Screen):
         self.query_one("#progress-table", Static).update("\n".join(rows))
 
     def draw_speed(self, f: dict) -> None:
-        plot = self.query_one("#speed-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("Seconds per sentence: how many sentences took so long, with and without quotes")
         buckets, series = histograms(f["speed"])
-        if any(any(v) for v in series.values()):
-            plt.multiple_bar(buckets, list(series.values()), labels=[visible(n) for n in series])  # type: ignore[call-arg]  # the stub says label
+        timed = any(any(v) for v in series.values())
+        title = "Seconds per sentence: how many sentences took so long, with and without quotes"
+        plot = self.fresh_plot("speed", title, not timed)
+        if timed:
+            plot.plt.multiple_bar(buckets, list(series.values()), labels=[visible(n) for n in series])  # type: ignore[call-arg]  # the stub says label
         plot.refresh()
         rows = [f"{'annotator':<16}{'per hour':>9}{'median s, quotes':>18}{'median s, none':>16}{'timed':>8}"]
         for name, s in f["speed"].items():
@@ -157,15 +160,12 @@ class DashboardScreen(Screen):
 
     def draw_labels(self, f: dict) -> None:
         labels = f["labels"]
-        plot = self.query_one("#labels-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("Mode and claim, per annotator")
         categories = [f"mode {k}" for k in labels["mode"]["overall"]] + [
             f"claim {k}" for k in labels["claim"]["overall"]
         ]
         names = sorted(labels["mode"]["by_annotator"])
+        plot = self.fresh_plot("labels", "Mode and claim, per annotator", not (categories and names))
+        plt = plot.plt
         if categories and names:
             series = [
                 [labels["mode"]["by_annotator"][n].get(c[5:], 0) for c in categories if c.startswith("mode")]
@@ -194,13 +194,10 @@ class DashboardScreen(Screen):
 
     def draw_suggestions(self, f: dict) -> None:
         s = f["suggestions"]
-        plot = self.query_one("#suggestions-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("Fields changed from the suggestion (finished sentences that had one)")
+        title = "Fields changed from the suggestion (finished sentences that had one)"
+        plot = self.fresh_plot("suggestions", title, not any(s["changed"].values()))
         if any(s["changed"].values()):
-            plt.bar(list(s["changed"]), list(s["changed"].values()))
+            plot.plt.bar(list(s["changed"]), list(s["changed"].values()))
         plot.refresh()
         rows = [
             f"accepted unchanged: {s['accepted']} of {s['with_suggestion']} sentences with a suggestion "
@@ -212,12 +209,11 @@ class DashboardScreen(Screen):
 
     def draw_agreement(self, f: dict) -> None:
         a = f["agreement"]
-        plot = self.query_one("#agreement-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("Agreement as shared sentences accumulate (alpha; quote F1)")
         points = a["over_time"]
+        plot = self.fresh_plot(
+            "agreement", "Agreement as shared sentences accumulate (alpha; quote F1)", not points
+        )
+        plt = plot.plt
         if points:
             xs = [float(i) for i in range(len(points))]
             for key, name in (("mode_alpha", "mode α"), ("claim_alpha", "claim α"), ("quote_f1", "quote F1")):
