@@ -567,3 +567,42 @@ async def test_counts_initials_and_clause_edges_in_quote_mode(tmp_path):
         "approfondir la coopération",
         "a annoncé",
     )
+
+
+async def test_one_key_keeps_a_suggested_quote_and_one_drops_another(tmp_path):
+    """A suggestion with two quotes: `y` keeps the first, `d` drops the second, `enter` stores
+    the rest of the suggestion: three keys, no dialog."""
+    from annotator.model import Quote, SentenceLabels, Span
+
+    text = "« Nous coopérons », a dit Wang, et « rien ne change », a ajouté Li."
+    db = one_document(tmp_path, text)
+
+    def quote(content: str, cue: str) -> Quote:
+        c, k = text.index(content), text.index(cue)
+        return Quote(
+            type="direct",
+            content=[Span(start=c, end=c + len(content), text=content)],
+            cue=Span(start=k, end=k + len(cue), text=cue),
+        )
+
+    suggested = SentenceLabels(
+        mode="reporting",
+        claim="factual",
+        quotes=[quote("Nous coopérons", "a dit"), quote("rien ne change", "a ajouté")],
+    )
+    with Store(db) as s:
+        with s.write() as w:
+            w.execute(
+                "INSERT INTO suggestions VALUES (?, 'test', ?)", (s.first().sid, suggested.model_dump_json())
+            )
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        assert "▸1. direct: «Nous coopérons»" in shown(app, "#panel")
+        await pilot.press("y")
+        assert "▸2. direct: «rien ne change»" in shown(app, "#panel")
+        await pilot.press("d")
+        assert any("Quote 2 dropped" in str(n.message) for n in app._notifications)
+        await pilot.press("enter")
+    ((_, row),) = labels_of(db)
+    assert row.status == "done" and [q.content[0].text for q in row.labels.quotes] == ["Nous coopérons"]
+    assert (row.labels.mode, row.labels.claim, row.origin) == ("reporting", "factual", "manual")

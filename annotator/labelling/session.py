@@ -103,6 +103,7 @@ class LabelSession:
         self._finished_one = False  # the last decision finished a sentence that was open
         self._info: tuple[str, DocumentInfo] | None = None  # the current document's cluster and title
         self.found: tuple[int, int] | None = None  # where a search matched the current sentence
+        self.quote_focus = 0  # the quote `keep_quote` / `drop_quote` act on (reviewing a suggestion's quotes)
         self.undone: Undone | None = None  # what the last undo reverted
         # Uncertainty sampling: the sentences a model is least sure about come first. The screen
         # refits the model in a worker every `retrain_every` decisions and hands over the order.
@@ -151,6 +152,7 @@ class LabelSession:
         self._by_hand = set()
         self._since = time.monotonic()  # the time on this sentence starts now
         self.found = None
+        self.quote_focus = 0
         return True
 
     def _read_labels(self) -> None:
@@ -328,6 +330,23 @@ class LabelSession:
     def delete_quote(self, index: int) -> None:
         quotes = [q for i, q in enumerate(self.labels.quotes) if i != index]
         self._store(replace_labels(self.labels, quotes=quotes), self._status())
+
+    def keep_quote(self) -> bool:
+        """Keep the quote in focus (as `enter` will store it) and look at the next one; False
+        when there is none left to look at."""
+        if self.quote_focus >= len(self.labels.quotes):
+            return False
+        self.quote_focus += 1
+        return True
+
+    def drop_quote(self) -> int | None:
+        """Remove the quote in focus (stored at once; undo brings it back); the next one takes
+        its place in focus. Its number, or None when there is no quote in focus."""
+        if self.quote_focus >= len(self.labels.quotes):
+            return None
+        dropped = self.quote_focus
+        self.delete_quote(dropped)
+        return dropped + 1
 
     def accept(self) -> bool:
         """Store what is shown as finished and move on; False (nothing stored) when the mode or

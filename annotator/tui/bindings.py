@@ -29,6 +29,8 @@ LABEL = [
     ),
     Binding("T", "block_type", "Block type", id="block_type", show=False),
     Binding("q", "quote", "Quote", id="quote"),
+    Binding("y", "keep_quote", "Keep the quote in focus, next", id="quote_keep", show=False),
+    Binding("d", "drop_quote", "Drop the quote in focus", id="quote_drop", show=False),
     Binding("m", "note", "Note", id="note", show=False),
     Binding("enter", "accept", "Accept", id="accept"),
     Binding("x", "skip", "Skip", id="skip", show=False),

@@ -239,10 +239,15 @@ class LabelScreen(Screen):
         for flag, name in FLAG_NAMES.items():
             choice(f"flag.{flag}", name, flag in labels.flags, "#e5c07b", f"flag('{flag}')")
         parts.append((f"Quotes ({self.key('quote')} to add or edit)\n", "bold underline"))
+        if labels.quotes:
+            parts.append(
+                (f" {self.key('quote_keep')} keep · {self.key('quote_drop')} drop the one at ▸\n", "dim")
+            )
         for n, q in enumerate(labels.quotes, start=1):
             text = " … ".join(c.text for c in q.content)
             short = text if len(text) <= 40 else text[:38] + "…"
-            parts.append(f" {n}. {q.type}: «{visible(short)}»\n")
+            focus = "▸" if n - 1 == s.quote_focus else " "
+            parts.append(f"{focus}{n}. {q.type}: «{visible(short)}»\n")
             detail = [
                 f"cue {visible(q.cue.text)}" if q.cue else "",
                 f"source {visible(q.source.text)}" if q.source else "",
@@ -430,6 +435,18 @@ class LabelScreen(Screen):
         from annotator.tui.screens.quote import QuoteScreen
 
         self.app.push_screen(QuoteScreen(self.session), lambda _: self.show())
+
+    def action_keep_quote(self) -> None:
+        if not self.session.keep_quote():
+            self.notify("No quote left to look at: ⏎ stores what is shown.")
+        self.show()
+
+    async def action_drop_quote(self) -> None:
+        decided = await self.decide(self.session.drop_quote)
+        if decided.saved and decided.value:
+            self.notify(f"Quote {decided.value} dropped ({self.key('undo')} brings it back).", timeout=3)
+        elif decided.saved:
+            self.notify("No quote in focus.")
 
     def action_dashboard(self) -> None:
         self.host.show_dashboard()
