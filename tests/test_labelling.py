@@ -504,3 +504,27 @@ def test_the_speaker_defaults_to_what_the_source_names():
     assert default_speaker("l’ambassadeur", []) == "ambassadeur"
     assert default_speaker("Il", ["Wang Wenbin", "Poutine"]) == "Wang Wenbin"  # the article's last speaker
     assert default_speaker("elle", []) is None
+
+
+def test_a_span_is_edited_in_place():
+    d = QuoteDraft(AFP)
+    d.to_initial("a", 1)
+    d.to_initial("a", 1)  # approfondir
+    d.assign("content")  # one word
+    assert d.move_edge(False, 2)  # the end two words later
+    assert [AFP[s:e] for s, e in d.content] == ["approfondir la coopération"]
+    assert d.move_edge(False, 1)  # past the closing mark: the mark is trimmed, the word is in
+    assert [AFP[s:e] for s, e in d.content] == ["approfondir la coopération » entre"]
+    assert d.type == "mixed"  # the type follows the content
+    assert d.snap()  # back to the quotation marks around it
+    assert [AFP[s:e] for s, e in d.content] == ["approfondir la coopération"] and d.type == "direct"
+    assert d.move_edge(True, -3)  # the start three words earlier: « d’ afin
+    assert AFP[slice(*d.content[0])].startswith("afin")
+    d.to_initial("P", -1)  # Pékin: no span of the quote there
+    assert not d.move_edge(False, 1) and not d.snap()
+    d.select_to_clause_edge()
+    d.assign("source")
+    d.move_edge(True, 3)  # the source's start three words later
+    assert AFP[slice(*d.source)] == "des troupes en Russie"
+    d.snap()  # to its clause
+    assert AFP[slice(*d.source)] == "Pékin va envoyer des troupes en Russie"

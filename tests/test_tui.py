@@ -606,3 +606,18 @@ async def test_one_key_keeps_a_suggested_quote_and_one_drops_another(tmp_path):
     ((_, row),) = labels_of(db)
     assert row.status == "done" and [q.content[0].text for q in row.labels.quotes] == ["Nous coopérons"]
     assert (row.labels.mode, row.labels.claim, row.origin) == ("reporting", "factual", "manual")
+
+
+async def test_a_saved_span_is_edited_without_deleting_it(tmp_path):
+    text = "« Nous coopérons avec Moscou », a dit le porte-parole."
+    db = one_document(tmp_path, text)
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", "l", "v", "l", "c", "enter")  # « Nous coopérons » saved, two words short
+        await pilot.press("q", "l", "e")  # edit the quote under the cursor
+        await pilot.press("2", "greater_than_sign")  # its end two words later
+        assert [text[s:e] for s, e in app.screen.draft.content] == ["Nous coopérons avec Moscou"]
+        await pilot.press("enter")
+    ((_, row),) = labels_of(db)
+    (quote,) = row.labels.quotes
+    assert quote.content[0].text == "Nous coopérons avec Moscou" and quote.type == "direct"

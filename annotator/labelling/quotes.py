@@ -176,6 +176,83 @@ class QuoteDraft:
         lo, hi = sorted((a, self.cursor))
         return self.toks[lo].start, self.toks[hi].end
 
+    # editing a span in place
+    def span_here(self) -> tuple[str, int] | None:
+        """The span of this quote under the cursor: ('content', index), ('cue', 0) or ('source', 0)."""
+        at = self.toks[self.cursor].start
+        for i, (s, e) in enumerate(self.content):
+            if s <= at < e:
+                return "content", i
+        for role in ("cue", "source"):
+            span = getattr(self, role)
+            if span and span[0] <= at < span[1]:
+                return role, 0
+        return None
+
+    def _set(self, where: tuple[str, int], span: tuple[int, int]) -> None:
+        role, i = where
+        if role == "content":
+            self.content[i] = span
+            self.content.sort()
+            if not self.typed:
+                self.type = self.inferred_type()
+        else:
+            setattr(self, role, span)
+
+    def _get(self, where: tuple[str, int]) -> tuple[int, int]:
+        role, i = where
+        return self.content[i] if role == "content" else getattr(self, role)
+
+    def move_edge(self, start: bool, words: int) -> bool:
+        """Move the start (or the end) of the span under the cursor by `words` words (negative:
+        left), keeping at least one word and the boundary rules; False when there is no span here."""
+        where = self.span_here()
+        if where is None:
+            return False
+        s, e = self._get(where)
+        first = next(i for i, t in enumerate(self.toks) if t.end > s)
+        last = max(i for i, t in enumerate(self.toks) if t.start < e)
+        step = 1 if words > 0 else -1
+        for _ in range(abs(words)):
+            # a step onto a quotation mark or a comma, which the boundary rules trim, goes on to the next word
+            while True:
+                if start:
+                    first = max(0, min(last, first + step))
+                else:
+                    last = min(len(self.toks) - 1, max(first, last + step))
+                moved = trim(self.text, self.toks[first].start, self.toks[last].end)
+                at_limit = (first in (0, last)) if start else (last in (len(self.toks) - 1, first))
+                if moved != (s, e) or at_limit:
+                    break
+            s, e = moved
+        if s >= e:
+            return False
+        self._set(where, (s, e))
+        return True
+
+    def snap(self) -> bool:
+        """Fit the span under the cursor to the quotation marks around it, else to its clause
+        (between the clause edges around it); False when there is no span here."""
+        where = self.span_here()
+        if where is None:
+            return False
+        s, _ = self._get(where)
+        inside = inside_quotes(self.text, s)
+        if inside and inside[0] < inside[1]:
+            self._set(where, inside)
+            return True
+        lo = s
+        while lo > 0 and self.text[lo - 1] not in CLAUSE_EDGES:
+            lo -= 1
+        hi = s
+        while hi < len(self.text) and self.text[hi] not in CLAUSE_EDGES:
+            hi += 1
+        new = trim(self.text, lo, hi)
+        if new[0] >= new[1]:
+            return False
+        self._set(where, new)
+        return True
+
     # assignments
     def assign(self, role: str, *, keep_marks: bool = False) -> bool:
         start, end = trim(self.text, *self.selection(), keep_marks=keep_marks)

@@ -61,6 +61,37 @@ QUOTE = [
     Binding("F", "find(-1)", "Previous word with the initial", id="quote.find_back", show=False),
     Binding("t", "till_clause", "Select to the clause edge", id="quote.till_clause", show=False),
     *(Binding(str(n), f"count({n})", f"Count {n}", id=f"quote.count_{n}", show=False) for n in range(10)),
+    Binding(
+        "greater_than_sign",
+        "span_edge(False, 1)",
+        "Span here: end a word later",
+        id="quote.end_later",
+        show=False,
+    ),
+    Binding(
+        "less_than_sign",
+        "span_edge(False, -1)",
+        "Span here: end a word earlier",
+        id="quote.end_earlier",
+        show=False,
+    ),
+    Binding(
+        "right_curly_bracket",
+        "span_edge(True, 1)",
+        "Span here: start a word later",
+        id="quote.start_later",
+        show=False,
+    ),
+    Binding(
+        "left_curly_bracket",
+        "span_edge(True, -1)",
+        "Span here: start a word earlier",
+        id="quote.start_earlier",
+        show=False,
+    ),
+    Binding(
+        "equals_sign", "snap", "Span here: fit to its quotation marks or clause", id="quote.snap", show=False
+    ),
     Binding("home", "edge(-1)", "First word", id="quote.home", show=False),
     Binding("end", "edge(1)", "Last word", id="quote.end", show=False),
     Binding("v", "select", "Select", id="quote.select"),
@@ -162,6 +193,11 @@ PALETTE = [
 # How keys are written on screen.
 KEY_NAMES = {
     "left_parenthesis": "(",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+    "left_curly_bracket": "{",
+    "right_curly_bracket": "}",
+    "equals_sign": "=",
     "right_parenthesis": ")",
     "exclamation_mark": "!",
     "question_mark": "?",

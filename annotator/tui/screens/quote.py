@@ -101,7 +101,8 @@ class QuoteScreen(ModalScreen[None]):
                 (
                     "←/→ word (5l: five) · [ ] quotation mark · ( ) clause edge · f/F + letter: next/previous "
                     "word so · v select · t select to the clause edge · i inside quotes · c content · r cue · "
-                    "s source · p speaker · e edit / x delete the quote under the cursor · enter save · "
+                    "s source · < > { } the span here: end / start by a word · = fit it · p speaker · "
+                    "e edit / x delete the quote under the cursor · enter save · "
                     "esc close (what was saved or deleted stays)",
                     "dim",
                 ),
@@ -151,6 +152,17 @@ class QuoteScreen(ModalScreen[None]):
     def action_clause(self, direction: int) -> None:
         for _ in range(self.take_count()):
             self.draft.to_clause_edge(direction)
+        self.show()
+
+    def action_span_edge(self, start: bool, words: int) -> None:
+        if not self.draft.move_edge(start, words * self.take_count()):
+            self.notify("No span of this quote under the cursor.")
+        self.show()
+
+    def action_snap(self) -> None:
+        self.count = 0
+        if not self.draft.snap():
+            self.notify("No span of this quote under the cursor.")
         self.show()
 
     def action_till_clause(self) -> None:
