@@ -621,3 +621,30 @@ async def test_a_saved_span_is_edited_without_deleting_it(tmp_path):
     ((_, row),) = labels_of(db)
     (quote,) = row.labels.quotes
     assert quote.content[0].text == "Nous coopérons avec Moscou" and quote.type == "direct"
+
+
+async def test_jump_labels_move_the_cursor_to_any_word(tmp_path):
+    """`w` puts a label on every word; typing one moves there (two letters in a long sentence)."""
+    from annotator.labelling.quotes import hint_labels
+
+    short = one_document(tmp_path, "Moscou a confirmé la date des manœuvres, selon l’agence.", "s")
+    app = make_app(short, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", "w")
+        draft = app.screen.draft
+        labels = hint_labels(len(draft.toks))
+        target = next(i for i, t in enumerate(draft.toks) if draft.text[t.start : t.end] == "manœuvres")
+        assert labels[target] in str(app.screen.query_one("#draft").render())
+        await pilot.press(labels[target])
+        assert draft.cursor == target and app.screen.hints is None
+        await pilot.press("w", "escape")  # labels away, nothing moved
+        assert draft.cursor == target and app.screen.hints is None
+    long = " ".join(f"mot{i}" for i in range(40)) + "."
+    app = make_app(one_document(tmp_path, long, "l"), "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", "w")
+        labels = hint_labels(len(app.screen.draft.toks))
+        assert all(len(label) == 2 for label in labels)
+        await pilot.press(*labels[33])
+        assert long[slice(app.screen.draft.toks[33].start, app.screen.draft.toks[33].end)] == "mot33"
+        assert app.screen.draft.cursor == 33

@@ -59,6 +59,17 @@ def default_speaker(source: str, known: list[str]) -> str | None:
     return words or None
 
 
+HINT_LETTERS = "asdfghjklqwertyuiopzxcvbnm"  # the home row first
+
+
+def hint_labels(n: int) -> list[str]:
+    """One label per word to jump to (as easymotion or vimium do): single letters while they
+    last, else two letters for every word, so that no label is the start of another."""
+    if n <= len(HINT_LETTERS):
+        return list(HINT_LETTERS[:n])
+    return [a + b for a in HINT_LETTERS for b in HINT_LETTERS][:n]
+
+
 @dataclass
 class QuoteDraft:
     """The quote being edited over one sentence."""

@@ -57,6 +57,7 @@ QUOTE = [
     Binding("right_square_bracket", "mark(1)", "Next quotation mark", id="quote.next_mark", show=False),
     Binding("left_parenthesis", "clause(-1)", "Previous clause edge", id="quote.previous_clause", show=False),
     Binding("right_parenthesis", "clause(1)", "Next clause edge", id="quote.next_clause", show=False),
+    Binding("w", "hints", "Jump labels on every word", id="quote.hints", show=False),
     Binding("f", "find(1)", "Next word with the initial", id="quote.find", show=False),
     Binding("F", "find(-1)", "Previous word with the initial", id="quote.find_back", show=False),
     Binding("t", "till_clause", "Select to the clause edge", id="quote.till_clause", show=False),

@@ -64,6 +64,21 @@ def draft(d: QuoteDraft, others: list[Quote]) -> Content:
     return content.stylize(CURSOR, tok.start, tok.end)
 
 
+def hinted(d: QuoteDraft, labels: list[str], typed: str) -> Content:
+    """The sentence with a jump label before every word (the letters typed so far dimmed in
+    the labels that still match; the others hidden)."""
+    parts: list[str | tuple[str, str]] = []
+    at = 0
+    for tok, label in zip(d.toks, labels, strict=True):
+        parts.append(visible(d.text[at : tok.start]))
+        if label.startswith(typed):
+            parts.append((label[len(typed) :], "bold reverse #e5c07b"))
+        parts.append(visible(d.text[tok.start : tok.end]))
+        at = tok.end
+    parts.append(visible(d.text[at:]))
+    return Content.assemble(*parts)
+
+
 BLOCK_STYLES = {"headline": "bold", "caption": "italic", "comment": "italic"}
 COMMENT_MARK = ("▌ reader comment ", "bold #61afef")
 FINISHED_MARK = ("✓ ", "#98c379")

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from annotator.corpus.text import visible
-from annotator.labelling.quotes import QuoteDraft, default_speaker
+from annotator.labelling.quotes import QuoteDraft, default_speaker, hint_labels
 from annotator.labelling.session import LabelSession
 from annotator.scheme import QuoteType
 from annotator.tui import bindings, render
@@ -67,7 +67,11 @@ class QuoteScreen(ModalScreen[None]):
 
     def show(self) -> None:
         d = self.draft
-        self.query_one("#draft", DraftView).update(render.draft(d, self.others()))
+        self.query_one("#draft", DraftView).update(
+            render.hinted(d, self.hints, self.typed_hint)
+            if self.hints is not None
+            else render.draft(d, self.others())
+        )
         spans = lambda ss: " | ".join(visible(d.text[s:e]) for s, e in ss) if ss else "—"  # noqa: E731
         s = self.session
         if self.editing is not None:
@@ -100,7 +104,7 @@ class QuoteScreen(ModalScreen[None]):
                 f"{visible(d.speaker) if d.speaker else '—'}\n",
                 (
                     "←/→ word (5l: five) · [ ] quotation mark · ( ) clause edge · f/F + letter: next/previous "
-                    "word so · v select · t select to the clause edge · i inside quotes · c content · r cue · "
+                    "word so · w jump labels · v select · t select to the clause edge · i inside quotes · c content · r cue · "
                     "s source · < > { } the span here: end / start by a word · = fit it · p speaker · "
                     "e edit / x delete the quote under the cursor · enter save · "
                     "esc close (what was saved or deleted stays)",
@@ -174,8 +178,38 @@ class QuoteScreen(ModalScreen[None]):
         self.finding = direction
         self.show()
 
+    hints: list[str] | None = None  # the jump labels shown, while they are
+    typed_hint = ""
+
+    def action_hints(self) -> None:
+        """Show a jump label on every word; typing one moves the cursor there."""
+        self.count = 0
+        self.hints, self.typed_hint = hint_labels(len(self.draft.toks)), ""
+        self.show()
+
+    def _hint_key(self, event: events.Key) -> None:
+        labels = self.hints or []
+        if event.key == "escape" or not event.character or not event.is_printable:
+            self.hints = None
+        else:
+            self.typed_hint += event.character.lower()
+            if self.typed_hint in labels:
+                self.draft.cursor = labels.index(self.typed_hint)
+                self.draft.pinned = None
+                self.hints = None
+            elif not any(label.startswith(self.typed_hint) for label in labels):
+                self.notify(f"No word labelled {self.typed_hint!r}.")
+                self.hints = None
+        self.show()
+
     def on_key(self, event: events.Key) -> None:
-        """After `f` / `F`, the next character is the initial to jump to (not a command)."""
+        """After `f` / `F`, the next character is the initial to jump to; while jump labels show,
+        the keys type a label (neither is a command)."""
+        if self.hints is not None:
+            event.stop()
+            event.prevent_default()
+            self._hint_key(event)
+            return
         if self.finding is None:
             return
         event.stop()
