@@ -233,3 +233,39 @@ def test_a_screen_that_crashes_never_exits_0(workdir):
         assert "annotator-exited-1" in screen and "a fault in the screen" in screen
     finally:
         term.close()
+
+
+def test_a_seed_quote_labelled_with_a_jump_label(workdir):
+    """In a real terminal: quote mode on the second seed sentence, `w` and the label of
+    « approfondir », `i` (inside the quotation marks), `c`, `enter`: the quote is stored."""
+    from annotator.corpus.tokens import tokens
+    from annotator.labelling.quotes import hint_labels
+
+    db = sqlite3.connect(workdir / "a.db")
+    (text,) = db.execute(
+        "SELECT text FROM sentences WHERE labelled ORDER BY doc, pos LIMIT 1 OFFSET 1"
+    ).fetchone()
+    db.close()
+    toks = tokens(text)
+    label = hint_labels(len(toks))[
+        next(i for i, t in enumerate(toks) if text[t.start : t.end] == "approfondir")
+    ]
+    term = Terminal(f"{EXE} --db a.db label", workdir, size=(80, 24))
+    try:
+        term.wait_for("La Chine va envoyer des troupes")
+        term.keys("j")
+        term.wait_for("document 0/11")
+        term.keys("q")
+        term.wait_for("New quote")
+        term.keys("w")
+        term.wait_for(f"{label}approfondir")  # the label shows before the word
+        term.keys(*label, "i", "c")
+        term.wait_for("content approfondir la coopération")
+        term.keys("Enter")
+        term.wait_for("1. direct: «approfondir la")
+    finally:
+        term.close()
+    db = sqlite3.connect(workdir / "a.db")
+    (labels,) = db.execute("SELECT labels FROM labels WHERE annotator = 'alice'").fetchone()
+    db.close()
+    assert '"text":"approfondir la coopération"' in labels
