@@ -211,8 +211,6 @@ def main() -> None:
                 tab.page.close()
             tab = Tab(browser, url, "keys", first)
             keys = [tab.key("j") for _ in range(args.keys)]
-            if os.environ.get("BENCH_DEBUG"):
-                print(sorted(round(k * 1000) for k in keys)[-15:])
             pids = session_pids()
             memory = statistics.median(rss_mb(pid) for pid in pids) if pids else float("nan")
             tab.page.close()
