@@ -218,7 +218,7 @@ def cmd_project_labels(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from annotator.serve import Access, AnnotatorServer, default_sessions, loopback, read_secret
+    from annotator.tui.serve import Access, AnnotatorServer, default_sessions, loopback, read_secret
 
     secret = read_secret(args.token_file)
     access = Access(secret)

@@ -27,6 +27,15 @@ def store(tmp_path: Path):
         yield s
 
 
+@pytest.fixture
+def seeds_db(tmp_path: Path) -> Path:
+    """A store of the seeds, without suggestions."""
+    db = tmp_path / "seeds.db"
+    with Store(db) as s:
+        ingest_paths(s, [SEEDS], suggest=False)
+    return db
+
+
 def seed_text(name: str) -> str:
     return next(SEEDS.glob(f"{name}_*.txt")).read_text("utf-8")
 

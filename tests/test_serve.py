@@ -16,24 +16,14 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from annotator import serve
 from annotator.cli import main
-from annotator.ingest import ingest_paths
-from annotator.serve import COOKIE, Access, AnnotatorServer, Grant
 from annotator.store import Store
+from annotator.tui import serve
 from annotator.tui.app import make_app
-from tests.conftest import SEEDS
+from annotator.tui.serve import COOKIE, Access, AnnotatorServer, Grant
 
 SECRET = "s3cret-for-the-whole-team"
 CHROMIUM = shutil.which("chromium")
-
-
-@pytest.fixture
-def seeds_db(tmp_path) -> Path:
-    db = tmp_path / "seeds.db"
-    with Store(db) as s:
-        ingest_paths(s, [SEEDS], suggest=False)
-    return db
 
 
 class FakeAppService:

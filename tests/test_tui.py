@@ -15,14 +15,6 @@ from tests.conftest import SEEDS
 SIZE = (120, 36)
 
 
-@pytest.fixture
-def seeds_db(tmp_path) -> Path:
-    db = tmp_path / "seeds.db"
-    with Store(db) as s:
-        ingest_paths(s, [SEEDS], suggest=False)
-    return db
-
-
 def one_document(tmp_path: Path, text: str, doc_id: str = "d") -> Path:
     """A store holding one document, without suggestions."""
     db = tmp_path / f"{doc_id}.db"

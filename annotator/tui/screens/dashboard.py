@@ -51,22 +51,12 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("Dashboard · reading the store…", id="dashboard-bar")
         with ContentSwitcher(initial="progress", id="dashboard"):
-            with Vertical(id="progress"):
-                yield PlotextPlot(id="progress-plot")
-                yield Static(id="progress-table", classes="figures")
-            with Vertical(id="speed"):
-                yield PlotextPlot(id="speed-plot")
-                yield Static(id="speed-table", classes="figures")
-            with Vertical(id="labels"):
-                yield PlotextPlot(id="labels-plot")
-                yield Static(id="labels-table", classes="figures")
-            with Vertical(id="suggestions"):
-                yield PlotextPlot(id="suggestions-plot")
-                yield Static(id="suggestions-table", classes="figures")
-            with Vertical(id="agreement"):
-                yield PlotextPlot(id="agreement-plot")
-                yield Static(id="agreement-table", classes="figures")
-                yield DataTable(id="agreement-documents", cursor_type="row")
+            for section in SECTIONS:  # each: a plot, then its figures as text
+                with Vertical(id=section):
+                    yield PlotextPlot(id=f"{section}-plot")
+                    yield Static(id=f"{section}-table", classes="figures")
+                    if section == "agreement":
+                        yield DataTable(id="agreement-documents", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
