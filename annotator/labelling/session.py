@@ -112,6 +112,7 @@ class LabelSession:
         self.priority: deque[int] = deque()
         self._ranked_at: int | None = None  # decisions count when the last ranking was asked for
         self.show_all = False  # show (and step onto) teasers and boilerplate too
+        self.revisiting = False  # everything else done: "next to do" goes through the skipped ones
         self.current: SentenceRow | None = None
         self._read = False  # whether the current sentence's labels are read (see _read_labels)
         self._saved: LabelRow | None = None
@@ -202,6 +203,9 @@ class LabelSession:
     def _next_to_do(self) -> SentenceRow | None:
         """The next sentence to do; when the counts say nothing is left, the store's scan (the
         whole corpus, when nothing is left) is not run at all."""
+        if self.revisiting:
+            row = self.store.next_skipped(self.annotator, self.here.sid)
+            return row if row is None or row.sid != self.here.sid else None
         if self._counted and self._counted[0] + self._delta >= self._counted[1]:
             return None
         while self.priority:
@@ -222,6 +226,10 @@ class LabelSession:
     def set_priority(self, sids: list[int] | None) -> None:
         """The model's order (None: too few labels yet, keep going in corpus order)."""
         self.priority = deque(sids or ())
+
+    def open(self, sid: int) -> bool:
+        """Go to one sentence (from the sentence list)."""
+        return self.go(self.store.sentence(sid))
 
     def jump(self, doc_id: str) -> bool:
         return self.go(self.store.first(doc_id, labelled_only=not self.show_all))
@@ -376,6 +384,11 @@ class LabelSession:
         following = self._next_to_do()
         self.all_done = following is None and self._finished_one
         return self.go(following) or self.step(+1)
+
+    def revisit_skipped(self) -> bool:
+        """From now on "next to do" is the next skipped sentence: go to the first one."""
+        self.revisiting = True
+        return self.go(self.store.next_skipped(self.annotator, self.here.sid))
 
     def finished_counts(self) -> dict[str, int]:
         """How many sentences this annotator has done and skipped."""

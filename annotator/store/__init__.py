@@ -12,17 +12,21 @@ modules, each building on the connection:
 - reports.py     export records, splits, agreement and review rows, training rows, counts
 - tallies.py     running tallies of the labels, kept by triggers
 - figures.py     the dashboard's reads: the tallies, shared sentences
+- browsing.py    the sentence browser's reads: filtered pages in corpus order, by key
 - maintenance.py a full check of the store (`db check`) and a consistent copy (`db backup`)
 - rows.py        the typed rows reads return
 """
 
 from __future__ import annotations
 
+from annotator.store.browsing import BrowseFilter, Browsing
 from annotator.store.corpus import CorpusWrites
 from annotator.store.decisions import DecisionLog
 from annotator.store.figures import Figures
 from annotator.store.maintenance import Maintenance
 from annotator.store.rows import (
+    BrowseKey,
+    BrowseRow,
     DocumentInfo,
     DocumentProgress,
     DocumentRow,
@@ -42,11 +46,14 @@ from annotator.store.rows import (
 from annotator.store.schema import STORE_VERSION
 
 
-class Store(CorpusWrites, DecisionLog, Figures, Maintenance):
+class Store(CorpusWrites, DecisionLog, Figures, Maintenance, Browsing):
     """One open store (one connection): every read and write the tool makes."""
 
 
 __all__ = [
+    "BrowseFilter",
+    "BrowseKey",
+    "BrowseRow",
     "STORE_VERSION",
     "DocumentInfo",
     "DocumentProgress",

@@ -278,6 +278,21 @@ class Reading(Connection):
             row = self.db.execute(sql, (0, -1, annotator)).fetchone()
         return SentenceRow(*row) if row else None
 
+    def next_skipped(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:
+        """The annotator's next skipped sentence in corpus order (after `after_sid`, wrapping
+        around), found from their own decisions."""
+        start = (0, -1)
+        if after_sid is not None:
+            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        sql = (
+            "SELECT s.sid FROM labels l CROSS JOIN sentences s ON s.sid = l.sid WHERE l.annotator = ?"
+            " AND l.status = 'skipped' AND (s.doc, s.pos) > (?, ?) ORDER BY s.doc, s.pos LIMIT 1"
+        )
+        found = self.db.execute(sql, (annotator, *start)).fetchone()
+        if found is None and after_sid is not None:
+            found = self.db.execute(sql, (annotator, 0, -1)).fetchone()
+        return self.sentence(found[0]) if found else None
+
     def labels(self, sid: int, annotator: str) -> LabelRow | None:
         row = self.db.execute(
             "SELECT sid, annotator, status, labels, origin, created_at, updated_at, derived_from FROM labels"

@@ -151,3 +151,26 @@ class Located(NamedTuple):
     doc_sha256: str
     cluster: str
     lang: str
+
+
+# A row of the sentence browser by its place: (document, position, annotator or "").
+BrowseKey = tuple[int, int, str]
+
+
+class BrowseRow(NamedTuple):
+    """One row of the sentence browser: a sentence and one annotator's decision on it (if any)."""
+
+    key: BrowseKey
+    sid: int
+    id: str  # the sentence id, DOC:START-END
+    doc_id: str
+    pos: int
+    text: str
+    labelled: bool  # its block gets labels (not a teaser or boilerplate)
+    annotator: str | None
+    status: str | None  # None: no decision
+    origin: str | None
+    mode: str | None
+    claim: str | None
+    quotes: int
+    flags: tuple[str, ...]

@@ -42,6 +42,8 @@ LABEL = [
     Binding("n", "next_unannotated", "Next to do", id="next_unannotated", show=False),
     Binding("slash", "search", "Search", id="search", show=False),
     Binding("g", "documents", "Documents", id="documents", show=False),
+    Binding("L", "browse", "Sentence list", id="browse", show=False),
+    Binding("escape", "back_to_list", "Back to the list", id="back_to_list"),
     Binding("b", "toggle_all", "Show all blocks", id="toggle_all", show=False),
     Binding("P", "dashboard", "Project dashboard", id="dashboard", show=False),
     Binding("question_mark", "help", "Help", id="help"),
@@ -119,6 +121,30 @@ REVIEW = [
     for i, letter in enumerate(ascii_uppercase[:REVIEW_COLUMNS])
 ]
 
+# The sentence browser: a filtered list of the store's sentences; enter opens one to label.
+BROWSER = [
+    Binding("j,down", "move(1)", "Down", id="browser.down", show=False),
+    Binding("k,up", "move(-1)", "Up", id="browser.up", show=False),
+    Binding("pagedown,space", "page(1)", "Page down", id="browser.page_down", show=False),
+    Binding("pageup", "page(-1)", "Page up", id="browser.page_up", show=False),
+    Binding("home,g", "home", "First row", id="browser.home", show=False),
+    Binding("end,G", "end", "Last row", id="browser.end", show=False),
+    Binding("enter", "open", "Open", id="browser.open"),
+    Binding("s", "cycle('status')", "Status", id="browser.status"),
+    Binding("m", "cycle('mode')", "Mode", id="browser.mode"),
+    Binding("c", "cycle('claim')", "Claim", id="browser.claim"),
+    Binding("f", "cycle('flag')", "Flag", id="browser.flag"),
+    Binding("o", "cycle('origin')", "Origin", id="browser.origin"),
+    Binding("q", "switch('quotes')", "Has quotes", id="browser.quotes"),
+    Binding("D", "switch('disagreement')", "Disagreement", id="browser.disagreement"),
+    Binding("slash", "text", "Text", id="browser.text"),
+    Binding("a", "cycle_annotator", "Whose", id="browser.annotator"),
+    Binding("b", "switch('every_block')", "Every block", id="browser.blocks", show=False),
+    Binding("0,backspace", "clear", "Clear filters", id="browser.clear"),
+    Binding("colon", "jump", "Go to", id="browser.jump"),
+    Binding("escape,L", "leave", "Back", id="browser.leave"),
+]
+
 # The block-type picker behind `block_type`: one key per type.
 _BLOCK_TYPE_KEYS: dict[BlockType, str] = {
     "headline": "h",
@@ -159,6 +185,10 @@ PROMPT = [
     Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
     Binding("tab", "complete", "Complete", id="prompt.complete", priority=True),
 ]
+CONFIRM = [
+    Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+    Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+]
 MESSAGE = [Binding("escape,enter,q", "close", "Close", id="message.close")]
 DOCUMENTS = [
     Binding("escape", "cancel", "Cancel", id="documents.cancel"),
@@ -172,6 +202,7 @@ REMAPPABLE = {
     "review": REVIEW,
     "block type": BLOCK_TYPE,
     "dashboard": DASHBOARD,
+    "browser": BROWSER,
 }
 
 # The bindings each screen answers to: a key may do one thing per screen (the keymap is checked).
@@ -181,6 +212,7 @@ SCREENS = {
     "quote mode": QUOTE,
     "block-type picker": BLOCK_TYPE,
     "dashboard": DASHBOARD,
+    "sentence browser": BROWSER,
     "welcome": WELCOME,
 }
 
@@ -188,6 +220,7 @@ SCREENS = {
 PALETTE = [
     ("toggle_all", "Toggle boilerplate", "Show or hide teasers and boilerplate"),
     ("documents", "Go to document", "Pick a document by id"),
+    ("browse", "Sentence list", "Every sentence with its labels; filter, go to one, open it"),
     ("dashboard", "Dashboard", "Progress, speed, label mix, suggestions and agreement, as plots"),
 ]
 
@@ -208,6 +241,9 @@ KEY_NAMES = {
     "backspace": "⌫",
     "enter": "⏎",
     "escape": "esc",
+    "colon": ":",
+    "pagedown": "pgdn",
+    "pageup": "pgup",
 }
 
 
@@ -218,7 +254,7 @@ def remappable() -> Iterator[Binding]:
 
 def every() -> Iterator[Binding]:
     yield from remappable()
-    yield from (*HELP, *PROMPT, *MESSAGE, *DOCUMENTS)
+    yield from (*HELP, *PROMPT, *CONFIRM, *MESSAGE, *DOCUMENTS)
 
 
 def id_of(binding: Binding) -> str:

@@ -42,6 +42,9 @@ class HelpScreen(ModalScreen[None]):
             if not bindings.id_of(b).startswith("quote.count_"):
                 parts += [(f" {self.key_for(bindings.id_of(b)):>14} ", "bold"), f"{b.description}\n"]
         parts += [(f" {'0–9':>14} ", "bold"), "A count before a motion repeats it (5l: five words right)\n"]
+        parts.append(("\nSentence list keys\n", "bold underline"))
+        for b in bindings.BROWSER:
+            parts += [(f" {self.key_for(bindings.id_of(b)):>14} ", "bold"), f"{b.description}\n"]
         parts.append(("\nGuideline (SCHEME v1, short)\n", "bold underline"))
         parts.append(GUIDELINE)
         with VerticalScroll(id="help-dialog"):

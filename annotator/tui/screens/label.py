@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from annotator.corpus.text import shown, visible
 from annotator.labelling.session import LabelSession, complete
 from annotator.scheme import CLAIM_NAMES, CLAIMS, FLAG_NAMES, MODE_NAMES, MODES, STATUS_NAMES, Flag
 from annotator.tui import bindings, render
+
+if TYPE_CHECKING:
+    from annotator.labelling.browser import Browser
 from annotator.tui.service import Decided, Host
 
 # Each label value's colour in the panel: the modes apart, the claims from grey to red.
@@ -56,6 +59,8 @@ class LabelScreen(Screen):
         super().__init__()
         self.session = session
         self.title: str | None = None  # the shown article's title (as last drawn)
+        self.browser: Browser | None = None  # the sentence list's state, kept between visits
+        self.from_list = False  # a sentence opened from the list: esc goes back to it
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -79,6 +84,8 @@ class LabelScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Without a sentence (an empty review queue) only help works: the footer shows no dead key."""
+        if action == "back_to_list":
+            return self.from_list
         return self.session.current is not None or action == "help"
 
     def draw_empty(self) -> None:
@@ -392,8 +399,28 @@ class LabelScreen(Screen):
 
     async def action_next_unannotated(self) -> None:
         decided = await self.decide(self.session.next_unannotated)
-        if decided.saved and not decided.value:
-            self.notify("Every sentence is done.")
+        if not decided.saved or decided.value:
+            return
+        skipped = 0 if self.session.revisiting else self.session.finished_counts().get("skipped", 0)
+        if not skipped:
+            self.notify("No skipped sentence left." if self.session.revisiting else "Every sentence is done.")
+            return
+        from annotator.tui.screens.prompt import ConfirmScreen
+
+        async def done(yes: bool | None) -> None:
+            if yes:
+                await self.decide(self.session.revisit_skipped)
+                self.notify(
+                    f"{self.key('next_unannotated')} now goes to the next skipped sentence.", timeout=3
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Every other sentence is done",
+                f"You skipped {skipped} sentence{'s' * (skipped > 1)}. Go through them again?",
+            ),
+            done,
+        )
 
     def action_toggle_all(self) -> None:
         self.session.show_all = not self.session.show_all
@@ -430,6 +457,31 @@ class LabelScreen(Screen):
                 await self.decide(partial(self.session.jump, doc_id))
 
         self.app.push_screen(DocumentPicker(self.session), done)
+
+    def action_browse(self) -> None:
+        """The sentence list, at the sentence shown the first time, where it was left after."""
+        from annotator.labelling.browser import Browser
+        from annotator.tui.screens.browser import BrowserScreen
+
+        if self.browser is None:
+            self.browser = Browser(self.session.store, self.session.annotator)
+            if self.session.current is not None:
+                self.browser.jump(self.session.current.id)
+        else:
+            self.browser.refresh()  # the rows as they are now
+
+        async def done(sid: int | None) -> None:
+            if sid is not None and (await self.decide(partial(self.session.open, sid))).saved:
+                self.from_list = True
+                self.refresh_bindings()
+                self.notify(f"Opened from the list: {self.key('back_to_list')} goes back to it.", timeout=3)
+
+        self.app.push_screen(BrowserScreen(self.browser), done)
+
+    def action_back_to_list(self) -> None:
+        self.from_list = False
+        self.refresh_bindings()
+        self.action_browse()
 
     def action_quote(self) -> None:
         from annotator.tui.screens.quote import QuoteScreen

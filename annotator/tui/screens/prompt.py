@@ -67,6 +67,25 @@ class MessageScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: y or enter says yes, n or esc no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.CONFIRM]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt-dialog"):
+            yield Static(self.title_text, id="prompt-title", markup=False)
+            yield Static(f"{self.text}\n\ny / ⏎ yes · n / esc no", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
 class BlockTypePicker(ModalScreen[str | None]):
     """The block type of a sentence, one key each (bindings.BLOCK_TYPE, remappable); esc cancels."""
 
