@@ -169,6 +169,93 @@ print(json.dumps(asyncio.run(main())))
 """
 
 
+BROWSE = """
+import asyncio, json, sys, time
+from pathlib import Path
+from textual import events
+from annotator.tui.app import make_app
+
+async def main():
+    app = make_app(Path(sys.argv[1]), sys.argv[2])
+    frames = 0
+    display = app._display
+
+    def counting_display(screen, renderable):
+        nonlocal frames
+        if renderable is not None:
+            frames += 1
+        display(screen, renderable)
+
+    app._display = counting_display
+
+    def state():
+        screen = app.screen
+        b = getattr(screen, "browser", None)
+        if type(screen).__name__ != "BrowserScreen":
+            return (type(screen).__name__,)
+        return (b.filter, b.cursor, b.top, len(b.rows))
+
+    async def frame():
+        seen = frames
+        while frames == seen:
+            await asyncio.sleep(0)
+
+    def filled():
+        # the rows on screen are there: the screen is full, or nothing more is to be found
+        tables = app.screen.query("SentenceTable")
+        if not tables:
+            return False  # not composed yet
+        table = tables.first()
+        b = table.browser
+        return not table.loading or (b.after is None and b.before is None) or (
+            len(b.rows) - b.top >= table.rows_shown
+        )
+
+    async def key(k, wait_rows=False):
+        # from the key event to the first frame painted after the state changed; with
+        # `wait_rows`, to the first frame painted once the rows on screen are read
+        before = state()
+        t = time.perf_counter()
+        app._driver.send_message(events.Key(k, k))
+        while state() == before:
+            if time.perf_counter() - t > 5:
+                raise SystemExit(f"key {k!r} changed nothing")
+            await asyncio.sleep(0)
+        if wait_rows:
+            while not filled():
+                await asyncio.sleep(0)
+        # the frame showing it; none comes when the last rows read changed nothing shown
+        done = time.perf_counter()
+        seen = frames
+        while frames == seen and time.perf_counter() - done < 0.1:
+            await asyncio.sleep(0)
+        return (time.perf_counter() if frames != seen else done) - t
+
+    out = {"open": [], "j": [], "page": [], "filter": [], "filter_rows": []}
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        for _ in range(15):  # open the list, back to the labelling screen
+            out["open"].append(await key("L", wait_rows=True))
+            await key("escape")
+        await key("L", wait_rows=True)
+        for _ in range(300):
+            out["j"].append(await key("j"))
+        for _ in range(60):
+            out["page"].append(await key("pagedown"))
+        for k in ("s", "m", "c", "o") * 4:  # each cycles through its values and back to any
+            out["filter"].append(await key(k))
+            while app.screen.table.loading:
+                await asyncio.sleep(0)
+        for k in ("s", "m", "c", "o") * 4:
+            out["filter_rows"].append(await key(k, wait_rows=True))
+            while app.screen.table.loading:
+                await asyncio.sleep(0)
+    return out
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
 def run(script: str, *args: str) -> object:
     result = subprocess.run(
         [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False
@@ -304,6 +391,24 @@ def main() -> None:
             f"p99 {step[0.99] * 1000:.1f} ms ({step[0.99] / p99[args.small]:.2f}× the 1 k p99); "
             f"decision keys p50 {label[0.5] * 1000:.1f} ms p99 {label[0.99] * 1000:.1f} ms "
             f"(p99s {spread(runs_end, 'step')} / {spread(runs_end, 'label')})"
+        )
+    # The sentence browser (L) on the 1 M stores: opening it, scrolling, filtering.
+    for name, path, who in (
+        ("", stores[args.big], "bench-browse"),
+        (", 99 % done", ends["99 % done"], "bench"),
+    ):
+        got = [run(BROWSE, str(path), who) for _ in range(ROUNDS)]
+        med = {
+            kind: {p: statistics.median(percentile(r[kind], p) for r in got) for p in (0.5, 0.99)}
+            for kind in got[0]
+        }
+        print(
+            f"{args.big:>9,} sentences{name}, sentence list: L → rows painted p50 "
+            f"{med['open'][0.5] * 1000:.1f} ms p99 {med['open'][0.99] * 1000:.1f} ms; j p99 "
+            f"{med['j'][0.99] * 1000:.1f} ms; page down p99 {med['page'][0.99] * 1000:.1f} ms; filter key → "
+            f"painted p99 {med['filter'][0.99] * 1000:.1f} ms, → its rows on screen p50 "
+            f"{med['filter_rows'][0.5] * 1000:.0f} ms p99 {med['filter_rows'][0.99] * 1000:.0f} ms "
+            f"(target p99 < 50 for keys; medians of {ROUNDS} rounds)"
         )
     for name, path in (("", stores[args.big]), (", all done", ends["all done"])):
         drawn = statistics.median(run(DASHBOARD, str(path))["drawn"] for _ in range(5))

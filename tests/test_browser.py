@@ -70,6 +70,7 @@ def plain(s: Store, f: BrowseFilter) -> list[tuple]:
         if f.disagreement and not (len(finished) == 2 and not same(*finished)):
             continue
         names = [f.annotator] if f.annotator else [n for n in NAMES if decisions[n]] or [None]
+        decisions["carol"] = None  # a name without a decision
         for name in names:
             d = decisions.get(name) if name else None
             status = d.status if d else None
@@ -93,12 +94,12 @@ def plain(s: Store, f: BrowseFilter) -> list[tuple]:
 
 filters = st.builds(
     BrowseFilter,
-    annotator=st.sampled_from((*NAMES, None)),
+    annotator=st.sampled_from((*NAMES, None, "carol")),
     status=st.sampled_from((None, "todo", "done", "skipped")),
     mode=st.sampled_from((None, *MODES)),
     claim=st.sampled_from((None, *CLAIMS)),
     flag=st.sampled_from((None, *FLAGS)),
-    origin=st.sampled_from((None, "manual", "projected")),
+    origin=st.sampled_from((None, "manual", "projected", "adjudicated")),
     quotes=st.booleans(),
     disagreement=st.booleans(),
     text=st.sampled_from(("", "chine", "PEKIN", "l'armee")),

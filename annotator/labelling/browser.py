@@ -175,8 +175,3 @@ class Browser:
         """Read the rows again (after the labelling screen changed some), from the same place,
         the cursor's row where it was on the screen."""
         self.reset(self.anchor(), self.cursor - self.top)
-
-    def count(self, store: Store) -> int:
-        """How many rows the filter lists (a pass over the store: run it off the screen's thread,
-        on its own connection)."""
-        return store.browse_count(self.filter, same_json)

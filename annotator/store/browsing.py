@@ -60,6 +60,8 @@ class Browsing(Reading):
         """Up to `limit` rows after `key` (direction 1) or before it (-1), nearest first, among
         the next `scan` sentences; and the key to go on from (None: the end of the store that
         way was reached). `same` compares two decisions' labels (JSON), for `disagreement`."""
+        if self._nothing_matches(f):
+            return [], None
         forward = direction > 0
         cmp = (">=" if inclusive else ">") if forward else ("<=" if inclusive else "<")
         order = "ASC" if forward else "DESC"
@@ -100,6 +102,8 @@ class Browsing(Reading):
 
     def browse_count(self, f: BrowseFilter, same: Callable[[str, str], bool] | None = None) -> int:
         """How many rows the filter lists: a pass over the store (the browser runs it in a worker)."""
+        if self._nothing_matches(f):
+            return 0
         only = "" if f.every_block else " AND s.labelled"
         conditions, params = self._conditions(f, same)
         names = "l.annotator = :annotator" if f.annotator is not None else "1"
@@ -108,6 +112,23 @@ class Browsing(Reading):
             f" LEFT JOIN labels l ON l.sid = s.sid AND {names} WHERE 1{only}{conditions.replace('w.', 's.')}",
             {"annotator": f.annotator, **params},
         ).fetchone()[0]
+
+    def _nothing_matches(self, f: BrowseFilter) -> bool:
+        """Whether the running tallies (tallies.py) show that no decision has what the filter
+        asks of one: then no page has to look at a single sentence (a filter on labels nobody
+        gave would otherwise read the whole store to find nothing)."""
+        if not (f.mode or f.claim or f.flag or f.origin or f.quotes or f.status in ("done", "skipped")):
+            return False  # a sentence without a decision may match
+        # a decision is needed; "todo" is then a pending one
+        asked: dict[str, object] = {"status": f.status, "origin": f.origin, "annotator": f.annotator}
+        if f.flag:  # flag counts are kept without mode, claim and quotes: a bound, which is enough
+            table, asked = "tally_items", {**asked, "kind": "flag", "value": f.flag}
+        else:
+            table = "tallies"
+            asked |= {"mode": f.mode, "claim": f.claim, "quotes": 1 if f.quotes else None}
+        where = " AND ".join(f"{name} = :{name}" for name, value in asked.items() if value is not None)
+        n = self.db.execute(f"SELECT coalesce(sum(n), 0) FROM {table} WHERE {where}", asked).fetchone()[0]
+        return n == 0
 
     def _conditions(self, f: BrowseFilter, same: Callable[[str, str], bool] | None) -> tuple[str, dict]:
         sql: list[str] = []
@@ -173,6 +194,13 @@ class Browsing(Reading):
             (words[0], int(words[1]) - 1),
         ).fetchone()
         return (row[0], row[1], FIRST_NAME) if row and int(words[1]) > 0 else None
+
+    def change_mark(self) -> tuple[int, int]:
+        """Changes when a decision or a document is added (the last event and the last document):
+        a count made under the same mark still holds."""
+        return self.db.execute(
+            "SELECT (SELECT coalesce(max(event_id), 0) FROM events), (SELECT coalesce(max(doc), 0) FROM all_documents)"
+        ).fetchone()
 
     def names(self) -> list[str]:
         """Everyone with a decision in the store (reviewers too), from the tallies: no scan."""

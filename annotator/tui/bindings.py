@@ -143,6 +143,7 @@ BROWSER = [
     Binding("0,backspace", "clear", "Clear filters", id="browser.clear"),
     Binding("colon", "jump", "Go to", id="browser.jump"),
     Binding("escape,L", "leave", "Back", id="browser.leave"),
+    Binding("question_mark", "help", "Help", id="browser.help"),
 ]
 
 # The block-type picker behind `block_type`: one key per type.

@@ -59,8 +59,12 @@ class StoreService:
     @contextmanager
     def worker(self) -> Iterator[Store]:
         """A connection for one worker's job, closed when the job ends."""
-        with Store(self.path, create=False) as store:
+        with self.connect() as store:
             yield store
+
+    def connect(self) -> Store:
+        """A connection of its own (the caller closes it)."""
+        return Store(self.path, create=False)
 
     def close(self) -> None:
         self.store.close()

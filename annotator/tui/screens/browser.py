@@ -8,6 +8,8 @@ never one widget per row, never the whole store.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from functools import partial
 from typing import ClassVar, cast
 
 from rich.segment import Segment
@@ -18,12 +20,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotator.corpus.text import visible
-from annotator.labelling.browser import Browser
+from annotator.labelling.browser import Browser, same_json
 from annotator.scheme import CLAIMS, FLAGS, MODES
-from annotator.store import BrowseKey, BrowseRow
+from annotator.store import BrowseKey, BrowseRow, Store
 from annotator.tui import bindings
 from annotator.tui.service import Host
 
@@ -129,14 +131,27 @@ class BrowserScreen(Screen[int | None]):
     def __init__(self, browser: Browser):
         super().__init__()
         self.browser = browser
-        self._generation = 0  # the filter's; a count for an older one is dropped
+        self.total: int | None = None  # rows the filter lists (None: not counted yet)
+        self._counts: dict[tuple, int] = {}  # by filter and the store's change mark
+        self._counting: Store | None = None  # the connection of the count under way
         self._wanted: BrowseKey | None = None  # the sentence asked for by `jump`, until loaded
+        self._visits = 0
+        self._shown: dict[str, Content] = {}  # what each line above and below the list shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="browser-top")
         yield SentenceTable(self.browser, id="browser-table")
         yield Static(id="browser-current")
-        yield Footer()
+        # the keys, as a line of text: a Footer is built again each time the screen is shown
+        yield Static(self.keys_line(), id="browser-keys")
+
+    def keys_line(self) -> Content:
+        parts: list = []
+        for b in bindings.BROWSER:
+            if b.show:
+                key = self.host.key_for(bindings.id_of(b)).split(",")[0]
+                parts += [(key, "bold"), f" {b.description}  "]
+        return Content.assemble(*parts)
 
     @property
     def host(self) -> Host:
@@ -149,6 +164,14 @@ class BrowserScreen(Screen[int | None]):
     def on_mount(self) -> None:
         self.changed(count=True)
 
+    def on_screen_resume(self) -> None:
+        """Shown again (the screen is kept between visits): the rows as they are now, from the
+        same place."""
+        if self._visits:
+            self.browser.refresh()
+            self.changed(count=True)
+        self._visits += 1
+
     def on_resize(self) -> None:
         self.changed()
 
@@ -158,14 +181,12 @@ class BrowserScreen(Screen[int | None]):
         """Redraw, load what the screen lacks (a step at a time, between keys), and with `count`
         count the filter's rows again (in a worker)."""
         if count:
-            self._generation += 1
-            self.total: int | None = None
-            self.run_worker(self._count, thread=True, exit_on_error=False, group="count")
+            self.count()
         self.browser.scroll(self.table.rows_shown)
         self.draw()
         if not self.browser.settled(self.table.rows_shown):
             self.table.loading = True
-            self.run_worker(self._load(), exclusive=True, group="load")
+            self.run_worker(self._load, exclusive=True, group="load")
 
     async def _load(self) -> None:
         b, table = self.browser, self.table
@@ -183,24 +204,64 @@ class BrowserScreen(Screen[int | None]):
             )
         self._wanted = None
 
-    def _count(self) -> None:
-        generation = self._generation
-        with self.host.service.worker() as store:
-            total = self.browser.count(store)
-        self.app.call_from_thread(self._counted, generation, total)
+    def count(self) -> None:
+        """Count the filter's rows in a worker, one count at a time: a count under way for
+        another filter is interrupted, and a count the store has not changed since is kept."""
+        key = (self.browser.filter, self.browser.store.change_mark())
+        self.total = self._counts.get(key)
+        if self.total is not None:
+            return
+        if self._counting is not None:
+            self.interrupt_count()  # it reports back, and the next count starts then
+            return
+        self._counting = self.host.service.connect()
+        self.run_worker(
+            partial(self._count, self._counting, key), thread=True, exit_on_error=False, group="count"
+        )
 
-    def _counted(self, generation: int, total: int) -> None:
-        if generation == self._generation:
+    def _count(self, store: Store, key: tuple) -> None:
+        try:
+            total: int | None = store.browse_count(key[0], same_json)
+        except sqlite3.OperationalError:  # interrupted: the filter changed, or the screen was left
+            total = None
+        finally:
+            store.close()
+        self.app.call_from_thread(self._counted, key, total)
+
+    def _counted(self, key: tuple, total: int | None) -> None:
+        self._counting = None
+        if total is not None:
+            self._counts[key] = total
+        if key[0] == self.browser.filter:
             self.total = total
             self.draw_top()
+        if self.total is None and self.is_current:
+            self.count()
+
+    def on_screen_suspend(self) -> None:
+        self.interrupt_count()
+
+    def interrupt_count(self) -> None:
+        try:
+            if self._counting is not None:
+                self._counting.db.interrupt()
+        except sqlite3.ProgrammingError:
+            pass  # closed: it has just finished, and says so next
 
     def draw(self) -> None:
         self.table.refresh()
         self.draw_top()
         row = self.browser.current
-        self.query_one("#browser-current", Static).update(
-            Content.assemble((f"{row.id}", "bold"), "  ", visible(row.text)) if row else Content("")
+        self.put(
+            "#browser-current",
+            Content.assemble((row.id, "bold"), "  ", visible(row.text)) if row else Content(""),
         )
+
+    def put(self, where: str, content: Content) -> None:
+        """Update a line only when it changes: an update lays the screen out again."""
+        if self._shown.get(where) != content:
+            self._shown[where] = content
+            self.query_one(where, Static).update(content)
 
     def draw_top(self) -> None:
         f = self.browser.filter
@@ -215,15 +276,15 @@ class BrowserScreen(Screen[int | None]):
             active.append(f"text “{visible(f.text)}”")
         if f.every_block:
             active.append("every block")
-        total = getattr(self, "total", None)
-        counted = "counting…" if total is None else f"{total:,} rows"
-        self.query_one("#browser-top", Static).update(
+        counted = "counting…" if self.total is None else f"{self.total:,} rows"
+        self.put(
+            "#browser-top",
             Content.assemble(
                 ("Sentences", "bold"),
                 f" · {whose} · ",
                 (" · ".join(active) if active else "no filter", "bold #e5c07b" if active else "dim"),
                 f" · {counted}",
-            )
+            ),
         )
 
     # ------------------------------------------------------------------ keys
@@ -250,6 +311,11 @@ class BrowserScreen(Screen[int | None]):
 
     def action_leave(self) -> None:
         self.dismiss(None)
+
+    def action_help(self) -> None:
+        from annotator.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.host.key_for))
 
     def action_cycle(self, name: str) -> None:
         choices = CHOICES[name]

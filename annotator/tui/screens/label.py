@@ -459,7 +459,8 @@ class LabelScreen(Screen):
         self.app.push_screen(DocumentPicker(self.session), done)
 
     def action_browse(self) -> None:
-        """The sentence list, at the sentence shown the first time, where it was left after."""
+        """The sentence list: at the sentence shown the first time, where it was left after. One
+        screen, kept (installed) between visits: opening it again draws it, never builds it."""
         from annotator.labelling.browser import Browser
         from annotator.tui.screens.browser import BrowserScreen
 
@@ -467,8 +468,7 @@ class LabelScreen(Screen):
             self.browser = Browser(self.session.store, self.session.annotator)
             if self.session.current is not None:
                 self.browser.jump(self.session.current.id)
-        else:
-            self.browser.refresh()  # the rows as they are now
+            self.app.install_screen(BrowserScreen(self.browser), self.list_name)
 
         async def done(sid: int | None) -> None:
             if sid is not None and (await self.decide(partial(self.session.open, sid))).saved:
@@ -476,7 +476,11 @@ class LabelScreen(Screen):
                 self.refresh_bindings()
                 self.notify(f"Opened from the list: {self.key('back_to_list')} goes back to it.", timeout=3)
 
-        self.app.push_screen(BrowserScreen(self.browser), done)
+        self.app.push_screen(self.list_name, done)
+
+    @property
+    def list_name(self) -> str:
+        return f"sentence-list-{id(self)}"
 
     def action_back_to_list(self) -> None:
         self.from_list = False
