@@ -93,3 +93,16 @@ def test_wide_characters_at_80x24(snap_compare, tmp_path):
         s.ingest([analyse(SourceDoc("wide", "wide.txt", wide), suggest=False)])
     app = make_app(db, "alice")
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled, press=["j"])
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+def test_sentence_list(snap_compare, app, size):
+    """The list at the labelling screen's sentence, filtered to the finished ones; its rows,
+    count and keys fit an 80×24 terminal."""
+
+    async def open_list(pilot) -> None:
+        await settled(pilot)
+        await pilot.press("L", "k", "s", "s")  # one row up; status: todo, then done
+        await settled(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_list)

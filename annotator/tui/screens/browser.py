@@ -150,7 +150,7 @@ class BrowserScreen(Screen[int | None]):
         for b in bindings.BROWSER:
             if b.show:
                 key = self.host.key_for(bindings.id_of(b)).split(",")[0]
-                parts += [(key, "bold"), f" {b.description}  "]
+                parts += [(key, "bold"), f"\u00a0{b.description.replace(' ', chr(0xA0))}  "]  # kept whole
         return Content.assemble(*parts)
 
     @property
@@ -276,7 +276,7 @@ class BrowserScreen(Screen[int | None]):
             active.append(f"text “{visible(f.text)}”")
         if f.every_block:
             active.append("every block")
-        counted = "counting…" if self.total is None else f"{self.total:,} rows"
+        counted = "counting…" if self.total is None else f"{self.total:,} row{'s' * (self.total != 1)}"
         self.put(
             "#browser-top",
             Content.assemble(
