@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+# A word keeps its inner hyphens and apostrophes, except before an inverted subject pronoun
+# ("a-t-il", "dit-elle", "peut-on"): the pronoun is a word of its own, the source of a quote.
+_INVERTED = r"(?:t-)?(?:ils?|elles?|on)\b"
+_TOKEN = re.compile(rf"\w+(?:[-'’](?!{_INVERTED})\w+)*|[^\w\s]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,5 +18,6 @@ class Token:
 
 
 def tokens(text: str) -> list[Token]:
-    """Words (with inner hyphens and apostrophes) and single punctuation marks."""
+    """Words (with inner hyphens and apostrophes, an inverted pronoun apart) and single
+    punctuation marks."""
     return [Token(m.start(), m.end()) for m in _TOKEN.finditer(text)]

@@ -43,31 +43,35 @@ def inside_quotes(text: str, pos: int) -> tuple[int, int] | None:
 PRONOUNS = frozenset(
     ["il", "elle", "ils", "elles", "qui", "on", "celui-ci", "celle-ci", "ce dernier", "cette dernière"]
 )
-_DETERMINERS = ("le ", "la ", "les ", "l’", "l'", "un ", "une ", "des ")
 
 
-def default_speaker(source: str, known: list[str]) -> str | None:
-    """The speaker a source names: the name in it (without its leading determiner), or for a
-    pronoun the article's last speaker (`known`, most recent first); None when there is none."""
+def default_speaker(source: str, known: list[str], document: str = "", at: int = 0) -> str | None:
+    """The speaker a source names (GUIDELINES Q14), as the engine resolves it: the name in it
+    ("le ministre russe de la Défense Sergueï Choïgou" → "Sergueï Choïgou"), a surname or a
+    pronoun from the names printed before `at` in `document`, else the noun phrase without its
+    determiner; a pronoun or a title noun alone is the article's last speaker (`known`, most
+    recent first). None when there is none."""
+    from annotator.suggest.engine import resolve_speaker
+
     words = " ".join(source.split())
-    if words.casefold() in PRONOUNS:
-        return known[0] if known else None
-    for determiner in _DETERMINERS:
-        if words.casefold().startswith(determiner):
-            words = words[len(determiner) :]
-            break
-    return words or None
+    if words.casefold() in PRONOUNS and known:
+        return known[0]
+    return resolve_speaker(document, words, at, last=known[0] if known else None)
 
 
 HINT_LETTERS = "asdfghjklqwertyuiopzxcvbnm"  # the home row first
 
 
 def hint_labels(n: int) -> list[str]:
-    """One label per word to jump to (as easymotion or vimium do): single letters while they
-    last, else two letters for every word, so that no label is the start of another."""
-    if n <= len(HINT_LETTERS):
+    """One label per word to jump to (as easymotion or vimium do), no label the start of
+    another: single letters while they last; in a longer sentence the first words keep single
+    letters and the letters left over start two-letter labels for the rest."""
+    k = len(HINT_LETTERS)
+    if n <= k:
         return list(HINT_LETTERS[:n])
-    return [a + b for a in HINT_LETTERS for b in HINT_LETTERS][:n]
+    singles = max(0, (k * k - n) // (k - 1))  # as many as leave enough two-letter labels
+    prefixes = HINT_LETTERS[singles:]
+    return [*HINT_LETTERS[:singles], *(a + b for a in prefixes for b in HINT_LETTERS)][:n]
 
 
 @dataclass

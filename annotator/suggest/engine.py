@@ -105,6 +105,15 @@ class _Speakers:
         return name
 
 
+def resolve_speaker(document: str, source: str, at: int, last: str | None = None) -> str | None:
+    """The speaker a source names at offset `at` of a document, as the engine resolves it (a
+    name in the source, a surname or pronoun from the names before it, a title noun or a
+    pronoun as `last`, the article's last speaker), for the quote editor's pre-filled speaker."""
+    speakers = _Speakers(document)
+    speakers.last_person = last
+    return speakers.resolve(source, at)
+
+
 def _quoted_in(text: str, block: BlockSpan, found: list[Pair]) -> list[list[Quoted]]:
     """The block's quoted stretches as each of its sentences sees them (both lists are in order
     and stretches do not overlap: one pass over each)."""

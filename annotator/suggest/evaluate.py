@@ -31,15 +31,37 @@ class Pair:
     pred_block: str
     gold: SentenceLabels | None  # None: a block that gets no labels
     pred: SentenceLabels
+    doc_id: str = ""
+    document: str = ""  # the document's text, which the sentence starts at `start` of
+    start: int = 0
 
 
 def _span(text: str, piece: str | None, where: str) -> Span | None:
+    """The one place `piece` stands in the sentence as whole words (a gold source "il" is never
+    the end of "Flamanville"); an ambiguous piece is refused, not resolved to its first place."""
     if piece is None:
         return None
-    at = text.find(piece)
-    if at < 0:
-        raise UserError(f"{where}: {piece!r} is not in the sentence")
-    return Span(start=at, end=at + len(piece), text=piece)
+    found = [at for at in _places(text, piece) if _whole_words(text, at, at + len(piece))]
+    if not found:
+        raise UserError(f"{where}: {piece!r} is not in the sentence as whole words")
+    if len(found) > 1:
+        raise UserError(f"{where}: {piece!r} stands {len(found)} times in the sentence; give a longer piece")
+    return Span(start=found[0], end=found[0] + len(piece), text=piece)
+
+
+def _places(text: str, piece: str) -> list[int]:
+    out, at = [], text.find(piece)
+    while at >= 0:
+        out.append(at)
+        at = text.find(piece, at + 1)
+    return out
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] neither begins nor ends inside a word."""
+    inside_before = start > 0 and text[start - 1].isalnum() and text[start].isalnum()
+    inside_after = end < len(text) and text[end].isalnum() and text[end - 1].isalnum()
+    return not (inside_before or inside_after)
 
 
 def gold_labels(line: dict, where: str) -> SentenceLabels:
@@ -59,15 +81,18 @@ def gold_labels(line: dict, where: str) -> SentenceLabels:
 
 def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
     """Gold and engine output side by side, sentence by sentence."""
-    predicted: dict[str, list[tuple[str, str, SentenceLabels]]] = {}
+    predicted: dict[str, list[tuple[str, str, SentenceLabels, int]]] = {}
+    texts: dict[str, str] = {}
     for doc in read_inputs(docs):
         a = analyse(doc)
         suggested = suggest_document(a.text, a.blocks, a.types)
+        texts[a.doc_id] = a.text
         predicted[a.doc_id] = [
             (
                 a.text[s:e],
                 a.types[b].block_type,
                 SentenceLabels.model_validate_json(got.labels) if got.labels else SentenceLabels(),
+                s,
             )
             for (b, s, e), got in zip(a.sentences(), suggested, strict=True)
         ]
@@ -83,9 +108,9 @@ def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
         if i >= len(sentences) or sentences[i][0] != line["text"]:
             raise UserError(f"{where}: the sentences of {line['doc']} no longer match the gold")
         cursor[line["doc"]] += 1
-        text, block, pred = sentences[i]
+        text, block, pred, start = sentences[i]
         gold = gold_labels(line, where) if line["block_type"] in LABELLED_BLOCK_TYPES else None
-        out.append(Pair(text, line["block_type"], block, gold, pred))
+        out.append(Pair(text, line["block_type"], block, gold, pred, line["doc"], texts[line["doc"]], start))
     return out
 
 

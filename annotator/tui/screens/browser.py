@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import Worker
 
 from annotator.corpus.text import visible
 from annotator.labelling.browser import Browser, same_json
@@ -136,6 +137,7 @@ class BrowserScreen(Screen[int | None]):
         self._counting: Store | None = None  # the connection of the count under way
         self._wanted: BrowseKey | None = None  # the sentence asked for by `jump`, until loaded
         self._visits = 0
+        self._loader: Worker | None = None
         self._shown: dict[str, Content] = {}  # what each line above and below the list shows
 
     def compose(self) -> ComposeResult:
@@ -186,7 +188,8 @@ class BrowserScreen(Screen[int | None]):
         self.draw()
         if not self.browser.settled(self.table.rows_shown):
             self.table.loading = True
-            self.run_worker(self._load, exclusive=True, group="load")
+            if self._loader is None or self._loader.is_finished:  # a running one reads the new state
+                self._loader = self.run_worker(self._load(), group="load")
 
     async def _load(self) -> None:
         b, table = self.browser, self.table

@@ -238,7 +238,13 @@ class QuoteScreen(ModalScreen[None]):
         if not d.assign(role, keep_marks=keep_marks):
             self.notify("Nothing selected.")
         elif role == "source" and d.source and not d.speaker:  # pre-filled; p changes it
-            d.speaker = default_speaker(d.text[d.source[0] : d.source[1]], self.session.speakers())
+            row = self.session.here
+            d.speaker = default_speaker(
+                d.text[d.source[0] : d.source[1]],
+                self.session.speakers(),
+                self.session.store.document_text(row.doc_id),
+                row.start + d.source[0],
+            )
         self.show()
 
     def action_type(self, kind: QuoteType) -> None:
