@@ -25,9 +25,12 @@ def test_visible_keeps_offsets_and_shows_controls():
 
 
 def test_tokens_words_and_marks():
-    text = "« L’objectif est d’approfondir », a-t-il dit."
+    """Inner hyphens and apostrophes stay in their word, but an inverted subject pronoun is a
+    word of its own: the source "il" of "a-t-il" can be selected (and tagged in IOB)."""
+    text = "« L’objectif est d’approfondir », a-t-il dit, selon Jean-Claude ; peut-on, dit-elle."
     assert [text[t.start : t.end] for t in tokens(text)] == [
-        "«", "L’objectif", "est", "d’approfondir", "»", ",", "a-t-il", "dit", ".",
+        "«", "L’objectif", "est", "d’approfondir", "»", ",", "a", "-", "t", "-", "il", "dit", ",", "selon",
+        "Jean-Claude", ";", "peut", "-", "on", ",", "dit", "-", "elle", ".",
     ]  # fmt: skip
 
 
