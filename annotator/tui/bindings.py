@@ -43,7 +43,7 @@ LABEL = [
     Binding("slash", "search", "Search", id="search", show=False),
     Binding("g", "documents", "Documents", id="documents", show=False),
     Binding("L", "browse", "Sentence list", id="browse", show=False),
-    Binding("escape", "back_to_list", "Back to the sentence list (a sentence opened from it)", id="back_to_list"),
+    Binding("escape", "back_to_list", "Back to the sentence list", id="back_to_list"),
     Binding("b", "toggle_all", "Show all blocks", id="toggle_all", show=False),
     Binding("P", "dashboard", "Project dashboard", id="dashboard", show=False),
     Binding("question_mark", "help", "Help", id="help"),
