@@ -48,6 +48,7 @@ class Browser:
         self.rows = []
         self.cursor = self.top = 0
         self._offset = offset
+        self._place = at  # where the window was started, kept while no row is there
         self._scan = 400  # sentences one step looks at, adapted to take STEP_SECONDS
         self.looked = 0
         # the keys to go on from, each way (None: the store's end that way was reached)
@@ -63,7 +64,7 @@ class Browser:
         """Where the cursor is, to come back to (the same row, or the next one that still matches)."""
         row = self.current
         if row is None:
-            return self.after if self.before is not None else None
+            return self._place
         return (row.key[0], row.key[1], FIRST_NAME)
 
     def wants(self, height: int) -> int:
