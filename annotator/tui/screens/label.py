@@ -417,7 +417,8 @@ class LabelScreen(Screen):
         self.app.push_screen(
             ConfirmScreen(
                 "Every other sentence is done",
-                f"You skipped {skipped} sentence{'s' * (skipped > 1)}. Go through them again?",
+                f"You skipped {skipped} sentence{'s' * (skipped > 1)}. "
+                f"Go through {'them' if skipped > 1 else 'it'} again?",
             ),
             done,
         )
