@@ -615,6 +615,24 @@ async def test_a_saved_span_is_edited_without_deleting_it(tmp_path):
     assert quote.content[0].text == "Nous coopérons avec Moscou" and quote.type == "direct"
 
 
+async def test_a_count_before_a_role_key_takes_that_many_words(tmp_path):
+    """`2r`: the cue is the word under the cursor and the next, as a count before an operator in vi."""
+    db = one_document(tmp_path, "Moscou a confirmé la date des manœuvres, selon l’agence.", "c")
+    app = make_app(db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", "l", "2", "r", "home", "s", "f", "l", "5", "c")
+        assert app.screen.count == 0 and app.screen.draft.anchor is None
+        await pilot.press("enter")
+    ((_, row),) = labels_of(db)
+    (quote,) = row.labels.quotes
+    assert (quote.cue.text, quote.source.text, quote.content[0].text) == (
+        "a confirmé",
+        "Moscou",
+        "la date des manœuvres",  # five words from "la", the comma trimmed
+    )
+    assert (quote.type, quote.speaker) == ("indirect", "Moscou")
+
+
 async def test_jump_labels_move_the_cursor_to_any_word(tmp_path):
     """`w` puts a label on every word; typing one moves there (in a long sentence the first
     words keep one letter, the others get two, and no label starts another)."""

@@ -155,6 +155,8 @@ class Sentence:
         for a, b in self.selections(span, keep):
             if a == b:
                 ways.append(((*move[a], key), a))
+            elif self.motions == NOW:  # a count before the role key: that many words
+                ways.append(((*move[a], *str(b - a + 1), key), b))
             for x, y in ((a, b), (b, a)):
                 ways.append(((*move[x], "v", *self.paths[x][y], key), y))
                 if self.motions == NOW and x == a:

@@ -154,6 +154,11 @@ class QuoteDraft:
             i += 1
         self.anchor, self.cursor, self.pinned = start, i, None
 
+    def select_words(self, n: int) -> None:
+        """Select n words from the cursor on (the cursor ends on the last)."""
+        self.anchor, self.pinned = self.cursor, None
+        self.cursor = min(len(self.toks) - 1, self.cursor + max(1, n) - 1)
+
     def place(self, offset: int) -> None:
         """Put the cursor on the token at a character offset (a mouse click)."""
         for i, t in enumerate(self.toks):

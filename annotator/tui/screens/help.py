@@ -41,7 +41,10 @@ class HelpScreen(ModalScreen[None]):
         for b in bindings.QUOTE:
             if not bindings.id_of(b).startswith("quote.count_"):
                 parts += [(f" {self.key_for(bindings.id_of(b)):>14} ", "bold"), f"{b.description}\n"]
-        parts += [(f" {'0–9':>14} ", "bold"), "A count before a motion repeats it (5l: five words right)\n"]
+        parts += [
+            (f" {'0–9':>14} ", "bold"),
+            "A count before a motion repeats it (5l: five words right); before c, C, r or s it takes that many words (2r)\n",
+        ]
         parts.append(("\nSentence list keys\n", "bold underline"))
         for b in bindings.BROWSER:
             parts += [(f" {self.key_for(bindings.id_of(b)):>14} ", "bold"), f"{b.description}\n"]

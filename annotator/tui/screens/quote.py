@@ -103,7 +103,7 @@ class QuoteScreen(ModalScreen[None]):
                 ("speaker ", "bold"),
                 f"{visible(d.speaker) if d.speaker else '—'}\n",
                 (
-                    "←/→ word (5l: five) · [ ] quotation mark · ( ) clause edge · f/F + letter: next/previous "
+                    "←/→ word (5l: five; 2r: two words as the cue) · [ ] quotation mark · ( ) clause edge · f/F + letter: next/previous "
                     "word so · w jump labels · v select · t select to the clause edge · i inside quotes · c content · r cue · "
                     "s source · < > { } the span here: end / start by a word · = fit it · p speaker · "
                     "e edit / x delete the quote under the cursor · enter save · "
@@ -234,7 +234,11 @@ class QuoteScreen(ModalScreen[None]):
         self.show()
 
     def action_assign(self, role: str, keep_marks: bool = False) -> None:
+        """The selection becomes the role's span; after a count, the count's words from the
+        cursor on (`2r`: the cue is this word and the next), as a count before an operator in vi."""
         d = self.draft
+        if self.count:
+            d.select_words(self.take_count())
         if not d.assign(role, keep_marks=keep_marks):
             self.notify("Nothing selected.")
         elif role == "source" and d.source and not d.speaker:  # pre-filled; p changes it
