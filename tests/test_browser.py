@@ -319,3 +319,31 @@ async def test_n_offers_the_skipped_sentences_when_everything_else_is_done(tmp_p
         assert any("No skipped sentence left" in str(n.message) for n in app._notifications)
     with Store(db) as s:
         assert s.status_counts("alice") == {"done": 3}
+
+
+async def test_a_reviewer_sees_everyones_disagreements_and_takes_a_version(seeds_db):
+    with Store(seeds_db) as s:
+        rows = list(s.sentences())[:3]
+        for r in rows:
+            s.record(r.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
+            s.record(
+                r.sid,
+                "bob",
+                SentenceLabels(mode="commentary" if r is not rows[2] else "reporting", claim="none"),
+            )
+    app = make_app(seeds_db, "rev", review={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("L")
+        await settled(pilot)
+        assert "everyone's decisions · disagreement · 4 rows" in str(
+            app.screen.query_one("#browser-top").render()
+        )
+        await pilot.press("j", "j", "enter")  # the second sentence, alice's row
+        assert type(app.screen).__name__ == "ReviewScreen"
+        assert app.screen.session.current.sid == rows[1].sid
+        await pilot.press("A")  # alice's version is the verdict
+        await pilot.press("escape")
+        await settled(pilot)
+        assert type(app.screen).__name__ == "BrowserScreen"
+    with Store(seeds_db) as s:
+        assert s.labels(rows[1].sid, "rev").labels.mode == "reporting"

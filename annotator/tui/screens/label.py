@@ -467,6 +467,8 @@ class LabelScreen(Screen):
 
         if self.browser is None:
             self.browser = Browser(self.session.store, self.session.annotator)
+            if self.reviewing:  # a reviewer looks at everyone's decisions where they differ
+                self.browser.set_filter(annotator=None, disagreement=True)
             if self.session.current is not None:
                 self.browser.jump(self.session.current.id)
             self.app.install_screen(BrowserScreen(self.browser), self.list_name)
