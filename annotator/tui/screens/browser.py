@@ -145,14 +145,24 @@ class BrowserScreen(Screen[int | None]):
         yield SentenceTable(self.browser, id="browser-table")
         yield Static(id="browser-current")
         # the keys, as a line of text: a Footer is built again each time the screen is shown
-        yield Static(self.keys_line(), id="browser-keys")
+        yield Static(id="browser-keys")
 
-    def keys_line(self) -> Content:
+    def keys_line(self, width: int = 0) -> Content:
+        """Each shown key with what it does, broken into lines between two keys, never inside one."""
         parts: list = []
+        used = 0
         for b in bindings.BROWSER:
             if b.show:
                 key = self.host.key_for(bindings.id_of(b)).split(",")[0]
-                parts += [(key, "bold"), f"\u00a0{b.description.replace(' ', chr(0xA0))}  "]  # kept whole
+                item = len(key) + 1 + len(b.description)
+                if used and width and used + 2 + item > width:
+                    parts.append("\n")
+                    used = 0
+                elif used:
+                    parts.append("  ")
+                    used += 2
+                parts += [(key, "bold"), f" {b.description}"]
+                used += item
         return Content.assemble(*parts)
 
     @property
@@ -175,6 +185,8 @@ class BrowserScreen(Screen[int | None]):
         self._visits += 1
 
     def on_resize(self) -> None:
+        keys = self.query_one("#browser-keys", Static)
+        keys.update(self.keys_line(keys.content_size.width or self.size.width - 2))
         self.changed()
 
     # ------------------------------------------------------------------ drawing and loading
