@@ -235,16 +235,21 @@ class BrowserScreen(Screen[int | None]):
         )
 
     def _count(self, store: Store, key: tuple) -> None:
+        total: int | None = None
+        failed: str | None = None
         try:
-            total: int | None = store.browse_count(key[0], same_json)
-        except sqlite3.OperationalError:  # interrupted: the filter changed, or the screen was left
-            total = None
+            total = store.browse_count(key[0], same_json)
+        except sqlite3.Error as exc:  # interrupted (the filter changed, the screen was left), or worse
+            failed = None if "interrupt" in str(exc) else str(exc)
         finally:
             store.close()
-        self.app.call_from_thread(self._counted, key, total)
+        self.app.call_from_thread(self._counted, key, total, failed)
 
-    def _counted(self, key: tuple, total: int | None) -> None:
+    def _counted(self, key: tuple, total: int | None, failed: str | None = None) -> None:
         self._counting = None
+        if failed:  # said once; the list itself does not need the count
+            self.notify(f"The rows could not be counted: {failed}", severity="warning", markup=False)
+            return
         if total is not None:
             self._counts[key] = total
         if key[0] == self.browser.filter:
