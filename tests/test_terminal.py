@@ -269,3 +269,38 @@ def test_a_seed_quote_labelled_with_a_jump_label(workdir):
     (labels,) = db.execute("SELECT labels FROM labels WHERE annotator = 'alice'").fetchone()
     db.close()
     assert '"text":"approfondir la coopération"' in labels
+
+
+def test_the_sentence_list_at_80x24(workdir):
+    """Skip two sentences, find them in the list (`L`, status filter), open the second, label
+    it, and come back to the list where it was: as a person sees it at 80×24."""
+    term = Terminal(f"{EXE} --db a.db label", workdir, size=(80, 24))
+    try:
+        term.wait_for("La Chine va envoyer des troupes")
+        term.keys("x")
+        term.wait_for("Skipped.")
+        term.keys("x")
+        term.wait_for("overall 2/83")
+        term.keys("L")
+        term.wait_for("alice's decisions · no filter · 83 rows")
+        term.keys("s", "s", "s")  # todo → done → skipped
+        screen = term.wait_for("status skipped · 2 rows")
+        rows = [line.split() for line in screen.splitlines() if line.lstrip(" ▸").startswith("000_c843b81…")]
+        assert [row[1:3] for row in rows] == [["1", "skipped"], ["2", "skipped"]], repr(
+            screen.splitlines()[:4]
+        )
+        assert "⏎ Open" in screen and "esc Back" in screen  # the key line fits
+        term.keys("End", "Enter")
+        term.wait_for("esc Back to the sentence list")
+        term.keys("r", "1", "Enter")  # labelled: stored as done
+        term.wait_for("Stored: reporting · no claim.")
+        term.keys("Escape")
+        screen = term.wait_for("status skipped · 1 row")
+        assert "▸000_c843b81… 1    skipped" in screen, screen
+    finally:
+        term.close()
+    db = sqlite3.connect(workdir / "a.db")
+    assert db.execute("SELECT status, count(*) FROM labels GROUP BY status").fetchall() == [
+        ("done", 1),
+        ("skipped", 1),
+    ]

@@ -67,6 +67,12 @@ class SentenceTable(Widget):
     def rows_shown(self) -> int:
         return max(1, self.size.height - 1)  # below the column names
 
+    def on_resize(self) -> None:
+        """Laid out anew (the key line below took another height): the cursor's row kept in view,
+        and no blank rows under the list's end while rows above it are hidden."""
+        self.browser.scroll(self.rows_shown)
+        self.refresh()
+
     def columns(self, row: BrowseRow | None) -> list[tuple[str, int]]:
         """(text, width) of each column before the sentence's text."""
         wide = self.size.width >= 120
