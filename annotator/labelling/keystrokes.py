@@ -315,8 +315,9 @@ def sentence_keys(
     """The fewest keys from arriving at a sentence showing `shown` (a suggestion, a projection,
     or nothing) to moving on with `gold` stored; and how many quotes were built in the dialog.
 
-    Quotes shown that are not gold are dropped (`y` keeps the one in focus, `d` drops it);
-    gold quotes not shown are built in quote mode. Labels: a wrong or missing mode or claim
+    A gold quote not shown is built in quote mode, or made by editing a shown quote that is not
+    gold, whichever takes fewer keys; the shown quotes left are dropped first (`y` keeps the one
+    in focus, `d` drops it). Labels: a wrong or missing mode or claim
     takes its key; `enter` stores, unless the last key filled the last empty label after the
     annotator set every other one by hand on this visit (auto-advance)."""
     wanted = {quote_key(q) for q in gold.quotes}
