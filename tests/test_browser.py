@@ -295,6 +295,8 @@ async def test_filters_combine_and_jump_finds_a_sentence(labelled, tmp_path):
         await pilot.press("slash", *"vostok", "enter")
         await settled(pilot)
         assert app.screen.browser.rows and all("vostok" in fold(r.text) for r in app.screen.browser.rows)
+        await pilot.press("question_mark")
+        assert "Sentence list keys" in str(app.screen.query_one("#help-text").render())
 
 
 async def test_n_offers_the_skipped_sentences_when_everything_else_is_done(tmp_path):

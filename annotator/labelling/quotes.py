@@ -3,6 +3,7 @@ quote being built (SCHEME.md §4 boundary rules: outer marks and joining punctua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -109,27 +110,27 @@ class QuoteDraft:
         self.cursor = max(0, min(len(self.toks) - 1, self.cursor + words))
         self.pinned = None
 
-    def to_mark(self, direction: int) -> None:
-        """Jump to the next (1) or previous (-1) quotation mark."""
+    def _seek(self, direction: int, found: Callable[[str], bool]) -> bool:
+        """Put the cursor on the next (1) or previous (-1) word whose text `found` accepts;
+        False (the cursor stays) when there is none that way."""
         i = self.cursor + direction
         while 0 <= i < len(self.toks):
-            if self.text[self.toks[i].start] in EDGE_MARKS:
+            if found(self.text[self.toks[i].start : self.toks[i].end]):
                 self.cursor = i
                 self.pinned = None
-                return
+                return True
             i += direction
+        return False
+
+    def to_mark(self, direction: int) -> None:
+        """Jump to the next (1) or previous (-1) quotation mark."""
+        self._seek(direction, lambda word: word[0] in EDGE_MARKS)
 
     def to_clause_edge(self, direction: int) -> None:
         """Jump to the next (1) or previous (-1) punctuation that ends a clause: a comma, colon,
         semicolon, dash or quotation mark; past the last one, the sentence's last (or first) word."""
-        i = self.cursor + direction
-        while 0 <= i < len(self.toks):
-            if self.text[self.toks[i].start] in CLAUSE_EDGES:
-                self.cursor = i
-                self.pinned = None
-                return
-            i += direction
-        self.move(direction * len(self.toks))
+        if not self._seek(direction, lambda word: word[0] in CLAUSE_EDGES):
+            self.move(direction * len(self.toks))
 
     def to_initial(self, char: str, direction: int) -> bool:
         """Jump to the next (1) or previous (-1) word starting with `char` (case and accents
@@ -137,14 +138,7 @@ class QuoteDraft:
         from annotator.corpus.text import fold
 
         want = fold(char)
-        i = self.cursor + direction
-        while 0 <= i < len(self.toks):
-            if fold(self.text[self.toks[i].start]) == want:
-                self.cursor = i
-                self.pinned = None
-                return True
-            i += direction
-        return False
+        return self._seek(direction, lambda word: fold(word[0]) == want)
 
     def select_to_clause_edge(self) -> None:
         """Select from the cursor to the last word before the next clause edge, in one key."""

@@ -104,12 +104,12 @@ class Browsing(Reading):
         """How many rows the filter lists: a pass over the store (the browser runs it in a worker)."""
         if self._nothing_matches(f):
             return 0
-        only = "" if f.every_block else " AND s.labelled"
+        only = "" if f.every_block else " AND w.labelled"
         conditions, params = self._conditions(f, same)
         names = "l.annotator = :annotator" if f.annotator is not None else "1"
-        return self.db.execute(
-            "SELECT count(*) FROM sentences s"
-            f" LEFT JOIN labels l ON l.sid = s.sid AND {names} WHERE 1{only}{conditions.replace('w.', 's.')}",
+        return self.db.execute(  # the sentences named `w`, as the conditions name them
+            "SELECT count(*) FROM sentences w"
+            f" LEFT JOIN labels l ON l.sid = w.sid AND {names} WHERE 1{only}{conditions}",
             {"annotator": f.annotator, **params},
         ).fetchone()[0]
 

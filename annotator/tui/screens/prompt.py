@@ -4,7 +4,7 @@ name), a message, the block-type picker."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -15,6 +15,8 @@ from textual.widgets import Input, Static
 
 from annotator.scheme import BLOCK_TYPE_NAMES
 from annotator.tui import bindings
+
+ResultT = TypeVar("ResultT")
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -50,8 +52,10 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class MessageScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGE]
+class _Said(ModalScreen[ResultT]):
+    """A title and a text, and the keys that close it (each subclass's)."""
+
+    keys_line = ""  # under the text: what the keys do
 
     def __init__(self, title: str, text: str):
         super().__init__()
@@ -61,26 +65,21 @@ class MessageScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog"):
             yield Static(self.title_text, id="prompt-title", markup=False)
-            yield Static(self.text, markup=False)
+            yield Static(f"{self.text}\n\n{self.keys_line}" if self.keys_line else self.text, markup=False)
+
+
+class MessageScreen(_Said[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGE]
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(_Said[bool]):
     """A yes/no question: y or enter says yes, n or esc no."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.CONFIRM]
-
-    def __init__(self, title: str, text: str):
-        super().__init__()
-        self.title_text = title
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="prompt-dialog"):
-            yield Static(self.title_text, id="prompt-title", markup=False)
-            yield Static(f"{self.text}\n\ny / ⏎ yes · n / esc no", markup=False)
+    keys_line = "y / ⏎ yes · n / esc no"
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
