@@ -18,6 +18,7 @@ from tests.conftest import SEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "fixtures" / "suggest_eval"
+EVAL_DOCS = [*sorted(EVAL.glob("*.txt")), EVAL / "ud_dev.jsonl"]
 
 
 def suggestions(path: Path) -> dict[str, SentenceLabels]:
@@ -221,7 +222,7 @@ def test_engine_writes_the_models_own_json():
         "Titre\n« Il faut \x1b[31mpartir\x07 », a déclaré M. Dupont\u202e à l'AFP.\n"
         'Selon "la source" \\ anonyme, tout va bien\u200b, a-t-il ajouté. 😀 « Non » !',
     )
-    docs = [*read_inputs(sorted(SEEDS.glob("*.txt"))), *read_inputs(sorted(EVAL.glob("*.txt"))), hostile]
+    docs = [*read_inputs(sorted(SEEDS.glob("*.txt"))), *read_inputs(EVAL_DOCS), hostile]
     checked = 0
     for a in analyse_all(docs):
         for (_, start, end), js in zip(a.sentences(), a.suggestions, strict=True):

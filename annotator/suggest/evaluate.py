@@ -3,8 +3,9 @@ type, block type, mode and claim precision, and the keys an annotator types with
 suggestions.
 
 A gold file has one JSON line per sentence of its documents, in order: `doc`, `text`,
-`block_type`, and for labelled blocks `mode`, `claim` and `quotes` whose spans are written as the
-text they cover (the first occurrence in the sentence).
+`block_type`, optionally `part` (`tune`, the default, or `heldout`), and for labelled blocks
+`mode`, `claim` and `quotes` whose spans are written as the text they cover, where it stands as
+whole words; a piece that stands more than once is written `["il", 2]` (its second place).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from annotator.scheme import LABELLED_BLOCK_TYPES
 from annotator.suggest.engine import suggest_document
 
 
+PARTS = ("tune", "heldout")  # rules are tuned on the first only
+
+
 @dataclass
 class Pair:
     text: str
@@ -34,19 +38,32 @@ class Pair:
     doc_id: str = ""
     document: str = ""  # the document's text, which the sentence starts at `start` of
     start: int = 0
+    part: str = "tune"
 
 
-def _span(text: str, piece: str | None, where: str) -> Span | None:
-    """The one place `piece` stands in the sentence as whole words (a gold source "il" is never
-    the end of "Flamanville"); an ambiguous piece is refused, not resolved to its first place."""
+def _span(text: str, piece: str | list | None, where: str) -> Span | None:
+    """The place `piece` stands in the sentence as whole words (a gold source "il" is never the
+    end of "Flamanville"): the only one, or the n-th for `[piece, n]`; an ambiguous piece is
+    refused, not resolved to its first place."""
     if piece is None:
         return None
+    nth = None
+    if isinstance(piece, list):
+        if len(piece) != 2 or not isinstance(piece[0], str) or not isinstance(piece[1], int):
+            raise UserError(f"{where}: a piece is a string or [string, place]; got {piece!r}")
+        piece, nth = piece
     found = [at for at in _places(text, piece) if _whole_words(text, at, at + len(piece))]
     if not found:
         raise UserError(f"{where}: {piece!r} is not in the sentence as whole words")
-    if len(found) > 1:
-        raise UserError(f"{where}: {piece!r} stands {len(found)} times in the sentence; give a longer piece")
-    return Span(start=found[0], end=found[0] + len(piece), text=piece)
+    if nth is not None:
+        if not 1 <= nth <= len(found):
+            raise UserError(f"{where}: {piece!r} stands {len(found)} times in the sentence, not {nth}")
+        at = found[nth - 1]
+    elif len(found) > 1:
+        raise UserError(f"{where}: {piece!r} stands {len(found)} times in the sentence; write [{piece!r}, N]")
+    else:
+        at = found[0]
+    return Span(start=at, end=at + len(piece), text=piece)
 
 
 def _places(text: str, piece: str) -> list[int]:
@@ -110,7 +127,10 @@ def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
         cursor[line["doc"]] += 1
         text, block, pred, start = sentences[i]
         gold = gold_labels(line, where) if line["block_type"] in LABELLED_BLOCK_TYPES else None
-        out.append(Pair(text, line["block_type"], block, gold, pred, line["doc"], texts[line["doc"]], start))
+        part = line.get("part", "tune")
+        if part not in PARTS:
+            raise UserError(f"{where}: part {part!r} is not one of {', '.join(PARTS)}")
+        out.append(Pair(text, line["block_type"], block, gold, pred, line["doc"], texts[line["doc"]], start, part))
     return out
 
 
@@ -159,7 +179,9 @@ def _match_spans(gold: list[Span], pred: list[Span], exact: bool) -> int:
 
 @dataclass
 class Scores:
-    content: PRF = field(default_factory=PRF)
+    content: PRF = field(default_factory=PRF)  # IoU ≥ 0.5
+    content_03: PRF = field(default_factory=PRF)  # coverage ≥ 0.3 (the Gender Gap Tracker's thresholds)
+    content_08: PRF = field(default_factory=PRF)  # coverage ≥ 0.8
     cue: PRF = field(default_factory=PRF)
     source: PRF = field(default_factory=PRF)
     type: PRF = field(default_factory=PRF)
@@ -219,6 +241,8 @@ def score(items: list[Pair]) -> Scores:
         matched = match_quotes(gold.quotes, pred.quotes)
         for prf, tp in (
             (sc.content, len(matched)),
+            (sc.content_03, len(matching.match_quotes(gold.quotes, pred.quotes, 0.3, matching.coverage))),
+            (sc.content_08, len(matching.match_quotes(gold.quotes, pred.quotes, 0.8, matching.coverage))),
             (sc.type, sum(g.type == p.type for g, p in matched)),
         ):
             prf.tp += tp
