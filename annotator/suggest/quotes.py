@@ -63,6 +63,7 @@ DETERMINERS = {
     "cet", "cette", "ces", "certains", "certaines", "plusieurs", "deux", "trois", "quelques", "aux", "au",
 }  # fmt: skip
 QUE = {"que", "qu'", "qu’"}
+RELATIVES = {"qui", "lequel", "laquelle", "lesquels", "lesquelles"}
 DE = {"de", "d'", "d’", "du", "des"}
 A = {"à", "au", "aux"}
 # Words that end a noun phrase read forward from a cue (an inverted subject, a "selon" source).
@@ -332,7 +333,9 @@ def _verb_cue(s: _Sentence, i: int) -> _Cue | None:
                     return _Cue("participle", j, last, (toks[j].start, toks[last].end), verbs, pron, True)
         return None
     if low in lex.participles:
-        return _participle_cue(s, i)
+        cue = _participle_cue(s, i)
+        if cue is not None or low not in lex.finite:  # "écrit", "dit": also finite forms
+            return cue
     if low in lex.finite:
         fit = _with_tail(s, lex.finite[low], i)
         if not fit:
@@ -490,6 +493,8 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
                 return t.start
             if "obj" in kinds and (t.low in DETERMINERS or t.capital) and t.low not in A:
                 return t.start
+            if "attr" in kinds and t.text[:1].islower() and t.low not in DETERMINERS | DE | A | PREPOSITIONS:
+                return t.start  # "se dit incapable de répondre"
         if t.text == ",":
             break
     return None
@@ -604,6 +609,11 @@ def _segments_back(s: _Sentence, i: int, floor: int) -> list[tuple[int, int]]:
     j = i - 1
     while j >= 0 and toks[j].start >= floor:
         t = toks[j]
+        if t.text == ")":  # "le comité (CHMP) a estimé": a parenthesis inside the subject
+            opening = next((k for k in range(j - 1, max(-1, j - 12), -1) if toks[k].text in "()"), None)
+            if opening is not None and toks[opening].text == "(" and toks[opening].start >= floor:
+                j = opening - 1
+                continue
         if t.text == ",":
             out.append((j + 1, end))
             end = j
@@ -641,16 +651,18 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
     if not segs:
         return None
     k = 0
-    while k < len(segs) and _words(s, *segs[k]) in ADVERBIAL_SEGMENTS:
+    while k < len(segs) and (
+        _words(s, *segs[k]) in ADVERBIAL_SEGMENTS or (k + 1 < len(segs) and toks[segs[k][0]].low in PREPOSITIONS)
+    ):
         k += 1
     if k >= len(segs):
         return None
     a, b = segs[k]
-    if toks[b - 1].low == "qui":
+    if toks[b - 1].low in RELATIVES:
         if b - a > 3 and toks[a].low in ("c'", "c’") and toks[a + 1].low == "est":
             a, b = a + 2, b - 1  # "c'est le chef de la diplomatie qui a annoncé"
         else:
-            return None  # a relative clause: the antecedent is not read here
+            return toks[b - 1].start, toks[b - 1].end  # "Taïwan, qui exige que" (GUIDELINES Q10)
     while a < b and (toks[a].low in LEADING or toks[a].text in MARKS):
         a += 1
     if a >= b:
