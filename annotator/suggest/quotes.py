@@ -445,6 +445,8 @@ def _inverted(s: _Sentence, cue: _Cue) -> bool:
             return False
         if _name_like(s, a, b) and toks[pa].low in DETERMINERS:
             return False
+        if all(_np_like(s, x, y) for x, y in segs) and segs[-1][0] == 0:
+            return False  # "Le favori des sondages, le gouverneur Rick Perry, a réitéré ses charges"
     return True
 
 
@@ -477,11 +479,11 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
             return toks[k + 1].start if k + 1 < len(toks) else None
         if t.text in OPENING and "mark" in kinds and k <= near + 1:
             return t.start
-        if t.text in ".;!?":
-            break
+        if t.text in ".;!?" or k > j and t.low in s.lex.words and t.low not in QUE | DE | A:
+            break  # a content never opens past another verb that reports
         if k - near > 3:
             continue
-        if t.low in DE and "de" in kinds:
+        if t.low in DE and "de" in kinds and not (k == near and t.low in ("des", "du") and _de_infinitive(cue)):
             return t.start
         if t.low in A and "à" in kinds:
             return t.start
@@ -498,6 +500,12 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
         if t.text == ",":
             break
     return None
+
+
+def _de_infinitive(cue: _Cue) -> bool:
+    """Whether the verb's "de" opens an infinitive (proposer de faire) rather than a noun phrase
+    (s'inquiéter du rapprochement, faire état de): then "des"/"du" after it is an article."""
+    return not any(v.reflexive or v.tail for v in cue.verbs)
 
 
 _PREPOSITIONS = frozenset({"selon", "d'", "d’", "pour"})  # the tokens _preposition_cue starts from
@@ -540,7 +548,9 @@ def _source_like(s: _Sentence, k: int, *, loose: bool = False) -> bool:
     t = toks[k]
     if t.low in ("lui", "elle", "eux", "elles"):
         return True
-    if t.low in ("moi", "nous", "que", "qu'", "qu’", "ce"):
+    if t.low in ("moi", "nous", "que", "qu'", "qu’") or t.low == "ce" and k + 1 < len(toks) and (
+        toks[k + 1].low in QUE | RELATIVES or toks[k + 1].low == "faire"
+    ):
         return False
     if t.capital and t.text[:1].isalpha():
         return True
@@ -658,9 +668,10 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
     if k >= len(segs):
         return None
     a, b = segs[k]
+    cleft = False
     if toks[b - 1].low in RELATIVES:
         if b - a > 3 and toks[a].low in ("c'", "c’") and toks[a + 1].low == "est":
-            a, b = a + 2, b - 1  # "c'est le chef de la diplomatie qui a annoncé"
+            a, b, cleft = a + 2, b - 1, True  # "c'est le chef de la diplomatie qui a annoncé"
         else:
             return toks[b - 1].start, toks[b - 1].end  # "Taïwan, qui exige que" (GUIDELINES Q10)
     while a < b and (toks[a].low in LEADING or toks[a].text in MARKS):
@@ -670,15 +681,41 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
     if toks[a].low in PREPOSITIONS or toks[a].low in ("selon", "alors", "bien", "si"):
         return None
     start = toks[a].start
-    if toks[a].low in s.lex.title_nouns and k + 1 < len(segs) and _name_like(s, *segs[k + 1]):
-        start = toks[segs[k + 1][0]].start  # "Wang Yi, ministre chinois des Affaires étrangères,"
-    elif _name_like(s, a, b) and k + 1 < len(segs):
+    if k + 1 < len(segs) and not cleft and toks[a].low not in SUBJECT_PRONOUNS:
         pa, pb = segs[k + 1]
         while pa < pb and toks[pa].low in LEADING:
             pa += 1
-        if pa < pb and toks[pa].low in DETERMINERS and toks[pa].low not in A:
-            start = toks[pa].start  # "le porte-parole du département d'Etat, Ned Price,"
+        if pa < pb and _np_like(s, pa, pb) and (
+            toks[a].low in s.lex.title_nouns  # "Wang Yi, ministre chinois des Affaires étrangères,"
+            or not toks[a].capital and toks[a].low not in DETERMINERS  # "X, successeur du juge Y,"
+            or _name_like(s, a, b) and toks[pa].low in DETERMINERS  # "le porte-parole, Ned Price,"
+            or toks[a].low in DETERMINERS and _name_like(s, pa + (toks[pa].low in DETERMINERS), pb)  # "le Dr. Baxa, l'avocat"
+            or toks[a].low in DETERMINERS and toks[pa].low in DETERMINERS and k + 2 == len(segs)  # "Le favori, le gouverneur"
+        ):
+            start = toks[pa].start
     return start, toks[b - 1].end
+
+
+# common finite verbs: a stretch holding one is a clause, not a noun phrase
+_COMMON_FINITE = frozenset(
+    "est sont était étaient sera seront serait fut furent a ont avait avaient aura auront aurait eut "
+    "va vont allait fait font faisait peut peuvent pouvait doit doivent devait reste restent "
+    "semble semblent veut veulent".split()
+)
+
+
+def _np_like(s: _Sentence, a: int, b: int) -> bool:
+    """Tokens a..b read as a noun phrase (a subject, an apposition): a determiner, a name or a
+    title first, no verb form the engine knows, no quotation, at most twelve words."""
+    toks = s.toks[a:b]
+    if not toks or len(toks) > 12 or not (toks[0].low in DETERMINERS or toks[0].capital):
+        return False
+    first = toks[0].low
+    if first in PREPOSITIONS | LEADING | TIME_WORDS or first in s.lex.adverbs or first.endswith("ment"):
+        return False  # "Mercredi, le G7", "Récemment, …", "En recevant X, il"
+    return not any(
+        t.low in _COMMON_FINITE or t.low in s.lex.words or t.text in MARKS or t.low in QUE | RELATIVES for t in toks
+    )
 
 
 # ---------------------------------------------------------------------------------- content
