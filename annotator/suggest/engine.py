@@ -209,6 +209,7 @@ def _labels(
 ) -> str | None:
     if not labelled:
         return None
+    quotes = [q for q in quotes if q.content]  # speech events only name speakers
     lex = lexicon()
     attributed = [r for q in quotes for r in (*q.content, q.cue, q.source) if r]
     own = hints.author_text(sentence, attributed, [(q.start, q.end) for q in quoted])

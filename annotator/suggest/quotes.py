@@ -161,7 +161,7 @@ class RawQuote:
     content: list[Range]
     type: str = "indirect"
     speaker: str | None = None
-    kind: str = ""  # how it was found: inverted, preposed, preposition, gerund, passive, marks
+    kind: str = ""  # how it was found: inverted, preposed, preposition, gerund, passive, marks, event
     stretch: int = -1  # for a quote found by its marks alone: the stretch it is
 
 
@@ -718,6 +718,29 @@ def _np_like(s: _Sentence, a: int, b: int) -> bool:
     )
 
 
+def _shared_subject(s: _Sentence, cue: _Cue) -> Range | None:
+    """The subject of a second coordinated verb is the first verb's (GUIDELINES Q10): "Zhang a
+    répété … et a appelé à …" — the noun phrase before the clause's first known verb form."""
+    toks = s.toks
+    j = _skip_adverbs(s, cue.first - 1, -1)
+    if j < 0 or toks[j].low != "et":
+        return None
+    a = j
+    while a > 0 and toks[a - 1].text not in ";:.!?" + MARKS:
+        a -= 1
+    b = j
+    while a < b:  # past leading circumstances: "Mardi, lors de la réunion, Zhang a répété"
+        comma = next((k for k in range(a, b) if toks[k].text == ","), None)
+        low = toks[a].low
+        if comma is None or not (low in PREPOSITIONS | LEADING | TIME_WORDS or low.endswith("ment")):
+            break
+        a = comma + 1
+    verb = next((k for k in range(a, b) if toks[k].low in _COMMON_FINITE or toks[k].low in s.lex.words), None)
+    if verb is None or verb == a or not _np_like(s, a, verb):
+        return None
+    return toks[a].start, toks[verb - 1].end
+
+
 # ---------------------------------------------------------------------------------- content
 
 
@@ -787,12 +810,15 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
     )
     s.boundaries = boundaries
     quotes: list[RawQuote] = []
+    events: list[RawQuote] = []
     covered: list[Range] = []  # content so far: a cue inside it is part of it ("ce qu'il appelle")
     for cue in cues:
         scope = s.scope(cue.span[0])
         if any(a <= cue.span[0] < b and s.scope(a) == scope for a, b in covered):
             continue
         quote = _build(s, cue, quotes)
+        if quote is not None and quote.kind == "event":
+            events.append(quote)
         if quote is None or not quote.content:
             continue
         quotes.append(quote)
@@ -807,7 +833,9 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
     for q in quotes:
         q.content = [_strip_marks(text, a, b) for a, b in q.content]
         q.type = _classify(text, q.content, quoted)
-    return sorted(quotes, key=lambda q: q.content[0][0])
+    # speech events without a message ("a révélé l'information") come last, with no content:
+    # they are not quotes, but name who spoke for the speakers of later sentences
+    return sorted(quotes, key=lambda q: q.content[0][0]) + events
 
 
 def _boundary(s: _Sentence, cue: _Cue) -> int:
@@ -859,11 +887,34 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
     if start is None:
         return None
     end = _next_boundary(s, start, hi)
-    source = _subject_back(s, cue, previous_end)
+    source = _subject_back(s, cue, previous_end) or _shared_subject(s, cue)
     said = _trim(text, start, end)
     if said[0] >= said[1]:
         return None
+    if not _carries_message(s, said):  # "a révélé l'information": who spoke still counts for speakers
+        return RawQuote(cue.span, source, [], kind="event") if source else None
     return RawQuote(cue.span, source, [said], kind="preposed")
+
+
+_ARGUMENT = DE | A | {"sur", "pour", "entre", "contre", "avec"}  # what opens a nominalisation's argument
+_NOMINALISATION = re.compile(r"(?:tion|sion|ment|ance|ence|ure|age|ée|ité|isme)s?$")
+
+
+def _carries_message(s: _Sentence, said: Range) -> bool:
+    """GUIDELINES Q2: content that opens on a noun phrase (an object) is a message only when it
+    holds quoted words or is a nominalisation with its arguments ("la suppression de l'émission");
+    a referential one ("la manière de Cats", "cette guérison") is not."""
+    k = s.index_at(said[0])
+    toks = s.toks
+    if k >= len(toks) or not (toks[k].low in DETERMINERS or toks[k].capital) or toks[k].low in DE:
+        return True  # que, de, à, a colon, marks, an infinitive: a clause
+    if any(c in MARKS for c in s.text[said[0] : said[1]]):
+        return True
+    head = k + 1 if toks[k].low in DETERMINERS else k
+    if head < len(toks) and _NOMINALISATION.search(toks[head].low):
+        after = [t.low for t in toks[head + 1 : head + 3]]
+        return any(w in _ARGUMENT for w in after)
+    return False
 
 
 def _elements(q: RawQuote) -> list[Range]:
