@@ -93,6 +93,7 @@ class Lexicon:
     source_nouns: frozenset[str]
     title_nouns: frozenset[str]
     naming_nouns: frozenset[str]
+    criteria_nouns: frozenset[str]  # "selon les critères": no attribution
     relays: re.Pattern[str]
     author_clauses: re.Pattern[str]  # ", malgré …": where a quote's content stops
     evaluative: WordList
@@ -183,6 +184,7 @@ def lexicon() -> Lexicon:
         source_nouns=frozenset(lines("source_nouns.txt")),
         title_nouns=frozenset(lines("title_nouns.txt")),
         naming_nouns=frozenset(lines("naming_nouns.txt")),
+        criteria_nouns=frozenset(lines("criteria_nouns.txt")),
         relays=re.compile("|".join(f"(?:{p})" for p in lines("relays.txt")), re.I),
         author_clauses=re.compile(
             r",[ \u00a0]+(?:" + "|".join(re.escape(p) for p in lines("author_clauses.txt")) + r")(?!\w)", re.I

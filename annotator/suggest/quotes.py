@@ -518,7 +518,10 @@ def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
         last = i if t.low == "selon" else i + 1
         # standing apart ("…, selon X." / "Selon X, …") any noun phrase is a source; inside a
         # clause only a speaker-like one ("selon les critères" is no attribution)
-        apart = i > 0 and toks[i - 1].text in ",–—(" or _np_then_comma(s, last + 1)
+        apart = i > 0 and toks[i - 1].text in ",–—(" or _np_then_comma(s, last + 1) or _np_then_subject(s, last + 1)
+        head = last + 2 if last + 2 < len(toks) and toks[last + 1].low in DETERMINERS else last + 1
+        if head < len(toks) and {toks[head].low, toks[head].low[:-1]} & s.lex.criteria_nouns:
+            return None  # "selon les époques", "selon les critères de l'Union": no attribution
         if _source_like(s, last + 1, loose=apart):
             return _Cue("preposition", i, last, (t.start, toks[last].end))
         return None
@@ -538,6 +541,14 @@ def _np_then_comma(s: _Sentence, k: int) -> bool:
         if not s.toks[j].text[:1].isalnum() and s.toks[j].text not in "'’-":
             return False
     return False
+
+
+def _np_then_subject(s: _Sentence, k: int) -> bool:
+    """A short noun phrase from token k and then a subject pronoun ("Selon la légende elle a …")."""
+    toks = s.toks
+    if k >= len(toks) or toks[k].low not in DETERMINERS:
+        return False
+    return any(t.low in SUBJECT_PRONOUNS for t in toks[k + 2 : k + 5])
 
 
 def _source_like(s: _Sentence, k: int, *, loose: bool = False) -> bool:
@@ -566,8 +577,10 @@ def _source_like(s: _Sentence, k: int, *, loose: bool = False) -> bool:
 # ---------------------------------------------------------------------------------- sources
 
 
-def _np_forward(s: _Sentence, k: int, end: int) -> Range | None:
-    """The noun phrase from token k (an inverted subject, a "selon" source), with an apposition."""
+def _np_forward(s: _Sentence, k: int, end: int, *, last_words: bool = False) -> Range | None:
+    """The noun phrase from token k (an inverted subject, a "selon" source), with an apposition:
+    one opened by a title noun, or (`last_words`, a subject after its cue) any that ends the
+    sentence."""
     toks = s.toks
     # time and place before the subject: "mercredi 8 novembre", "hier sur les ondes de X,"
     while k < len(toks) and toks[k].start < end and (toks[k].low in TIME_WORDS or toks[k].text.isdigit()):
@@ -602,10 +615,18 @@ def _np_forward(s: _Sentence, k: int, end: int) -> Range | None:
         a = j + 2
         if toks[a].low in DETERMINERS and a + 1 < len(toks):
             a += 1
-        if toks[a].low in s.lex.title_nouns:
-            e = a
-            while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
-                e += 1
+        e = a
+        while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
+            e += 1
+        last = e + 1 >= len(toks) or toks[e + 1].start >= end or toks[e + 1].text in ".!?" and e + 2 >= len(toks)
+        low = toks[a].low
+        if toks[a].low in s.lex.title_nouns or (
+            last_words
+            and last  # ", délégué CGT du site." closing the sentence
+            and toks[a].text[:1].islower()
+            and low not in CONTINUATION_STOP | RELATIVES | s.lex.words
+            and not low.endswith("ant")
+        ):
             stop = toks[e].end
     return start, stop
 
@@ -760,6 +781,8 @@ def _strip_marks(text: str, a: int, b: int) -> Range:
             a, b = _trim(text, a + 1, b - 1, drop_final=False)
     elif b - a >= 2 and text[a] in OPENING and not any(c in text[a + 1 : b] for c in CLOSING):
         a, b = _trim(text, a + 1, b, drop_final=False)  # a quotation that goes on after the sentence
+    elif b - a >= 2 and text[b - 1] in CLOSING and not any(c in text[a : b - 1] for c in OPENING):
+        a, b = _trim(text, a, b - 1, drop_final=False)  # a quotation opened in an earlier sentence
     return a, b
 
 
@@ -879,7 +902,7 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         content = [c for c in content if c[0] < c[1]]
         if not content:
             return None
-        source = cue.pronoun or _np_forward(s, cue.last + 1, hi)
+        source = cue.pronoun or _np_forward(s, cue.last + 1, hi, last_words=True)
         after = source[1] if source else cue.span[1]
         more = _continuation(s, after, hi, quoted_first=_strip_marks(text, *content[0]) != content[0])
         return RawQuote(cue.span, source, content + more, kind="inverted")
@@ -950,6 +973,11 @@ def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuot
     source = _np_forward(s, cue.last + 1, hi)
     if source is None:
         return None
+    pronoun = next((t for t in toks if source[0] < t.start < source[1] and t.low in SUBJECT_PRONOUNS), None)
+    if preposed and pronoun is not None:  # "Selon la légende elle a été fondée …": no comma
+        end = _next_boundary(s, pronoun.start, hi)
+        return RawQuote(cue.span, _trim(text, source[0], pronoun.start), [_trim(text, pronoun.start, end)],
+                        kind="preposition")  # fmt: skip
     if preposed:
         k = s.index_at(source[1])
         if k < len(toks) and toks[k].text in OPENING:  # "Selon Alan « Dave m'a contacté … »"
@@ -966,9 +994,16 @@ def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuot
         if before > 0 and text[:before].rstrip().endswith(","):
             before = text.rindex(",", 0, before)
         content = _trim(text, clause_start, before)
+        rest = _trim(text, source[1], hi)
+        participle = any(_PARTICIPLE.match(t.text) for t in toks if source[0] < t.start < source[1])
+        if participle and not any(c in text[rest[0] : rest[1]] for c in ",;:"):
+            source = (source[0], rest[1])  # "selon un sondage réalisé mardi pour la chaîne ARD."
     if content[0] >= content[1]:
         return None
     return RawQuote(cue.span, source, [content], kind="preposition")
+
+
+_PARTICIPLE = re.compile(r"[a-zàâçéèêëîïôûùü]{2,}(?:é|ée|és|ées|is|ise|it|ite|u|ue|us)$")
 
 
 def _unclaimed(s: _Sentence, quotes: list[RawQuote]) -> list[RawQuote]:
