@@ -21,7 +21,7 @@ from annotator.suggest.lexicon import Lexicon, Verb
 
 Range = tuple[int, int]
 
-_TOKEN = re.compile(r"[^\W\d_]{1,7}['’](?=\w)|\w+(?:[-/.]\w+)*|\S")
+_TOKEN = re.compile(r"[^\W\d_]{1,7}['’](?=\w|[«“\"])|\w+(?:[-/.]\w+)*|\S")  # qu'« …: elided
 _INVERTED = re.compile(r"^(\w+?)-(?:t-)?(il|elle|on|ils|elles)$", re.I)
 _DASHES = "–—"
 CLAUSE_MARKS = ";:()–—" + MARKS  # punctuation that closes a clause
@@ -829,6 +829,7 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
     # where each cue's clause begins: preposed content stops there
     boundaries = sorted(
         [_boundary(s, c) for c in cues if c.inverted or c.kind in ("gerund", "preposition")]
+        + [b for c in cues if not c.inverted and (b := _clause_after_comma(s, c)) is not None]
         + [m.start() for m in lex.author_clauses.finditer(text) if not s.in_quotes(m.start())]
     )
     s.boundaries = boundaries
@@ -867,6 +868,25 @@ def _boundary(s: _Sentence, cue: _Cue) -> int:
     while j >= 0 and s.toks[j].low in ("tout", "en", "et"):
         j -= 1
     return s.toks[j].start if j >= 0 and s.toks[j].text == "," else s.toks[cue.first].start
+
+
+def _clause_after_comma(s: _Sentence, cue: _Cue) -> int | None:
+    """Where a preposed cue's own clause starts when a comma and "et", "mais" or a relative open it
+    (", et une proclamation … rapporte que", ", qu'il qualifie de"): an earlier content ends
+    there (GUIDELINES Q8)."""
+    if cue.kind not in ("finite", "participle"):
+        return None
+    segs = _segments_back(s, cue.first, 0)
+    if not segs:
+        return None
+    toks = s.toks
+    a = segs[0][0]
+    opener = {"et", "mais", "puis"} | QUE | RELATIVES
+    if a < len(toks) and toks[a].low not in opener and a > 0 and toks[a - 1].low in opener:
+        a -= 1  # the segment stopped after "qu'" or "et"
+    if a > 0 and toks[a - 1].text == "," and toks[a].low in opener:
+        return toks[a - 1].start
+    return None
 
 
 def _next_boundary(s: _Sentence, after: int, end: int) -> int:
