@@ -22,8 +22,14 @@ _DATE_OR_NUMBER = re.compile(
 )
 _QUESTION_END = r"\?[\s\u00a0»”\"]*$"
 _QUESTION = re.compile(_QUESTION_END)
-# the author speaking: the first person, an exclamation, a question
-_OWN_VOICE = re.compile(r"(?<!\w)(?:(?:je|moi|à mon avis)(?!\w)|j['’])|!|" + _QUESTION_END, re.I)
+# the author speaking: the first person, an exclamation
+_OWN_VOICE = re.compile(r"(?<!\w)(?:(?:je|moi|à mon avis)(?!\w)|j['’])|!", re.I)
+# the author judging, predicting or prescribing (GUIDELINES S2): modal and normative verbs
+_STANCE = re.compile(
+    r"(?<!\w)(?:devrait|devraient|pourrait|pourraient|il faut|il faudrait|"
+    r"c'est pourquoi|c’est pourquoi)(?!\w)",
+    re.I,
+)
 
 
 def author_text(text: str, attributed: list[tuple[int, int]], quoted: list[tuple[int, int]]) -> str:
@@ -37,14 +43,21 @@ def author_text(text: str, attributed: list[tuple[int, int]], quoted: list[tuple
 
 
 def mode_hint(block_type: str, own: str, has_attribution: bool, lex: Lexicon) -> Mode | None:
+    """Commentary when the author's own words judge, speak in the first person or prescribe;
+    reporting when they attribute or state a dated or counted fact; no opinion when the signals
+    disagree or only a weak one is there (a question mark, one evaluative word)."""
     if block_type == "comment":
         return "commentary"  # reader comments are the readers' own views
-    if lex.evaluative.search(own) or _OWN_VOICE.search(own):
+    own_voice = bool(_OWN_VOICE.search(own))
+    evaluative = lex.evaluative.count(own)
+    commentary = own_voice or evaluative >= 2 or bool(_STANCE.search(own)) or evaluative and _QUESTION.search(own)
+    reporting = has_attribution or (
+        block_type == "body" and own.rstrip().endswith(".") and bool(_DATE_OR_NUMBER.search(own))
+    )
+    if commentary and not (reporting and not own_voice):
         return "commentary"
-    if has_attribution:
+    if reporting and not commentary and not evaluative and not _QUESTION.search(own):
         return "reporting"
-    if block_type == "body" and own.rstrip().endswith(".") and _DATE_OR_NUMBER.search(own):
-        return "reporting"  # a dated or counted statement of fact
     return None
 
 

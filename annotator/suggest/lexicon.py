@@ -137,6 +137,9 @@ class WordList:
     def search(self, text: str) -> bool:
         return self.pattern.search(text.lower()) is not None
 
+    def count(self, text: str) -> int:
+        return sum(1 for _ in self.pattern.finditer(text.lower()))
+
 
 def trie(words: list[str] | str) -> str:
     """A pattern matching exactly `words` (a list, or a string of words apart by "|"), branching
