@@ -64,6 +64,7 @@ DETERMINERS = {
 }  # fmt: skip
 QUE = {"que", "qu'", "qu’"}
 RELATIVES = {"qui", "lequel", "laquelle", "lesquels", "lesquelles"}
+_OBJECT_CLITICS = {"lui", "leur", "me", "m'", "m’", "te", "t'", "t’", "le", "la", "les", "l'", "l’", "y", "en"}
 DE = {"de", "d'", "d’", "du", "des"}
 A = {"à", "au", "aux"}
 # Words that end a noun phrase read forward from a cue (an inverted subject, a "selon" source).
@@ -251,6 +252,8 @@ def _skip_adverbs(s: _Sentence, j: int, step: int) -> int:
     toks, adverbs = s.toks, s.lex.adverbs
     while 0 <= j < len(toks):
         low = toks[j].low
+        if low == "une" and not (0 <= j + step < len(toks) and toks[j + step].low == "fois"):
+            break  # "encore une fois", not "a soutenu une dictature"
         if low in adverbs or low.endswith("ment") and len(low) > 6 or low == ",":
             j += step
             continue
@@ -365,8 +368,11 @@ def _verb_cue(s: _Sentence, i: int) -> _Cue | None:
             return None
         verbs, last = fit
         first = i - 1 if i and toks[i - 1].low in REFLEXIVE else i
+        before = toks[first - 1] if first else None
+        if before is not None and before.text not in ",;:–—(" and before.low not in ("en", "et", "tout"):
+            return None  # "des documents détaillant", "le prétendant": an adjective or a noun
         cue = _Cue("gerund", first, last, (t.start, toks[last].end), verbs)
-        if _content_start(s, cue, ("que", ":", "mark", "de")) is None:
+        if _content_start(s, cue, _GERUND_KINDS) is None:
             return None
         return cue
     return None
@@ -460,6 +466,7 @@ def _introducers(cue: _Cue) -> tuple[str, ...]:
     return tuple({"que", ":", "mark", "infinitive"} | {k for v in cue.verbs for k in v.introducers})
 
 
+_GERUND_KINDS = ("que", ":", "mark", "de-inf")  # "en soulignant que", "menaçant de partir"
 _INFINITIVE = re.compile(r"^[a-zàâçéèêëîïôûùüÿœ]+(?:er|ir|re|oir)$")
 
 
@@ -483,7 +490,7 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
             break  # a content never opens past another verb that reports
         if k - near > 3:
             continue
-        if t.low in DE and "de" in kinds and not (k == near and t.low in ("des", "du") and _de_infinitive(cue)):
+        if t.low in DE and ("de" in kinds or "de-inf" in kinds and _infinitive_after(s, k)):
             return t.start
         if t.low in A and "à" in kinds:
             return t.start
@@ -502,10 +509,13 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
     return None
 
 
-def _de_infinitive(cue: _Cue) -> bool:
-    """Whether the verb's "de" opens an infinitive (proposer de faire) rather than a noun phrase
-    (s'inquiéter du rapprochement, faire état de): then "des"/"du" after it is an article."""
-    return not any(v.reflexive or v.tail for v in cue.verbs)
+def _infinitive_after(s: _Sentence, k: int) -> bool:
+    """Whether "de" at token k opens an infinitive ("de produire", "de ne pas", "de s'y rendre")."""
+    toks = s.toks
+    j = k + 1
+    while j < len(toks) and toks[j].low in ("ne", "n'", "n’", "pas", "plus", "jamais", "se", "s'", "s’", "y", "en", "le", "la", "les", "l'", "l’", "lui", "leur"):
+        j += 1
+    return j < len(toks) and _INFINITIVE.match(toks[j].low) is not None and toks[k].low in ("de", "d'", "d’")
 
 
 _PREPOSITIONS = frozenset({"selon", "d'", "d’", "pour"})  # the tokens _preposition_cue starts from
@@ -697,6 +707,8 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
             return toks[b - 1].start, toks[b - 1].end  # "Taïwan, qui exige que" (GUIDELINES Q10)
     while a < b and (toks[a].low in LEADING or toks[a].text in MARKS):
         a += 1
+    while b > a and toks[b - 1].low in _OBJECT_CLITICS and (b - 1 > a or a > 0 and toks[a - 1].low in ("et", "mais")):
+        b -= 1  # "et lui demande de": "lui" is who is asked, not who asks
     if a >= b:
         return None
     if toks[a].low in PREPOSITIONS or toks[a].low in ("selon", "alors", "bien", "si"):
@@ -904,7 +916,7 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
     if cue.kind == "preposition":
         return _preposition(s, cue, previous_end, hi)
     if cue.kind == "gerund":
-        start = _content_start(s, cue, ("que", ":", "mark", "de"))
+        start = _content_start(s, cue, _GERUND_KINDS)
         if start is None:
             return None
         end = _next_boundary(s, start, hi)
@@ -923,7 +935,9 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         if not content:
             return None
         source = cue.pronoun or _np_forward(s, cue.last + 1, hi, last_words=True)
-        after = source[1] if source else cue.span[1]
+        if source is None:
+            return None  # "X, rédigée par Y, mentionne dans …": a subject before, not an inversion
+        after = source[1]
         more = _continuation(s, after, hi, quoted_first=_strip_marks(text, *content[0]) != content[0])
         return RawQuote(cue.span, source, content + more, kind="inverted")
     start = _content_start(s, cue, _introducers(cue))
