@@ -94,6 +94,10 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
+    if args.parser:
+        from annotator.suggest.parser import load
+
+        load()  # a missing model is said before any work
     if args.refresh:
         return _refresh_suggestions(args)
     if not args.files:
@@ -105,7 +109,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     empty = SentenceLabels()
     for doc in read_inputs(args.files):
-        a = analyse(doc)
+        a = analyse(doc, parser=args.parser)
         for (block, start, end), labels in zip(a.sentences(), a.suggestions, strict=True):
             typed = a.types[block]
             got = SentenceLabels.model_validate_json(labels) if labels else empty
@@ -128,12 +132,13 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def _refresh_suggestions(args: argparse.Namespace) -> int:
     from annotator.ingest import refresh_suggestions
     from annotator.store import Store
-    from annotator.suggest import ENGINE
+    from annotator.suggest import engine_name
 
     with Store(_db_path(args), create=False) as store:
-        changed, total = refresh_suggestions(store)
+        changed, total = refresh_suggestions(store, parser=args.parser)
     print(
-        f"{shown(_db_path(args))}: suggestions of {ENGINE} for {total} documents ({changed} sentences changed); labels untouched"
+        f"{shown(_db_path(args))}: suggestions of {engine_name(args.parser)} for {total} documents"
+        f" ({changed} sentences changed); labels untouched"
     )
     return 0
 
@@ -562,6 +567,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh",
         action="store_true",
         help="recompute the suggestions stored in --db with this engine; human labels are not touched",
+    )
+    p.add_argument(
+        "--parser",
+        action="store_true",
+        help="repair the rules' quotes with a spaCy dependency parse (needs the `parser` extra; about 100x slower)",
     )
     p.set_defaults(func=cmd_suggest)
 

@@ -5,4 +5,13 @@ blocks that get labels. ENGINE names the rules and lexicons: stored suggestions 
 `annotator suggest --refresh` replaces the suggestions of any other version.
 """
 
-ENGINE = "rules-1"
+ENGINE = "rules-2"
+
+
+def engine_name(parser: bool = False) -> str:
+    """The version stored suggestions carry: the rules, and the parse model when it repaired them."""
+    if not parser:
+        return ENGINE
+    from annotator.suggest.parser import version
+
+    return f"{ENGINE}+{version()}"

@@ -149,7 +149,10 @@ def _span(text: str, r: tuple[int, int] | None) -> dict | None:
     return {"start": r[0], "end": r[1], "text": text[r[0] : r[1]]} if r else None
 
 
-def suggest_document(text: str, blocks: list[BlockSpan], types: list[TypedBlock]) -> list[Suggested]:
+def suggest_document(
+    text: str, blocks: list[BlockSpan], types: list[TypedBlock], *, parser: bool = False
+) -> list[Suggested]:
+    """`parser`: repair the rules' quotes with a dependency parse (suggest/parser.py)."""
     lex = lexicon()
     speakers = _Speakers(text)
     out: list[Suggested] = []
@@ -166,12 +169,29 @@ def suggest_document(text: str, blocks: list[BlockSpan], types: list[TypedBlock]
                 if quoted or lex.may_attribute.search(sentence.lower()):
                     quotes = find_quotes(sentence, quoted, lex)
             raw_by_sentence.append(quotes)
+        if parser and labelled and typed.block_type != "comment":
+            _repair(text, block, raw_by_sentence, views)
         _resolve_speakers(text, block, raw_by_sentence, views, speakers)
         for (s, e), quoted, quotes in zip(block.sentences, views, raw_by_sentence, strict=True):
             out.append(
                 Suggested(block.index, s, e, _labels(text[s:e], typed.block_type, labelled, quotes, quoted))
             )
     return out
+
+
+def _repair(text: str, block: BlockSpan, per_sentence: list[list[RawQuote]], views: list[list[Quoted]]) -> None:
+    """The parser's additions to the quotes of the block's sentences that have a quotation signal."""
+    from annotator.suggest import parser
+
+    lex = lexicon()
+    todo = [
+        i
+        for i, ((s, e), quotes) in enumerate(zip(block.sentences, per_sentence, strict=True))
+        if parser.wanted(text[s:e], quotes, lex)
+    ]
+    sentences = [text[slice(*block.sentences[i])] for i in todo]
+    for i, sentence, doc in zip(todo, sentences, parser.parse(sentences), strict=True):
+        per_sentence[i] = parser.repair(sentence, per_sentence[i], views[i], doc, lex)
 
 
 def _resolve_speakers(

@@ -777,7 +777,7 @@ def _shared_subject(s: _Sentence, cue: _Cue) -> Range | None:
 # ---------------------------------------------------------------------------------- content
 
 
-def _trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
+def trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
     while a < b and text[a] in " \u00a0\u202f\t,;:–—":
         a += 1
     while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + (".…" if drop_final else ""):
@@ -790,11 +790,11 @@ def _strip_marks(text: str, a: int, b: int) -> Range:
     if b - a >= 2 and text[a] in OPENING and text[b - 1] in CLOSING:
         inner = text[a + 1 : b - 1]
         if not any(c in inner for c in MARKS) or text[a] == "«" and inner.count("«") == inner.count("»"):
-            a, b = _trim(text, a + 1, b - 1, drop_final=False)
+            a, b = trim(text, a + 1, b - 1, drop_final=False)
     elif b - a >= 2 and text[a] in OPENING and not any(c in text[a + 1 : b] for c in CLOSING):
-        a, b = _trim(text, a + 1, b, drop_final=False)  # a quotation that goes on after the sentence
+        a, b = trim(text, a + 1, b, drop_final=False)  # a quotation that goes on after the sentence
     elif b - a >= 2 and text[b - 1] in CLOSING and not any(c in text[a : b - 1] for c in OPENING):
-        a, b = _trim(text, a, b - 1, drop_final=False)  # a quotation opened in an earlier sentence
+        a, b = trim(text, a, b - 1, drop_final=False)  # a quotation opened in an earlier sentence
     return a, b
 
 
@@ -808,7 +808,7 @@ def _minus(rng: Range, holes: list[Range], text: str) -> list[Range]:
         out.append((a, h0 - 1))
         a = h1 + 1
     out.append((a, b))
-    parts = [_trim(text, x, y) for x, y in out]
+    parts = [trim(text, x, y) for x, y in out]
     return [p for p in parts if p[0] < p[1]]
 
 
@@ -818,7 +818,7 @@ def _said(text: str, q: Quoted) -> bool:
     return not (len(words) <= 3 and words and words[0][:1].isupper() and not q.opened_before)
 
 
-def _classify(text: str, content: list[Range], quoted: list[Quoted]) -> str:
+def classify(text: str, content: list[Range], quoted: list[Quoted]) -> str:
     quoted = [q for q in quoted if _said(text, q)]
 
     def within(a: int, b: int) -> bool:
@@ -868,7 +868,7 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
     quotes.extend(_unclaimed(s, quotes))
     for q in quotes:
         q.content = [_strip_marks(text, a, b) for a, b in q.content]
-        q.type = _classify(text, q.content, quoted)
+        q.type = classify(text, q.content, quoted)
     # speech events without a message ("a révélé l'information") come last, with no content:
     # they are not quotes, but name who spoke for the speakers of later sentences
     return sorted(quotes, key=lambda q: q.content[0][0]) + events
@@ -921,16 +921,16 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
             return None
         end = _next_boundary(s, start, hi)
         source = done[-1].source if done else None
-        return RawQuote((cue.span[0], cue.span[1]), source, [_trim(text, start, end)], kind="gerund")
+        return RawQuote((cue.span[0], cue.span[1]), source, [trim(text, start, end)], kind="gerund")
     if cue.kind == "passive":
         start = _content_start(s, cue, ("de",))
         if start is None:
             return None
         end = _next_boundary(s, start, hi)
-        return RawQuote(cue.span, None, [_trim(text, start, end)], kind="passive")
+        return RawQuote(cue.span, None, [trim(text, start, end)], kind="passive")
     if cue.inverted:
         comma = toks[cue.first - 1].start if cue.first else cue.span[0]
-        content = [_trim(text, previous_end, comma)] if previous_end < comma else []
+        content = [trim(text, previous_end, comma)] if previous_end < comma else []
         content = [c for c in content if c[0] < c[1]]
         if not content:
             return None
@@ -945,7 +945,7 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         return None
     end = _next_boundary(s, start, hi)
     source = _subject_back(s, cue, previous_end) or _shared_subject(s, cue)
-    said = _trim(text, start, end)
+    said = trim(text, start, end)
     if said[0] >= said[1]:
         return None
     if not _carries_message(s, said):  # "a révélé l'information": who spoke still counts for speakers
@@ -995,13 +995,13 @@ def _continuation(s: _Sentence, after: int, hi: int, *, quoted_first: bool) -> l
     if not (t.text in OPENING or lower_ok and t.low not in s.lex.gerunds):
         return []
     end = _next_boundary(s, start, hi)
-    part = _trim(text, start, end)
+    part = trim(text, start, end)
     return [part] if part[0] < part[1] else []
 
 
 def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuote | None:
     text, toks = s.text, s.toks
-    clause_start = _trim(text, previous_end, hi)[0]
+    clause_start = trim(text, previous_end, hi)[0]
     lead = [t for t in toks if clause_start <= t.start < cue.span[0]]
     preposed = all(t.low in LEADING | {"toujours", "mais", "et"} for t in lead)
     source = _np_forward(s, cue.last + 1, hi)
@@ -1010,25 +1010,25 @@ def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuot
     pronoun = next((t for t in toks if source[0] < t.start < source[1] and t.low in SUBJECT_PRONOUNS), None)
     if preposed and pronoun is not None:  # "Selon la légende elle a été fondée …": no comma
         end = _next_boundary(s, pronoun.start, hi)
-        return RawQuote(cue.span, _trim(text, source[0], pronoun.start), [_trim(text, pronoun.start, end)],
+        return RawQuote(cue.span, trim(text, source[0], pronoun.start), [trim(text, pronoun.start, end)],
                         kind="preposition")  # fmt: skip
     if preposed:
         k = s.index_at(source[1])
         if k < len(toks) and toks[k].text in OPENING:  # "Selon Alan « Dave m'a contacté … »"
             end = _next_boundary(s, toks[k].start, hi)
-            return RawQuote(cue.span, source, [_trim(text, toks[k].start, end)], kind="preposition")
+            return RawQuote(cue.span, source, [trim(text, toks[k].start, end)], kind="preposition")
         comma = next((t for t in toks if t.start >= source[1] and t.text == ","), None)
         if comma is None or comma.start >= hi:
             return None
-        source = _trim(text, source[0], min(source[1], comma.start))
+        source = trim(text, source[0], min(source[1], comma.start))
         end = _next_boundary(s, comma.end, hi)
-        content = _trim(text, comma.end, end)
+        content = trim(text, comma.end, end)
     else:
         before = cue.span[0]
         if before > 0 and text[:before].rstrip().endswith(","):
             before = text.rindex(",", 0, before)
-        content = _trim(text, clause_start, before)
-        rest = _trim(text, source[1], hi)
+        content = trim(text, clause_start, before)
+        rest = trim(text, source[1], hi)
         participle = any(_PARTICIPLE.match(t.text) for t in toks if source[0] < t.start < source[1])
         if participle and not any(c in text[rest[0] : rest[1]] for c in ",;:"):
             source = (source[0], rest[1])  # "selon un sondage réalisé mardi pour la chaîne ARD."
@@ -1048,7 +1048,7 @@ def _unclaimed(s: _Sentence, quotes: list[RawQuote]) -> list[RawQuote]:
     for q in s.quoted:
         if any(a <= q.start < b or q.start <= a < q.end for c in quotes for a, b in c.content):
             continue
-        inner = _trim(text, q.start, q.end, drop_final=False)
+        inner = trim(text, q.start, q.end, drop_final=False)
         if inner[0] >= inner[1]:
             continue
         words = text[inner[0] : inner[1]].split()
