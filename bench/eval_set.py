@@ -1,6 +1,6 @@
 """Build the UD part of the suggestion evaluation set from the UD French dev sentences.
 
-    python bench/eval_set.py [--data ../shared/data/ud-fr-sentences/dev.jsonl]
+    python bench/eval_set.py [--data ../shared/data/ud-fr-sentences/dev.jsonl] [--out FILE]
 
 Writes tests/fixtures/suggest_eval/ud_dev.jsonl: one record `{"id", "text"}` per chosen sentence,
 so the engine reads each sentence as a document of its own (GSD shuffles its sentences, so a
@@ -76,12 +76,13 @@ def choose(all_sentences: list[tuple[str, str]], earlier: set[str]) -> list[tupl
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/ud-fr-sentences/dev.jsonl")
+    ap.add_argument("--out", type=Path, default=OUT, help=f"where to write (default {OUT.relative_to(ROOT)})")
     args = ap.parse_args()
     earlier = {line for line in EARLIER.read_text("utf-8").splitlines() if line and not line.startswith("#")}
     chosen = choose(sentences(args.data), earlier)
-    OUT.write_bytes(b"".join(orjson.dumps({"id": sid, "text": text}) + b"\n" for sid, text, _ in chosen))
+    args.out.write_bytes(b"".join(orjson.dumps({"id": sid, "text": text}) + b"\n" for sid, text, _ in chosen))
     parts = [part for *_, part in chosen]
-    print(f"{OUT.relative_to(ROOT)}: {len(chosen)} sentences, tune {parts.count('tune')}, heldout {parts.count('heldout')}")
+    print(f"{args.out}: {len(chosen)} sentences, tune {parts.count('tune')}, heldout {parts.count('heldout')}")
     for sid, _, part in chosen:
         print(part, sid, file=sys.stderr)
 

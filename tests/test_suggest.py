@@ -143,20 +143,66 @@ def test_lexicon_loads_and_generates_regular_forms():
     assert "répète" in lex.finite and "réjoui" in lex.participles and "accusées" in lex.passive
 
 
-@pytest.mark.parametrize(
-    "gold,docs",
-    [
-        (EVAL / "gold.jsonl", sorted(EVAL.glob("*.txt"))),
-        (ROOT / "tests/fixtures/seeds_gold.jsonl", sorted(SEEDS.glob("*.txt"))),
-    ],
-    ids=["eval", "seeds"],
-)
-def test_quality_targets_on_the_gold_sets(gold, docs):
-    sc = score(pairs(gold, docs))
+@pytest.fixture(scope="module")
+def eval_pairs():
+    return pairs(EVAL / "gold.jsonl", EVAL_DOCS)
+
+
+def test_the_evaluation_set_has_a_held_out_part(eval_pairs):
+    ud = [p for p in eval_pairs if "/dev/" in p.doc_id]
+    assert len(ud) >= 500 and len({p.doc_id for p in ud}) == len(ud)  # one sentence per document
+    assert sum(p.part == "heldout" for p in eval_pairs) >= 200
+
+
+def test_the_evaluation_set_is_rebuilt_by_its_rule(tmp_path):
+    """bench/eval_set.py's fixed rule and seeded split give exactly the committed sentences, and
+    the gold's parts are the split it prints."""
+    import subprocess
+    import sys
+
+    if not (ROOT.parent / "shared/data/ud-fr-sentences/dev.jsonl").exists():
+        pytest.skip("the UD dev sentences (../shared/data) are not next to this checkout")
+    out = tmp_path / "ud.jsonl"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench/eval_set.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.read_bytes() == (EVAL / "ud_dev.jsonl").read_bytes()
+    printed = dict(line.split()[::-1] for line in run.stderr.splitlines())
+    gold = {}
+    for raw in (EVAL / "gold.jsonl").read_bytes().splitlines():
+        line = orjson.loads(raw)
+        if "/dev/" in line["doc"]:
+            gold[line["doc"]] = line["part"]
+    assert gold == printed
+
+
+@pytest.mark.parametrize("part", ["tune", "seeds"])
+def test_quality_targets_hold_where_the_rules_were_tuned(part, eval_pairs):
+    """A regression bar: the rules were written while reading these sentences."""
+    items = (
+        [p for p in eval_pairs if p.part == "tune"]
+        if part == "tune"
+        else pairs(ROOT / "tests/fixtures/seeds_gold.jsonl", sorted(SEEDS.glob("*.txt")))
+    )
+    sc = score(items)
     assert sc.blocks >= 120 and sc.content.gold >= 50
     assert sc.content.f1 >= 0.85 and sc.cue.f1 >= 0.85 and sc.source.f1 >= 0.75
-    assert sc.block_accuracy >= 0.95 and sc.mode.precision >= 0.9
+    assert sc.block_accuracy >= 0.95 and sc.mode.precision >= 0.95
     assert sc.keys_with < sc.keys_without / 2
+
+
+def test_held_out_figures_do_not_fall(eval_pairs):
+    """The held-out part measures the engine on sentences no rule was written against. Its
+    targets (content and cue F1 0.85, source 0.75, mode precision 0.95) are not reached yet
+    (README, Suggestions): this holds the figures measured, so that a change that loses ground
+    on unseen text fails."""
+    sc = score([p for p in eval_pairs if p.part == "heldout"])
+    assert sc.content.f1 >= 0.65 and sc.content_03.f1 >= 0.71 and sc.content_08.f1 >= 0.57
+    assert sc.cue.f1 >= 0.66 and sc.source.f1 >= 0.49
+    assert sc.mode.precision >= 0.87
 
 
 def test_every_seed_boilerplate_and_teaser_line_is_typed():

@@ -96,13 +96,14 @@ def gold_labels(line: dict, where: str) -> SentenceLabels:
     return SentenceLabels(mode=line["mode"], claim=line["claim"], quotes=quotes)
 
 
-def pairs(gold_file: Path, docs: list[Path]) -> list[Pair]:
-    """Gold and engine output side by side, sentence by sentence."""
+def pairs(gold_file: Path, docs: list[Path], *, parser: bool = False) -> list[Pair]:
+    """Gold and engine output side by side, sentence by sentence (`parser`: the engine with its
+    dependency-parse repair)."""
     predicted: dict[str, list[tuple[str, str, SentenceLabels, int]]] = {}
     texts: dict[str, str] = {}
     for doc in read_inputs(docs):
         a = analyse(doc)
-        suggested = suggest_document(a.text, a.blocks, a.types)
+        suggested = suggest_document(a.text, a.blocks, a.types, parser=parser)
         texts[a.doc_id] = a.text
         predicted[a.doc_id] = [
             (

@@ -132,7 +132,9 @@ class WordList:
         alternatives = [f"{trie(exact)}(?!\\w)" if exact else "", trie(stems)]
         alternatives += [f"(?:{p})(?!\\w)" for p in phrases]
         alternatives = [a for a in alternatives if a]
-        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)")
+        # a class of the first letters first: the scan skips positions no entry starts at
+        firsts = re.escape("".join(sorted({w[0] for w in words if w})))
+        self.pattern = re.compile(f"(?=[{firsts}])(?<!\\w)(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)")
 
     def search(self, text: str) -> bool:
         return self.pattern.search(text.lower()) is not None
@@ -169,6 +171,13 @@ def _stems(name: str) -> WordList:
     return WordList(lines(name))
 
 
+def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    """Any of `words` as a whole word of lowercased text, opening on a class of their first
+    letters (the scan skips positions no word starts at)."""
+    firsts = re.escape("".join(sorted({w[0] for w in words})))
+    return re.compile(f"(?=[{firsts}])(?<!\\w)" + trie(words) + r"(?!\w)")
+
+
 @cache
 def lexicon() -> Lexicon:
     verbs = [parse_verb(line) for line in lines("reporting_verbs.txt")]
@@ -196,7 +205,5 @@ def lexicon() -> Lexicon:
         checkworthy=_stems("checkworthy.txt"),
         event_verbs=_stems("event_verbs.txt"),
         words=words,
-        may_attribute=re.compile(
-            r"(?<!\w)" + trie(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w))) + r"(?!\w)"
-        ),
+        may_attribute=_words_pattern(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w))),
     )
