@@ -131,7 +131,7 @@ def repair(text: str, quotes: list[RawQuote], quoted: list[Quoted], doc: Doc, le
 
 def _lemma(tok: Token) -> str:
     """The lemma, or the form lowered when the model gives none."""
-    return tok.lemma_ or tok.lower_
+    return tok.lemma_ or tok.text.lower()
 
 
 def _verb_in(doc: Doc, span: Range) -> Token | None:
@@ -148,8 +148,8 @@ def _subject(verb: Token) -> Token | None:
     while verb is not None and seen < 3:
         subject = next((c for c in verb.children if c.dep_ in _SUBJECTS), None)
         if subject is not None:
-            question = subject.i == 0 and subject.lower_ == "qui"  # "Qui peut croire que …"
-            return None if subject.lower_ in _NOT_SOURCES or question else subject
+            question = subject.i == 0 and subject.text.lower() == "qui"  # "Qui peut croire que …"
+            return None if subject.text.lower() in _NOT_SOURCES or question else subject
         if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
             verb = verb.head
             seen += 1
@@ -161,7 +161,7 @@ def _subject(verb: Token) -> Token | None:
 def _phrase(tok: Token) -> Range:
     """A subject's noun phrase: its subtree without relative clauses or what follows a comma that
     opens one ("le ministre, qui …"); a relative pronoun alone."""
-    if tok.lower_ in ("qui", "lequel", "laquelle", "lesquels", "lesquelles"):
+    if tok.text.lower() in ("qui", "lequel", "laquelle", "lesquels", "lesquelles"):
         return tok.idx, tok.idx + len(tok.text)
     cut = {
         w.i for c in tok.children if c.i > tok.i and (c.dep_ in ("acl:relcl", "acl") or c.pos_ == "VERB") for w in c.subtree
@@ -179,7 +179,7 @@ def _cue_span(verb: Token) -> Range:
 
 
 def _que(clause: Token) -> Token | None:
-    return next((c for c in clause.children if c.dep_ == "mark" and c.lower_ in ("que", "qu'", "qu’")), None)
+    return next((c for c in clause.children if c.dep_ == "mark" and c.text.lower() in ("que", "qu'", "qu’")), None)
 
 
 def _end(tok: Token) -> int:
@@ -199,7 +199,7 @@ def _governor(doc: Doc, content: list[Range]) -> Token | None:
 def _reports(verb: Token, lex: Lexicon, text: str, start: int) -> bool:
     """A verb introduces a quotation when it is a reporting verb, or a colon stands between it
     and the quotation (GUIDELINES Q11)."""
-    if verb.lower_ in lex.words or _lemma(verb) in lex.words:
+    if verb.text.lower() in lex.words or _lemma(verb) in lex.words:
         return True
     between = text[verb.idx + len(verb.text) : start]
     return ":" in between and len(between) < 40

@@ -492,7 +492,7 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
             continue
         if t.low in DE and ("de" in kinds or "de-inf" in kinds and _infinitive_after(s, k)):
             return t.start
-        if t.low in A and "à" in kinds:
+        if t.low in A and ("à" in kinds or "à-inf" in kinds and t.low == "à" and _infinitive_after(s, k)):
             return t.start
         for prep in ("sur", "pour", "contre"):
             if t.low == prep and prep in kinds:
@@ -510,12 +510,12 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
 
 
 def _infinitive_after(s: _Sentence, k: int) -> bool:
-    """Whether "de" at token k opens an infinitive ("de produire", "de ne pas", "de s'y rendre")."""
+    """Whether "de" or "à" at token k opens an infinitive ("de produire", "de ne pas", "à s'y rendre")."""
     toks = s.toks
     j = k + 1
     while j < len(toks) and toks[j].low in ("ne", "n'", "n’", "pas", "plus", "jamais", "se", "s'", "s’", "y", "en", "le", "la", "les", "l'", "l’", "lui", "leur"):
         j += 1
-    return j < len(toks) and _INFINITIVE.match(toks[j].low) is not None and toks[k].low in ("de", "d'", "d’")
+    return j < len(toks) and _INFINITIVE.match(toks[j].low) is not None and toks[k].low in ("de", "d'", "d’", "à")
 
 
 _PREPOSITIONS = frozenset({"selon", "d'", "d’", "pour"})  # the tokens _preposition_cue starts from
@@ -709,8 +709,8 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
         a += 1
     while b > a and toks[b - 1].low in _OBJECT_CLITICS and (b - 1 > a or a > 0 and toks[a - 1].low in ("et", "mais")):
         b -= 1  # "et lui demande de": "lui" is who is asked, not who asks
-    if a >= b:
-        return None
+    if a >= b or toks[b - 1].low in ("et", "mais"):
+        return None  # a second coordinated verb: its subject is the first one's (_shared_subject)
     if toks[a].low in PREPOSITIONS or toks[a].low in ("selon", "alors", "bien", "si"):
         return None
     start = toks[a].start
@@ -744,7 +744,7 @@ def _np_like(s: _Sentence, a: int, b: int) -> bool:
     if not toks or len(toks) > 12 or not (toks[0].low in DETERMINERS or toks[0].capital):
         return False
     first = toks[0].low
-    if first in PREPOSITIONS | LEADING | TIME_WORDS or first in s.lex.adverbs or first.endswith("ment"):
+    if first in PREPOSITIONS | LEADING | (TIME_WORDS - DETERMINERS) or first in s.lex.adverbs or first.endswith("ment"):
         return False  # "Mercredi, le G7", "Récemment, …", "En recevant X, il"
     return not any(
         t.low in _COMMON_FINITE or t.low in s.lex.words or t.text in MARKS or t.low in QUE | RELATIVES for t in toks
@@ -920,6 +920,15 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         if start is None:
             return None
         end = _next_boundary(s, start, hi)
+        if all(t.low in ("tout", "en") or t.text in MARKS for t in toks[:cue.first] if t.start >= lo):
+            # "Tout en assurant que …, le ministre a …": the main clause's subject ends the content
+            k = s.index_at(start)
+            comma = next(
+                (j for j in range(k, len(toks)) if toks[j].start < end and toks[j].text == ","
+                 and j + 1 < len(toks) and (toks[j + 1].low in DETERMINERS or toks[j + 1].capital)),
+                None,
+            )  # fmt: skip
+            end = toks[comma].start if comma is not None else end
         source = done[-1].source if done else None
         return RawQuote((cue.span[0], cue.span[1]), source, [trim(text, start, end)], kind="gerund")
     if cue.kind == "passive":
@@ -945,6 +954,9 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         return None
     end = _next_boundary(s, start, hi)
     source = _subject_back(s, cue, previous_end) or _shared_subject(s, cue)
+    if source is not None and text[source[0] : source[1]].lower() in RELATIVES and text[: source[0]].rstrip().endswith(","):
+        comma = text.find(",", start, end)  # "Le syndicat, qui affirme que …, a été reçu": the incise closes
+        end = comma if comma > 0 else end
     said = trim(text, start, end)
     if said[0] >= said[1]:
         return None
@@ -963,7 +975,7 @@ def _carries_message(s: _Sentence, said: Range) -> bool:
     a referential one ("la manière de Cats", "cette guérison") is not."""
     k = s.index_at(said[0])
     toks = s.toks
-    if k >= len(toks) or not (toks[k].low in DETERMINERS or toks[k].capital) or toks[k].low in DE:
+    if k >= len(toks) or not (toks[k].low in DETERMINERS or toks[k].capital) or toks[k].low in DE | A:
         return True  # que, de, à, a colon, marks, an infinitive: a clause
     if any(c in MARKS for c in s.text[said[0] : said[1]]):
         return True
