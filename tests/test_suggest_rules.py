@@ -187,3 +187,23 @@ def test_coverage_thresholds_match_a_short_prediction_at_0_3_but_not_0_8():
     assert match_quotes(gold, short, 0.3, coverage) == [(0, 0)]
     assert match_quotes(gold, short, 0.8, coverage) == []
     assert match_quotes(gold, short) == []  # IoU 0.4 < 0.5
+
+
+def test_a_noun_that_is_also_a_verb_form_stays_in_the_subject():
+    (q,) = quotes("Le juge d'instruction Paul Roux, successeur du juge Martin, écrit que l'enquête est close.")
+    assert q[2] == "Le juge d'instruction Paul Roux, successeur du juge Martin"
+
+
+def test_a_subject_pronoun_right_before_the_cue_is_the_source():
+    got = quotes("Il ne lui écrit plus depuis des mois et elle pense donc qu'il est parti.")
+    assert got == [(["qu'il est parti"], "pense", "elle")]
+
+
+def test_a_gerund_shares_the_subject_of_a_speech_event_without_message():
+    got = quotes("Il critique le projet en soulignant que le coût a doublé.")
+    assert got == [(["que le coût a doublé"], "soulignant", "Il")]
+
+
+def test_a_note_call_ends_no_content():
+    (q,) = quotes("Le témoin a affirmé que la lettre était fausse [3].")
+    assert q[0] == ["que la lettre était fausse"]

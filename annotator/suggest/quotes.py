@@ -197,6 +197,7 @@ class _Sentence:
     lex: Lexicon
     scopes: list[Range] = field(default_factory=list)
     boundaries: list[int] = field(default_factory=list)  # where the clause of a later cue starts
+    spoken: list[RawQuote] = field(default_factory=list)  # quotes and speech events so far
 
     def in_quotes(self, pos: int) -> bool:
         return any(q.start <= pos < q.end for q in self.quoted)
@@ -693,9 +694,10 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
         return None
     k = 0
     while k < len(segs) and (
-        _words(s, *segs[k]) in ADVERBIAL_SEGMENTS or (k + 1 < len(segs) and toks[segs[k][0]].low in PREPOSITIONS)
+        _words(s, *segs[k]) in ADVERBIAL_SEGMENTS and (segs[k][0] == 0 or toks[segs[k][0] - 1].text == ",")
+        or (k + 1 < len(segs) and toks[segs[k][0]].low in PREPOSITIONS)
     ):
-        k += 1
+        k += 1  # ", lui," and ", de son côté," stand between subject and cue; "et elle pense" does not
     if k >= len(segs):
         return None
     a, b = segs[k]
@@ -711,6 +713,8 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
         b -= 1  # "et lui demande de": "lui" is who is asked, not who asks
     if a >= b or toks[b - 1].low in ("et", "mais"):
         return None  # a second coordinated verb: its subject is the first one's (_shared_subject)
+    if b - a > 1 and toks[b - 1].low in SUBJECT_PRONOUNS:
+        return toks[b - 1].start, toks[b - 1].end  # "… ne lui écrit plus et elle pense que"
     if toks[a].low in PREPOSITIONS or toks[a].low in ("selon", "alors", "bien", "si"):
         return None
     start = toks[a].start
@@ -747,7 +751,11 @@ def _np_like(s: _Sentence, a: int, b: int) -> bool:
     if first in PREPOSITIONS | LEADING | (TIME_WORDS - DETERMINERS) or first in s.lex.adverbs or first.endswith("ment"):
         return False  # "Mercredi, le G7", "Récemment, …", "En recevant X, il"
     return not any(
-        t.low in _COMMON_FINITE or t.low in s.lex.words or t.text in MARKS or t.low in QUE | RELATIVES for t in toks
+        t.low in _COMMON_FINITE
+        or t.low in s.lex.words and (i == 0 or toks[i - 1].low not in DETERMINERS)  # "le juge" is a noun
+        or t.text in MARKS
+        or t.low in QUE | RELATIVES
+        for i, t in enumerate(toks)
     )
 
 
@@ -777,11 +785,16 @@ def _shared_subject(s: _Sentence, cue: _Cue) -> Range | None:
 # ---------------------------------------------------------------------------------- content
 
 
+_REFERENCE = re.compile(r"[ \u00a0]*\[\d{1,3}\]$")  # a note call: "… la jeune femme [2]"
+
+
 def trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
     while a < b and text[a] in " \u00a0\u202f\t,;:–—":
         a += 1
     while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + (".…" if drop_final else ""):
         b -= 1
+    if b > a and text[b - 1] == "]" and (ref := _REFERENCE.search(text, a, b)) is not None:
+        return trim(text, a, ref.start(), drop_final=drop_final)
     return a, b
 
 
@@ -853,6 +866,8 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
         if any(a <= cue.span[0] < b and s.scope(a) == scope for a, b in covered):
             continue
         quote = _build(s, cue, quotes)
+        if quote is not None:
+            s.spoken.append(quote)
         if quote is not None and quote.kind == "event":
             events.append(quote)
         if quote is None or not quote.content:
@@ -929,7 +944,8 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
                 None,
             )  # fmt: skip
             end = toks[comma].start if comma is not None else end
-        source = done[-1].source if done else None
+        said = [q for q in s.spoken if q.source and q.source[1] <= cue.span[0]]
+        source = said[-1].source if said else None  # the subject of the verb it goes with
         return RawQuote((cue.span[0], cue.span[1]), source, [trim(text, start, end)], kind="gerund")
     if cue.kind == "passive":
         start = _content_start(s, cue, ("de",))
