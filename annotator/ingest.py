@@ -50,7 +50,9 @@ def analyse(doc: SourceDoc, *, suggest: bool = True, parser: bool = False) -> An
     return _made(doc, _analysis(doc.text, suggest, parser), suggest, parser)
 
 
-def analyse_all(docs: list[SourceDoc], *, suggest: bool = True, parser: bool = False) -> Iterator[AnalysedDoc]:
+def analyse_all(
+    docs: list[SourceDoc], *, suggest: bool = True, parser: bool = False
+) -> Iterator[AnalysedDoc]:
     """Many documents, in order, on every core when there are enough of them."""
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(docs) < _PARALLEL_FROM:
@@ -64,7 +66,9 @@ def analyse_all(docs: list[SourceDoc], *, suggest: bool = True, parser: bool = F
             yield _made(doc, analysis, suggest, parser)
 
 
-def ingest_docs(store: Store, docs: list[SourceDoc], *, suggest: bool = True, parser: bool = False) -> IngestReport:
+def ingest_docs(
+    store: Store, docs: list[SourceDoc], *, suggest: bool = True, parser: bool = False
+) -> IngestReport:
     """Analyse and store documents already read, in one transaction (all or nothing), into a
     store that is not damaged."""
     store.verify()

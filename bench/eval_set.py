@@ -82,7 +82,9 @@ def main() -> None:
     chosen = choose(sentences(args.data), earlier)
     args.out.write_bytes(b"".join(orjson.dumps({"id": sid, "text": text}) + b"\n" for sid, text, _ in chosen))
     parts = [part for *_, part in chosen]
-    print(f"{args.out}: {len(chosen)} sentences, tune {parts.count('tune')}, heldout {parts.count('heldout')}")
+    print(
+        f"{args.out}: {len(chosen)} sentences, tune {parts.count('tune')}, heldout {parts.count('heldout')}"
+    )
     for sid, _, part in chosen:
         print(part, sid, file=sys.stderr)
 

@@ -38,7 +38,10 @@ SETS = {
     "seeds": (ROOT / "tests/fixtures/seeds_gold.jsonl", sorted((ROOT / "seeds").glob("*.txt"))),
     "eval": (
         ROOT / "tests/fixtures/suggest_eval/gold.jsonl",
-        [*sorted((ROOT / "tests/fixtures/suggest_eval").glob("*.txt")), ROOT / "tests/fixtures/suggest_eval/ud_dev.jsonl"],
+        [
+            *sorted((ROOT / "tests/fixtures/suggest_eval").glob("*.txt")),
+            ROOT / "tests/fixtures/suggest_eval/ud_dev.jsonl",
+        ],
     ),
 }
 

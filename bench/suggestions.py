@@ -93,7 +93,9 @@ def main() -> None:
         table(parser=True)  # loads the model: not timed
         rules = min(rules, table_time(parser=False))
         parsed = table_time(parser=True)
-        print(f"speed on these sets (analysis included): rules {rules:.2f} s, with the parser {parsed:.2f} s ({parsed / rules:.0f}x)")
+        print(
+            f"speed on these sets (analysis included): rules {rules:.2f} s, with the parser {parsed:.2f} s ({parsed / rules:.0f}x)"
+        )
 
 
 def table_time(parser: bool) -> float:

@@ -21,7 +21,8 @@ def parsed(rows: list[tuple[str, str, str, int, str]]) -> tuple[str, Doc]:
     words except before punctuation and after an apostrophe."""
     words = [r[0] for r in rows]
     spaces = [
-        i + 1 < len(words) and not words[i].endswith("'") and words[i + 1] not in ",.:;»" for i in range(len(words))
+        i + 1 < len(words) and not words[i].endswith("'") and words[i + 1] not in ",.:;»"
+        for i in range(len(words))
     ]
     doc = Doc(
         Vocab(),

@@ -58,14 +58,24 @@ def test_a_second_coordinated_verb_shares_the_subject():
 
 
 def test_two_noun_phrases_before_a_comma_are_a_subject_not_content():
-    got = quotes("Le favori des sondages, le maire sortant Paul Martin, a réitéré ses accusations de fraude électorale.")
-    assert got == [(["ses accusations de fraude électorale"], "a réitéré", "Le favori des sondages, le maire sortant Paul Martin")]
+    got = quotes(
+        "Le favori des sondages, le maire sortant Paul Martin, a réitéré ses accusations de fraude électorale."
+    )
+    assert got == [
+        (
+            ["ses accusations de fraude électorale"],
+            "a réitéré",
+            "Le favori des sondages, le maire sortant Paul Martin",
+        )
+    ]
 
 
 def test_a_postposed_subject_keeps_an_apposition_that_ends_the_sentence():
     (q,) = quotes("« Nous restons ici », a déclaré Marie Durand, déléguée syndicale du site.")
     assert q[2] == "Marie Durand, déléguée syndicale du site"
-    first, second = quotes("« Nous restons ici », a déclaré Marie Durand, ajoutant que la lutte continuerait.")
+    first, second = quotes(
+        "« Nous restons ici », a déclaré Marie Durand, ajoutant que la lutte continuerait."
+    )
     assert first[2] == "Marie Durand" and second[1] == "ajoutant"
 
 
@@ -78,7 +88,9 @@ def test_the_object_of_a_request_is_not_its_source():
 
 
 def test_forms_both_finite_and_participle_are_cues_without_an_auxiliary():
-    assert quotes("Le rapport écrit que la dette a doublé.") == [(["que la dette a doublé"], "écrit", "Le rapport")]
+    assert quotes("Le rapport écrit que la dette a doublé.") == [
+        (["que la dette a doublé"], "écrit", "Le rapport")
+    ]
 
 
 def test_an_elided_que_before_a_quotation_mark():
@@ -92,7 +104,9 @@ def test_se_dire_takes_an_attribute():
 
 def test_de_opens_an_infinitive_for_verbs_that_take_one():
     assert quotes("Le juge demande des comptes au ministre.") == []
-    assert quotes("Le juge demande au ministre de démissionner.") == [(["de démissionner"], "demande", "Le juge")]
+    assert quotes("Le juge demande au ministre de démissionner.") == [
+        (["de démissionner"], "demande", "Le juge")
+    ]
 
 
 def test_volition_and_an_adjectival_participle_are_no_cues():
@@ -109,10 +123,14 @@ def test_a_content_never_opens_past_another_reporting_verb():
 
 
 def test_a_noun_phrase_object_is_content_only_when_it_carries_the_message():
-    assert quotes("Le maire a annoncé la fermeture de l'usine.") == [(["la fermeture de l'usine"], "a annoncé", "Le maire")]
+    assert quotes("Le maire a annoncé la fermeture de l'usine.") == [
+        (["la fermeture de l'usine"], "a annoncé", "Le maire")
+    ]
     assert quotes("Le maire a révélé l'information.") == []
     assert quotes("La finale confirme cette impression.") == []
-    assert quotes("Le maire a critiqué un projet « ruineux ».") == [(["un projet « ruineux »"], "a critiqué", "Le maire")]
+    assert quotes("Le maire a critiqué un projet « ruineux ».") == [
+        (["un projet « ruineux »"], "a critiqué", "Le maire")
+    ]
 
 
 # ------------------------------------------------------------------------------------- selon
@@ -135,7 +153,9 @@ def test_a_long_selon_source_at_the_end_keeps_its_participle_phrase():
 
 
 def test_a_coordinated_cue_ends_the_first_content():
-    got = quotes("Selon le maire, la route sera fermée, et le préfet a ajouté que les écoles resteront ouvertes.")
+    got = quotes(
+        "Selon le maire, la route sera fermée, et le préfet a ajouté que les écoles resteront ouvertes."
+    )
     assert got == [
         (["la route sera fermée"], "Selon", "le maire"),
         (["que les écoles resteront ouvertes"], "a ajouté", "le préfet"),
@@ -190,7 +210,9 @@ def test_coverage_thresholds_match_a_short_prediction_at_0_3_but_not_0_8():
 
 
 def test_a_noun_that_is_also_a_verb_form_stays_in_the_subject():
-    (q,) = quotes("Le juge d'instruction Paul Roux, successeur du juge Martin, écrit que l'enquête est close.")
+    (q,) = quotes(
+        "Le juge d'instruction Paul Roux, successeur du juge Martin, écrit que l'enquête est close."
+    )
     assert q[2] == "Le juge d'instruction Paul Roux, successeur du juge Martin"
 
 

@@ -179,7 +179,9 @@ def suggest_document(
     return out
 
 
-def _repair(text: str, block: BlockSpan, per_sentence: list[list[RawQuote]], views: list[list[Quoted]]) -> None:
+def _repair(
+    text: str, block: BlockSpan, per_sentence: list[list[RawQuote]], views: list[list[Quoted]]
+) -> None:
     """The parser's additions to the quotes of the block's sentences that have a quotation signal."""
     from annotator.suggest import parser
 

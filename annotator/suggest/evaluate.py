@@ -24,7 +24,6 @@ from annotator.model import Quote, SentenceLabels, Span
 from annotator.scheme import LABELLED_BLOCK_TYPES
 from annotator.suggest.engine import suggest_document
 
-
 PARTS = ("tune", "heldout")  # rules are tuned on the first only
 
 
@@ -47,11 +46,13 @@ def _span(text: str, piece: str | list | None, where: str) -> Span | None:
     refused, not resolved to its first place."""
     if piece is None:
         return None
-    nth = None
+    nth: int | None = None
     if isinstance(piece, list):
         if len(piece) != 2 or not isinstance(piece[0], str) or not isinstance(piece[1], int):
             raise UserError(f"{where}: a piece is a string or [string, place]; got {piece!r}")
-        piece, nth = piece
+        nth = piece[1]
+        piece = piece[0]
+    assert isinstance(piece, str)
     found = [at for at in _places(text, piece) if _whole_words(text, at, at + len(piece))]
     if not found:
         raise UserError(f"{where}: {piece!r} is not in the sentence as whole words")
@@ -131,7 +132,9 @@ def pairs(gold_file: Path, docs: list[Path], *, parser: bool = False) -> list[Pa
         part = line.get("part", "tune")
         if part not in PARTS:
             raise UserError(f"{where}: part {part!r} is not one of {', '.join(PARTS)}")
-        out.append(Pair(text, line["block_type"], block, gold, pred, line["doc"], texts[line["doc"]], start, part))
+        out.append(
+            Pair(text, line["block_type"], block, gold, pred, line["doc"], texts[line["doc"]], start, part)
+        )
     return out
 
 

@@ -31,7 +31,7 @@ _COMMENTARY = re.compile(
 
 
 def _question(own: str) -> bool:
-    return own.rstrip(" \t\n\u00a0»”\"").endswith("?")
+    return own.rstrip(' \t\n\u00a0»”"').endswith("?")
 
 
 def author_text(text: str, attributed: list[tuple[int, int]], quoted: list[tuple[int, int]]) -> str:

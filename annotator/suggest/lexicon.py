@@ -134,7 +134,9 @@ class WordList:
         alternatives = [a for a in alternatives if a]
         # a class of the first letters first: the scan skips positions no entry starts at
         firsts = re.escape("".join(sorted({w[0] for w in words if w})))
-        self.pattern = re.compile(f"(?=[{firsts}])(?<!\\w)(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)")
+        self.pattern = re.compile(
+            f"(?=[{firsts}])(?<!\\w)(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)"
+        )
 
     def search(self, text: str) -> bool:
         return self.pattern.search(text.lower()) is not None

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.corpus.marks import MARK
 from annotator.errors import UserError
 from annotator.suggest.lexicon import Lexicon
-from annotator.suggest.quotes import Quoted, RawQuote, Range, classify, trim
+from annotator.suggest.quotes import Quoted, Range, RawQuote, classify, trim
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -45,7 +45,9 @@ NOT_CUES = frozenset(
 )  # fmt: skip
 _SIGNAL = re.compile(r"(?<!\w)(?:que|qu['’]|selon|d['’]après)(?!\w)", re.I)
 _SUBJECTS = ("nsubj", "nsubj:pass")
-_NOT_SOURCES = frozenset({"je", "j'", "j’", "nous", "on", "tu", "vous", "moi", "ce", "c'", "c’", "cela", "ça"})
+_NOT_SOURCES = frozenset(
+    {"je", "j'", "j’", "nous", "on", "tu", "vous", "moi", "ce", "c'", "c’", "cela", "ça"}
+)
 _AUX = ("aux", "aux:tense", "aux:pass", "aux:caus", "expl:comp", "expl:pv", "expl:pass")
 
 
@@ -70,8 +72,11 @@ def version() -> str:
 
 def wanted(sentence: str, quotes: Sequence[RawQuote], lex: Lexicon) -> bool:
     """Whether a sentence has a quotation signal worth a parse."""
-    return bool(quotes) or bool(MARK.search(sentence)) or bool(_SIGNAL.search(sentence)) or bool(
-        lex.may_attribute.search(sentence.lower())
+    return (
+        bool(quotes)
+        or bool(MARK.search(sentence))
+        or bool(_SIGNAL.search(sentence))
+        or bool(lex.may_attribute.search(sentence.lower()))
     )
 
 
@@ -164,7 +169,10 @@ def _phrase(tok: Token) -> Range:
     if tok.text.lower() in ("qui", "lequel", "laquelle", "lesquels", "lesquelles"):
         return tok.idx, tok.idx + len(tok.text)
     cut = {
-        w.i for c in tok.children if c.i > tok.i and (c.dep_ in ("acl:relcl", "acl") or c.pos_ == "VERB") for w in c.subtree
+        w.i
+        for c in tok.children
+        if c.i > tok.i and (c.dep_ in ("acl:relcl", "acl") or c.pos_ == "VERB")
+        for w in c.subtree
     }
     words = [w for w in tok.subtree if w.i not in cut and w.dep_ != "punct" or w.i == tok.i]
     words = [w for w in words if w.i <= max(x.i for x in words if x.dep_ != "punct")]
@@ -179,7 +187,9 @@ def _cue_span(verb: Token) -> Range:
 
 
 def _que(clause: Token) -> Token | None:
-    return next((c for c in clause.children if c.dep_ == "mark" and c.text.lower() in ("que", "qu'", "qu’")), None)
+    return next(
+        (c for c in clause.children if c.dep_ == "mark" and c.text.lower() in ("que", "qu'", "qu’")), None
+    )
 
 
 def _end(tok: Token) -> int:

@@ -64,7 +64,23 @@ DETERMINERS = {
 }  # fmt: skip
 QUE = {"que", "qu'", "qu’"}
 RELATIVES = {"qui", "lequel", "laquelle", "lesquels", "lesquelles"}
-_OBJECT_CLITICS = {"lui", "leur", "me", "m'", "m’", "te", "t'", "t’", "le", "la", "les", "l'", "l’", "y", "en"}
+_OBJECT_CLITICS = {
+    "lui",
+    "leur",
+    "me",
+    "m'",
+    "m’",
+    "te",
+    "t'",
+    "t’",
+    "le",
+    "la",
+    "les",
+    "l'",
+    "l’",
+    "y",
+    "en",
+}
 DE = {"de", "d'", "d’", "du", "des"}
 A = {"à", "au", "aux"}
 # Words that end a noun phrase read forward from a cue (an inverted subject, a "selon" source).
@@ -514,9 +530,32 @@ def _infinitive_after(s: _Sentence, k: int) -> bool:
     """Whether "de" or "à" at token k opens an infinitive ("de produire", "de ne pas", "à s'y rendre")."""
     toks = s.toks
     j = k + 1
-    while j < len(toks) and toks[j].low in ("ne", "n'", "n’", "pas", "plus", "jamais", "se", "s'", "s’", "y", "en", "le", "la", "les", "l'", "l’", "lui", "leur"):
+    while j < len(toks) and toks[j].low in (
+        "ne",
+        "n'",
+        "n’",
+        "pas",
+        "plus",
+        "jamais",
+        "se",
+        "s'",
+        "s’",
+        "y",
+        "en",
+        "le",
+        "la",
+        "les",
+        "l'",
+        "l’",
+        "lui",
+        "leur",
+    ):
         j += 1
-    return j < len(toks) and _INFINITIVE.match(toks[j].low) is not None and toks[k].low in ("de", "d'", "d’", "à")
+    return (
+        j < len(toks)
+        and _INFINITIVE.match(toks[j].low) is not None
+        and toks[k].low in ("de", "d'", "d’", "à")
+    )
 
 
 _PREPOSITIONS = frozenset({"selon", "d'", "d’", "pour"})  # the tokens _preposition_cue starts from
@@ -529,7 +568,12 @@ def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
         last = i if t.low == "selon" else i + 1
         # standing apart ("…, selon X." / "Selon X, …") any noun phrase is a source; inside a
         # clause only a speaker-like one ("selon les critères" is no attribution)
-        apart = i > 0 and toks[i - 1].text in ",–—(" or _np_then_comma(s, last + 1) or _np_then_subject(s, last + 1)
+        apart = (
+            i > 0
+            and toks[i - 1].text in ",–—("
+            or _np_then_comma(s, last + 1)
+            or _np_then_subject(s, last + 1)
+        )
         head = last + 2 if last + 2 < len(toks) and toks[last + 1].low in DETERMINERS else last + 1
         if head < len(toks) and {toks[head].low, toks[head].low[:-1]} & s.lex.criteria_nouns:
             return None  # "selon les époques", "selon les critères de l'Union": no attribution
@@ -570,8 +614,11 @@ def _source_like(s: _Sentence, k: int, *, loose: bool = False) -> bool:
     t = toks[k]
     if t.low in ("lui", "elle", "eux", "elles"):
         return True
-    if t.low in ("moi", "nous", "que", "qu'", "qu’") or t.low == "ce" and k + 1 < len(toks) and (
-        toks[k + 1].low in QUE | RELATIVES or toks[k + 1].low == "faire"
+    if (
+        t.low in ("moi", "nous", "que", "qu'", "qu’")
+        or t.low == "ce"
+        and k + 1 < len(toks)
+        and (toks[k + 1].low in QUE | RELATIVES or toks[k + 1].low == "faire")
     ):
         return False
     if t.capital and t.text[:1].isalpha():
@@ -629,14 +676,19 @@ def _np_forward(s: _Sentence, k: int, end: int, *, last_words: bool = False) -> 
         e = a
         while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
             e += 1
-        last = e + 1 >= len(toks) or toks[e + 1].start >= end or toks[e + 1].text in ".!?" and e + 2 >= len(toks)
+        last = (
+            e + 1 >= len(toks) or toks[e + 1].start >= end or toks[e + 1].text in ".!?" and e + 2 >= len(toks)
+        )
         low = toks[a].low
-        if toks[a].low in s.lex.title_nouns or (
-            last_words
-            and last  # ", délégué CGT du site." closing the sentence
-            and toks[a].text[:1].islower()
-            and low not in CONTINUATION_STOP | RELATIVES | s.lex.words
-            and not low.endswith("ant")
+        if (
+            toks[a].low in s.lex.title_nouns
+            or (
+                last_words
+                and last  # ", délégué CGT du site." closing the sentence
+                and toks[a].text[:1].islower()
+                and low not in CONTINUATION_STOP | RELATIVES | s.lex.words
+                and not low.endswith("ant")
+            )
         ):
             stop = toks[e].end
     return start, stop
@@ -694,7 +746,8 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
         return None
     k = 0
     while k < len(segs) and (
-        _words(s, *segs[k]) in ADVERBIAL_SEGMENTS and (segs[k][0] == 0 or toks[segs[k][0] - 1].text == ",")
+        _words(s, *segs[k]) in ADVERBIAL_SEGMENTS
+        and (segs[k][0] == 0 or toks[segs[k][0] - 1].text == ",")
         or (k + 1 < len(segs) and toks[segs[k][0]].low in PREPOSITIONS)
     ):
         k += 1  # ", lui," and ", de son côté," stand between subject and cue; "et elle pense" does not
@@ -709,7 +762,11 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
             return toks[b - 1].start, toks[b - 1].end  # "Taïwan, qui exige que" (GUIDELINES Q10)
     while a < b and (toks[a].low in LEADING or toks[a].text in MARKS):
         a += 1
-    while b > a and toks[b - 1].low in _OBJECT_CLITICS and (b - 1 > a or a > 0 and toks[a - 1].low in ("et", "mais")):
+    while (
+        b > a
+        and toks[b - 1].low in _OBJECT_CLITICS
+        and (b - 1 > a or a > 0 and toks[a - 1].low in ("et", "mais"))
+    ):
         b -= 1  # "et lui demande de": "lui" is who is asked, not who asks
     if a >= b or toks[b - 1].low in ("et", "mais"):
         return None  # a second coordinated verb: its subject is the first one's (_shared_subject)
@@ -722,12 +779,21 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
         pa, pb = segs[k + 1]
         while pa < pb and toks[pa].low in LEADING:
             pa += 1
-        if pa < pb and _np_like(s, pa, pb) and (
-            toks[a].low in s.lex.title_nouns  # "Wang Yi, ministre chinois des Affaires étrangères,"
-            or not toks[a].capital and toks[a].low not in DETERMINERS  # "X, successeur du juge Y,"
-            or _name_like(s, a, b) and toks[pa].low in DETERMINERS  # "le porte-parole, Ned Price,"
-            or toks[a].low in DETERMINERS and _name_like(s, pa + (toks[pa].low in DETERMINERS), pb)  # "le Dr. Baxa, l'avocat"
-            or toks[a].low in DETERMINERS and toks[pa].low in DETERMINERS and k + 2 == len(segs)  # "Le favori, le gouverneur"
+        if (
+            pa < pb
+            and _np_like(s, pa, pb)
+            and (
+                toks[a].low in s.lex.title_nouns  # "Wang Yi, ministre chinois des Affaires étrangères,"
+                or not toks[a].capital
+                and toks[a].low not in DETERMINERS  # "X, successeur du juge Y,"
+                or _name_like(s, a, b)
+                and toks[pa].low in DETERMINERS  # "le porte-parole, Ned Price,"
+                or toks[a].low in DETERMINERS
+                and _name_like(s, pa + (toks[pa].low in DETERMINERS), pb)  # "le Dr. Baxa, l'avocat"
+                or toks[a].low in DETERMINERS
+                and toks[pa].low in DETERMINERS
+                and k + 2 == len(segs)  # "Le favori, le gouverneur"
+            )
         ):
             start = toks[pa].start
     return start, toks[b - 1].end
@@ -748,11 +814,16 @@ def _np_like(s: _Sentence, a: int, b: int) -> bool:
     if not toks or len(toks) > 12 or not (toks[0].low in DETERMINERS or toks[0].capital):
         return False
     first = toks[0].low
-    if first in PREPOSITIONS | LEADING | (TIME_WORDS - DETERMINERS) or first in s.lex.adverbs or first.endswith("ment"):
+    if (
+        first in PREPOSITIONS | LEADING | (TIME_WORDS - DETERMINERS)
+        or first in s.lex.adverbs
+        or first.endswith("ment")
+    ):
         return False  # "Mercredi, le G7", "Récemment, …", "En recevant X, il"
     return not any(
         t.low in _COMMON_FINITE
-        or t.low in s.lex.words and (i == 0 or toks[i - 1].low not in DETERMINERS)  # "le juge" is a noun
+        or t.low in s.lex.words
+        and (i == 0 or toks[i - 1].low not in DETERMINERS)  # "le juge" is a noun
         or t.text in MARKS
         or t.low in QUE | RELATIVES
         for i, t in enumerate(toks)
@@ -935,7 +1006,7 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         if start is None:
             return None
         end = _next_boundary(s, start, hi)
-        if all(t.low in ("tout", "en") or t.text in MARKS for t in toks[:cue.first] if t.start >= lo):
+        if all(t.low in ("tout", "en") or t.text in MARKS for t in toks[: cue.first] if t.start >= lo):
             # "Tout en assurant que …, le ministre a …": the main clause's subject ends the content
             k = s.index_at(start)
             comma = next(
@@ -944,8 +1015,8 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
                 None,
             )  # fmt: skip
             end = toks[comma].start if comma is not None else end
-        said = [q for q in s.spoken if q.source and q.source[1] <= cue.span[0]]
-        source = said[-1].source if said else None  # the subject of the verb it goes with
+        earlier = [q for q in s.spoken if q.source and q.source[1] <= cue.span[0]]
+        source = earlier[-1].source if earlier else None  # the subject of the verb it goes with
         return RawQuote((cue.span[0], cue.span[1]), source, [trim(text, start, end)], kind="gerund")
     if cue.kind == "passive":
         start = _content_start(s, cue, ("de",))
@@ -970,7 +1041,11 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         return None
     end = _next_boundary(s, start, hi)
     source = _subject_back(s, cue, previous_end) or _shared_subject(s, cue)
-    if source is not None and text[source[0] : source[1]].lower() in RELATIVES and text[: source[0]].rstrip().endswith(","):
+    if (
+        source is not None
+        and text[source[0] : source[1]].lower() in RELATIVES
+        and text[: source[0]].rstrip().endswith(",")
+    ):
         comma = text.find(",", start, end)  # "Le syndicat, qui affirme que …, a été reçu": the incise closes
         end = comma if comma > 0 else end
     said = trim(text, start, end)
