@@ -11,7 +11,7 @@ The rule is fixed and does not depend on the engine (its lexicons change; this s
   starts like a common French speech or judgement verb (SIGNAL below, written once, before any
   rule was tuned on this set);
 - every 15th of the other sentences, in file order;
-- the sentences of the earlier set (earlier_ids.txt: chosen by an older rule, the rules were
+- the sentences of the earlier set (ud_dev_earlier.lst: chosen by an older rule, the rules were
   already read against them), which always stay in the tuning part.
 
 The held-out part is chosen once by a seeded hash of the sentence id (HELDOUT_SEED), never by
@@ -30,7 +30,7 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests/fixtures/suggest_eval/ud_dev.jsonl"
-EARLIER = OUT.parent / "earlier_ids.txt"
+EARLIER = OUT.parent / "ud_dev_earlier.lst"  # not .txt: the pages of the set are its .txt files
 OTHERS_EVERY = 15
 HELDOUT_SEED = "heldout-2026-11-30"
 HELDOUT_SHARE = 0.55  # of the sentences not in the earlier set
