@@ -42,7 +42,9 @@ print(best / sentences * 1e6)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--against", default="7106939", help="the earlier revision (default: the rules-1 engine)")
-    ap.add_argument("--docs", type=int, default=1500, help="generated articles (default 1500, about 35 k sentences)")
+    ap.add_argument(
+        "--docs", type=int, default=1500, help="generated articles (default 1500, about 35 k sentences)"
+    )
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -52,20 +54,30 @@ def main() -> None:
         work = Path(tmp)
         corpus = write_corpus(work / "corpus.jsonl", args.docs * 23)
         earlier = work / "earlier"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(earlier), args.against], check=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(earlier), args.against],
+            check=True,
+        )
         try:
             times: dict[str, list[float]] = {"this checkout": [], args.against: []}
             for _ in range(args.rounds):
                 for name, tree in (("this checkout", ROOT), (args.against, earlier)):
                     out = subprocess.run(
-                        [sys.executable, "-c", _TIMER, str(tree), str(corpus)], capture_output=True, text=True, check=True
+                        [sys.executable, "-c", _TIMER, str(tree), str(corpus)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
                     )
                     times[name].append(float(out.stdout))
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(earlier)], check=True)
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(earlier)], check=True
+            )
     now, before = (statistics.median(v) for v in times.values())
     for name, v in times.items():
-        print(f"{name}: {statistics.median(v):.1f} µs per sentence (turns: {', '.join(f'{x:.1f}' for x in v)})")
+        print(
+            f"{name}: {statistics.median(v):.1f} µs per sentence (turns: {', '.join(f'{x:.1f}' for x in v)})"
+        )
     print(f"ratio this / {args.against}: {now / before:.2f} (target: no slower, <= 1.0)")
 
 

@@ -99,7 +99,9 @@ def test_quote_scores_on_a_hand_made_pair():
 def two_annotators(store):
     plan = Assignment(("alice", "bob"), 0.2)
     store.set_assignment(plan)
-    label_seeds(store, ["alice", "bob"], plan, noise=0.15, seed=1)  # a seed whose noise reaches quotes the two share
+    label_seeds(
+        store, ["alice", "bob"], plan, noise=0.15, seed=1
+    )  # a seed whose noise reaches quotes the two share
     return store
 
 
