@@ -229,3 +229,25 @@ def test_a_gerund_shares_the_subject_of_a_speech_event_without_message():
 def test_a_note_call_ends_no_content():
     (q,) = quotes("Le témoin a affirmé que la lettre était fausse [3].")
     assert q[0] == ["que la lettre était fausse"]
+
+
+def test_selon_a_message_noun_is_the_cue_and_initials_stay_in_the_source():
+    got = quotes("Selon le témoignage de F.L. Durand, la valeur n'excédait jamais mille francs.")
+    assert got == [(["la valeur n'excédait jamais mille francs"], "Selon le témoignage", "F.L. Durand")]
+
+
+def test_a_dateline_is_not_content():
+    (q,) = quotes(
+        "MOSCOU (AFP) - Le Kremlin a démenti toute livraison d'armes, a rapporté lundi l'agence Tass."
+    )
+    assert q[0] == ["Le Kremlin a démenti toute livraison d'armes"]
+
+
+def test_an_addressee_may_stand_between_demander_and_its_infinitive():
+    (q,) = quotes("Le roi demande à l'évêque de Toulouse de négocier la paix.")
+    assert q == (["de négocier la paix"], "demande", "Le roi")
+
+
+def test_an_adverb_after_the_subject_and_a_question_mark_are_left_out():
+    (q,) = quotes("Qui donc a écrit que la guerre était finie ?")
+    assert q == (["que la guerre était finie"], "a écrit", "Qui")

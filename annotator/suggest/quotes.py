@@ -505,9 +505,11 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
             return t.start
         if t.text in ".;!?" or k > j and t.low in s.lex.words and t.low not in QUE | DE | A:
             break  # a content never opens past another verb that reports
+        if "de-inf" in kinds and t.low in DE and _infinitive_after(s, k):
+            return t.start  # "demande à l'évêque de Toulouse de négocier": past the addressee
         if k - near > 3:
             continue
-        if t.low in DE and ("de" in kinds or "de-inf" in kinds and _infinitive_after(s, k)):
+        if t.low in DE and "de" in kinds:
             return t.start
         if t.low in A and ("à" in kinds or "à-inf" in kinds and t.low == "à" and _infinitive_after(s, k)):
             return t.start
@@ -577,6 +579,19 @@ def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
         head = last + 2 if last + 2 < len(toks) and toks[last + 1].low in DETERMINERS else last + 1
         if head < len(toks) and {toks[head].low, toks[head].low[:-1]} & s.lex.criteria_nouns:
             return None  # "selon les époques", "selon les critères de l'Union": no attribution
+        if head < len(toks) and toks[head].low in _MESSAGE_NOUNS and head + 2 < len(toks):
+            after = head + 1
+            while after < len(toks) and toks[after].low not in DE | {"par"} and after - head < 5:
+                after += 1  # "selon les informations rendues publiques par X"
+            if (
+                after < len(toks)
+                and toks[after].low in DE | {"par"}
+                and _source_like(s, after + 1, loose=True)
+            ):
+                # GUIDELINES Q1: the nominal phrase is the cue, what follows "de" or "par" the source
+                # ("du ministère": the article stays with the source)
+                last = after if toks[after].low not in ("du", "des") else after - 1
+                return _Cue("preposition", i, last, (t.start, toks[head].end))
         if _source_like(s, last + 1, loose=apart):
             return _Cue("preposition", i, last, (t.start, toks[last].end))
         return None
@@ -586,6 +601,13 @@ def _preposition_cue(s: _Sentence, i: int) -> _Cue | None:
         if k is not None and k + 1 < len(toks) and toks[k + 1].text in OPENING:
             return _Cue("preposition", i, i, (t.start, t.end))
     return None
+
+
+# what "selon" can name before its source: the message itself ("selon le témoignage de X")
+_MESSAGE_NOUNS = frozenset(
+    "témoignage témoignages information informations propos déclaration déclarations version "
+    "estimation estimations aveux dires explications révélations".split()
+)
 
 
 def _np_then_comma(s: _Sentence, k: int) -> bool:
@@ -635,6 +657,13 @@ def _source_like(s: _Sentence, k: int, *, loose: bool = False) -> bool:
 # ---------------------------------------------------------------------------------- sources
 
 
+_INITIALS = re.compile(r"^[A-Z](?:\.[A-Z])*$")
+# a dispatch's dateline: "PEKIN--", "MOSCOU (AFP) -", "Paris, 3 mars (Reuters) –"
+_DATELINE = re.compile(
+    r"[ \u00a0]*[A-ZÉÈ][A-ZÉÈ' -]{2,}(?:[ \u00a0]*\([A-Za-z]+\))?[ \u00a0]*(?:--|[-–—])[ \u00a0]*"
+)
+
+
 def _np_forward(s: _Sentence, k: int, end: int, *, last_words: bool = False) -> Range | None:
     """The noun phrase from token k (an inverted subject, a "selon" source), with an apposition:
     one opened by a title noun, or (`last_words`, a subject after its cue) any that ends the
@@ -664,6 +693,9 @@ def _np_forward(s: _Sentence, k: int, end: int, *, last_words: bool = False) -> 
     j = k
     while j + 1 < len(toks) and toks[j + 1].start < end:
         nxt = toks[j + 1]
+        if nxt.text == "." and _INITIALS.match(toks[j].text) and j + 2 < len(toks) and toks[j + 2].capital:
+            j += 1  # "F.L. Copperman", "M. Ménard"
+            continue
         if nxt.low in NP_STOP or not (nxt.text[:1].isalnum() or nxt.text in "'’-"):
             break
         j += 1
@@ -796,6 +828,8 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
             )
         ):
             start = toks[pa].start
+    while b - 1 > a and toks[b - 1].low in ("donc", "alors", "aussi", "encore", "même"):
+        b -= 1  # "Qui donc a écrit": the adverb is not the source
     return start, toks[b - 1].end
 
 
@@ -862,7 +896,7 @@ _REFERENCE = re.compile(r"[ \u00a0]*\[\d{1,3}\]$")  # a note call: "… la jeune
 def trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
     while a < b and text[a] in " \u00a0\u202f\t,;:–—":
         a += 1
-    while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + (".…" if drop_final else ""):
+    while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + (".…?!" if drop_final else ""):
         b -= 1
     if b > a and text[b - 1] == "]" and (ref := _REFERENCE.search(text, a, b)) is not None:
         return trim(text, a, ref.start(), drop_final=drop_final)
@@ -1026,6 +1060,8 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         return RawQuote(cue.span, None, [trim(text, start, end)], kind="passive")
     if cue.inverted:
         comma = toks[cue.first - 1].start if cue.first else cue.span[0]
+        if previous_end == lo and (dateline := _DATELINE.match(text, lo)) is not None:
+            previous_end = dateline.end()
         content = [trim(text, previous_end, comma)] if previous_end < comma else []
         content = [c for c in content if c[0] < c[1]]
         if not content:
