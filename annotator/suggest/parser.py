@@ -39,7 +39,7 @@ NOT_CUES = frozenset(
     "être avoir faire falloir sembler paraître vouloir souhaiter désirer espérer attendre permettre "
     "savoir voir comprendre apprendre sentir entendre remarquer constater découvrir oublier ignorer "
     "pouvoir devoir aller venir rester tenir veiller s'assurer assurer faire_en_sorte exiger prévoir "
-    "craindre redouter préférer aimer mériter valoir suffire arriver advenir éviter empêcher refuser "
+    "préférer aimer mériter valoir suffire arriver advenir éviter empêcher refuser "
     "accepter entretenir"
     .split()
 )  # fmt: skip
