@@ -4,28 +4,30 @@ scorer's anchors and coverage thresholds."""
 
 import pytest
 
+from annotator.corpus.reader import SourceDoc
 from annotator.errors import UserError
+from annotator.ingest import analyse
 from annotator.matching import coverage, match_quotes
-from annotator.model import Quote, Span
+from annotator.model import Quote, SentenceLabels, Span
 from annotator.suggest import hints
 from annotator.suggest.evaluate import _span
 from annotator.suggest.lexicon import lexicon
-from annotator.suggest.quotes import find_quotes
 
 
 def quotes(text: str) -> list[tuple[list[str], str | None, str | None]]:
-    """(content, cue, source) of every quote the rules find in one sentence."""
+    """(content, cue, source) of every quote the engine suggests for a one-sentence document."""
+    a = analyse(SourceDoc("t", "t.txt", text))
     out = []
-    for q in find_quotes(text, [], lexicon()):
-        if not q.content:
-            continue
-        out.append(
-            (
-                [text[a:b] for a, b in q.content],
-                text[slice(*q.cue)] if q.cue else None,
-                text[slice(*q.source)] if q.source else None,
+    for js in a.suggestions:
+        labels = SentenceLabels.model_validate_json(js) if js else SentenceLabels()
+        for q in labels.quotes:
+            out.append(
+                (
+                    [c.text for c in q.content],
+                    q.cue.text if q.cue else None,
+                    q.source.text if q.source else None,
+                )
             )
-        )
     return out
 
 

@@ -114,6 +114,7 @@ ADVERBIAL_SEGMENTS = {
     "en effet", "par ailleurs", "lui-même", "elle-même", "de leur côté", "pour leur part", "à son tour",
     "enfin", "lui", "elle", "eux", "cependant", "pourtant", "néanmoins", "de même", "en outre",
 }  # fmt: skip
+_EMPHATIC = {"lui", "elle", "eux", "elles"}  # "a, lui, estimé": between commas only
 TIME_WORDS = {
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "hier", "aujourd'hui",
     "soir", "matin", "midi", "après-midi", "ce", "cette", "dernier", "dernière", "prochain", "janvier",
@@ -421,7 +422,9 @@ def _participle_cue(s: _Sentence, i: int) -> _Cue | None:
         first = j - 1 if reflexive else j
         if first >= 1 and toks[first - 1].low in FIRST_PERSON:
             return None
-        cue = _Cue("participle", first, last, (toks[first].start, toks[last].end), verbs)
+        # "a, lui, estimé": with a pronoun between, the participle alone is the cue (GUIDELINES Q9)
+        shown = i if any(t.text == "," for t in toks[j:i]) else first
+        cue = _Cue("participle", first, last, (toks[shown].start, toks[last].end), verbs)
         cue.inverted = _inverted(s, cue)
         if not cue.inverted and not _introduced(s, cue):
             return None
@@ -462,6 +465,8 @@ def _inverted(s: _Sentence, cue: _Cue) -> bool:
     a, b = segs[0]
     if _words(s, a, b) in ADVERBIAL_SEGMENTS:
         return False
+    if len(segs) == 2 and toks[a].low in RELATIVES | {"comme"} and _np_like(s, *segs[1]) and segs[1][1] - segs[1][0] <= 6:
+        return False  # "Le président, comme son prédécesseur, a affirmé": an incise after the subject
     if len(segs) > 1:
         pa, pb = segs[1]
         if toks[a].low in s.lex.title_nouns and _name_like(s, pa, pb):
@@ -779,8 +784,12 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
     k = 0
     while k < len(segs) and (
         _words(s, *segs[k]) in ADVERBIAL_SEGMENTS
-        and (segs[k][0] == 0 or toks[segs[k][0] - 1].text == ",")
-        or (k + 1 < len(segs) and toks[segs[k][0]].low in PREPOSITIONS)
+        and (_words(s, *segs[k]) not in _EMPHATIC or segs[k][0] > 0 and toks[segs[k][0] - 1].text == ",")
+        or (
+            k + 1 < len(segs)
+            and toks[segs[k][0]].low in PREPOSITIONS | RELATIVES | {"comme"}
+            and segs[k][1] - segs[k][0] > 1  # "X, qui a hésité, a annoncé"; not "…, qui a confirmé"
+        )
     ):
         k += 1  # ", lui," and ", de son côté," stand between subject and cue; "et elle pense" does not
     if k >= len(segs):
@@ -890,14 +899,23 @@ def _shared_subject(s: _Sentence, cue: _Cue) -> Range | None:
 # ---------------------------------------------------------------------------------- content
 
 
+# ", donnant une nouvelle dynamique …": a present participle after a comma opens the author's own
+# clause (GUIDELINES Q8); the ones that are prepositions or adverbs are not participles
+_PARTICIPLE_TAIL = re.compile(
+    r",[ \u00a0]+(?!(?:avant|pendant|cependant|maintenant|durant|devant|suivant|tant|autant|quant|"
+    r"moyennant|néanmoins|concernant|nonobstant)\b)[a-zàâçéèêëîïôûùü]{3,}ant\b"
+)
 _REFERENCE = re.compile(r"[ \u00a0]*\[\d{1,3}\]$")  # a note call: "… la jeune femme [2]"
 
 
 def trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
     while a < b and text[a] in " \u00a0\u202f\t,;:–—":
         a += 1
-    while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + (".…?!" if drop_final else ""):
+    final = (".…?!" if not any(c in MARKS for c in text[a:b]) else ".…") if drop_final else ""
+    while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + final:
         b -= 1
+    if drop_final and b > a and text[b - 1] in "?!" and text[a : b - 1].rstrip(" \u00a0\u202f").endswith(tuple(CLOSING)):
+        return trim(text, a, b - 1)  # "… « revenants » ?": the author's question mark, outside the marks
     if b > a and text[b - 1] == "]" and (ref := _REFERENCE.search(text, a, b)) is not None:
         return trim(text, a, ref.start(), drop_final=drop_final)
     return a, b
@@ -960,6 +978,7 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
     boundaries = sorted(
         [_boundary(s, c) for c in cues if c.inverted or c.kind in ("gerund", "preposition")]
         + [b for c in cues if not c.inverted and (b := _clause_after_comma(s, c)) is not None]
+        + [m.start() for m in _PARTICIPLE_TAIL.finditer(text) if not s.in_quotes(m.start())]
         + [m.start() for m in lex.author_clauses.finditer(text) if not s.in_quotes(m.start())]
     )
     s.boundaries = boundaries
