@@ -253,3 +253,47 @@ def test_an_addressee_may_stand_between_demander_and_its_infinitive():
 def test_an_adverb_after_the_subject_and_a_question_mark_are_left_out():
     (q,) = quotes("Qui donc a écrit que la guerre était finie ?")
     assert q == (["que la guerre était finie"], "a écrit", "Qui")
+
+
+def test_an_incise_inside_a_quotation_splits_its_content():
+    got = quotes("« Nous resterons jusqu'au bout, a-t-il dit, quoi qu'il arrive. »")
+    assert got == [(["Nous resterons jusqu'au bout", "quoi qu'il arrive."], "dit", "il")]
+    got = quotes("« Nous resterons, selon lui, jusqu'au bout », a ajouté le maire.")
+    assert got == [(["Nous resterons", "jusqu'au bout"], "a ajouté", "le maire")]  # Q4: no second quote
+
+
+def test_selon_before_a_colon_and_after_a_semicolon():
+    assert quotes("Selon le maire : « Nous resterons jusqu'au bout. »") == [
+        (["Nous resterons jusqu'au bout."], "Selon", "le maire")
+    ]
+    assert quotes("Les prix montent ; selon l'Insee, la hausse ralentira.") == [
+        (["la hausse ralentira"], "selon", "l'Insee")
+    ]
+
+
+def test_a_comparison_or_a_relative_incise_after_the_subject():
+    assert quotes("Le président, comme son prédécesseur, a affirmé que la réforme passerait.") == [
+        (["que la réforme passerait"], "a affirmé", "Le président")
+    ]
+    assert quotes("Le maire, qui a longtemps hésité, a finalement annoncé qu'il se représenterait.") == [
+        (["qu'il se représenterait"], "a finalement annoncé", "Le maire")
+    ]
+    assert quotes("Elle a dit qu'elle partirait.") == [(["qu'elle partirait"], "a dit", "Elle")]
+
+
+def test_the_journalists_tail_and_a_pronoun_incise_in_the_cue():
+    got = quotes("Le président a affirmé que la réforme passerait, donnant une nouvelle dynamique au débat.")
+    assert got == [(["que la réforme passerait"], "a affirmé", "Le président")]
+    assert quotes("Le ministre a, lui, estimé que la loi passerait.") == [
+        (["que la loi passerait"], "estimé", "Le ministre")
+    ]
+
+
+def test_an_infinitive_cue_after_a_verb_of_aspect_and_a_circumstance_before_the_content():
+    assert quotes("Le ministre n'a cessé d'affirmer que la paix était proche.") == [
+        (["que la paix était proche"], "n'a cessé d'affirmer", "Le ministre")
+    ]
+    assert quotes("Qui peut encore croire que la paix est proche ?") == []  # modality says nothing was said
+    assert quotes("Le gouvernement a annoncé, mercredi, que les impôts baisseraient.") == [
+        (["que les impôts baisseraient"], "a annoncé", "Le gouvernement")
+    ]

@@ -88,6 +88,7 @@ class Lexicon:
     finite: dict[str, tuple[Verb, ...]]
     participles: dict[str, tuple[Verb, ...]]
     gerunds: dict[str, tuple[Verb, ...]]
+    infinitives: dict[str, tuple[Verb, ...]]  # "n'a cessé d'affirmer", "durent convenir"
     passive: frozenset[str]  # participles of verbs whose passive is an agentless attribution
     adverbs: frozenset[str]
     source_nouns: frozenset[str]
@@ -188,11 +189,15 @@ def lexicon() -> Lexicon:
         parse_verb(lemma) for lemma in lines("passive_cues.txt") if lemma not in {v.lemma for v in verbs}
     ]
     finite, participles, gerunds = (_index(verbs, a) for a in ("finite", "participles", "gerunds"))
-    words = frozenset(finite) | frozenset(participles) | frozenset(gerunds)
+    infinitives: dict[str, tuple[Verb, ...]] = {}
+    for verb in verbs:
+        infinitives[verb.lemma] = (*infinitives.get(verb.lemma, ()), verb)
+    words = frozenset(finite) | frozenset(participles) | frozenset(gerunds) | frozenset(infinitives)
     return Lexicon(
         finite=finite,
         participles=participles,
         gerunds=gerunds,
+        infinitives=infinitives,
         passive=frozenset(f for v in passive_verbs for f in v.participles),
         adverbs=frozenset(lines("adverbs.txt")),
         source_nouns=frozenset(lines("source_nouns.txt")),

@@ -317,10 +317,13 @@ def _find_cues(s: _Sentence) -> list[_Cue]:
             continue
         t = toks[i]
         unclosed = s.unclosed_at(t.start)
-        if s.in_quotes(t.start) and not unclosed:
-            continue
+        incise = s.in_quotes(t.start) and not unclosed
+        if incise and not (
+            i and toks[i - 1].text == "," and any(_INVERTED.match(x.low) for x in toks[i : i + 3])
+        ):
+            continue  # inside a quotation only "« A, a-t-il dit, B »" is a cue: the author's incise
         cue = _verb_cue(s, i) or _preposition_cue(s, i)
-        if cue is None or unclosed and not cue.inverted:
+        if cue is None or (unclosed or incise) and not cue.inverted:
             continue
         if unclosed:  # an unbalanced mark: the plausible quotation stops at the cue's comma
             unclosed.end = toks[cue.first - 1].start
@@ -353,6 +356,8 @@ def _verb_cue(s: _Sentence, i: int) -> _Cue | None:
                     verbs, last = fit
                     return _Cue("participle", j, last, (toks[j].start, toks[last].end), verbs, pron, True)
         return None
+    if low in lex.infinitives and low not in lex.finite and low not in lex.participles:
+        return _infinitive_cue(s, i)
     if low in lex.participles:
         cue = _participle_cue(s, i)
         if cue is not None or low not in lex.finite:  # "écrit", "dit": also finite forms
@@ -394,6 +399,41 @@ def _verb_cue(s: _Sentence, i: int) -> _Cue | None:
             return None
         return cue
     return None
+
+
+# forms of the verbs of aspect an infinitive cue hangs on ("n'a cessé d'affirmer", "finissent par
+# considérer", "vient d'annoncer"); not modality ("peut affirmer" says nothing was said) or volition
+_GOVERNORS = frozenset(
+    "cesse cessent cessait cessaient cessa cessèrent cessé continue continuent continuait continuaient "
+    "continua continué finit finissent finissait finissaient finirent fini vient viennent venait venaient "
+    "vint venu venue commence commencent commençait commencé".split()
+)
+
+
+def _infinitive_cue(s: _Sentence, i: int) -> _Cue | None:
+    """A cue verb in the infinitive after a verb of aspect: the group from its
+    auxiliary (and negation) to the infinitive is the cue (GUIDELINES Q9: "n'a cessé d'affirmer")."""
+    toks = s.toks
+    j = i - 1
+    if j >= 0 and toks[j].low in ("de", "d'", "d’", "à", "par"):
+        j -= 1
+    j = _skip_adverbs(s, j, -1) if j >= 0 and toks[j].low not in _GOVERNORS else j
+    if j < 0 or toks[j].low not in _GOVERNORS:
+        return None
+    first = j
+    k = _skip_adverbs(s, first - 1, -1)
+    if k >= 0 and toks[k].low in AUX_AVOIR | AUX_ETRE:
+        first = k
+    if first >= 1 and toks[first - 1].low in ("n'", "n’", "ne"):
+        first -= 1
+    if first >= 1 and toks[first - 1].low in FIRST_PERSON:
+        return None
+    fit = _with_tail(s, s.lex.infinitives[toks[i].low], i)
+    if not fit:
+        return None
+    verbs, last = fit
+    cue = _Cue("finite", first, last, (toks[first].start, toks[last].end), verbs)
+    return cue if _introduced(s, cue) else None
 
 
 def _participle_cue(s: _Sentence, i: int) -> _Cue | None:
@@ -465,7 +505,12 @@ def _inverted(s: _Sentence, cue: _Cue) -> bool:
     a, b = segs[0]
     if _words(s, a, b) in ADVERBIAL_SEGMENTS:
         return False
-    if len(segs) == 2 and toks[a].low in RELATIVES | {"comme"} and _np_like(s, *segs[1]) and segs[1][1] - segs[1][0] <= 6:
+    if (
+        len(segs) == 2
+        and toks[a].low in RELATIVES | {"comme"}
+        and _np_like(s, *segs[1])
+        and segs[1][1] - segs[1][0] <= 6
+    ):
         return False  # "Le président, comme son prédécesseur, a affirmé": an incise after the subject
     if len(segs) > 1:
         pa, pb = segs[1]
@@ -529,6 +574,12 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
             if "attr" in kinds and t.text[:1].islower() and t.low not in DETERMINERS | DE | A | PREPOSITIONS:
                 return t.start  # "se dit incapable de répondre"
         if t.text == ",":
+            # "a annoncé, mercredi, que …": a circumstance between commas, then the content
+            close = next((m for m in range(k + 1, min(len(toks), k + 7)) if toks[m].text == ","), None)
+            if close is not None and close + 1 < len(toks):
+                after = toks[close + 1]
+                if after.low in QUE and "que" in kinds or after.text in OPENING and "mark" in kinds:
+                    return after.start
             break
     return None
 
@@ -618,7 +669,7 @@ _MESSAGE_NOUNS = frozenset(
 def _np_then_comma(s: _Sentence, k: int) -> bool:
     """A short noun phrase from token k closed by a comma ("Selon la direction, …")."""
     for j in range(k, min(len(s.toks), k + 8)):
-        if s.toks[j].text == ",":
+        if s.toks[j].text in ",:":
             return j > k
         if not s.toks[j].text[:1].isalnum() and s.toks[j].text not in "'’-":
             return False
@@ -905,6 +956,7 @@ _PARTICIPLE_TAIL = re.compile(
     r",[ \u00a0]+(?!(?:avant|pendant|cependant|maintenant|durant|devant|suivant|tant|autant|quant|"
     r"moyennant|néanmoins|concernant|nonobstant)\b)[a-zàâçéèêëîïôûùü]{3,}ant\b"
 )
+_SELON_INCISE = re.compile(r",[ \u00a0]*(?:selon|d['’]après)[ \u00a0]+[^,«»“”\"]{1,40},", re.I)
 _REFERENCE = re.compile(r"[ \u00a0]*\[\d{1,3}\]$")  # a note call: "… la jeune femme [2]"
 
 
@@ -914,7 +966,12 @@ def trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
     final = (".…?!" if not any(c in MARKS for c in text[a:b]) else ".…") if drop_final else ""
     while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + final:
         b -= 1
-    if drop_final and b > a and text[b - 1] in "?!" and text[a : b - 1].rstrip(" \u00a0\u202f").endswith(tuple(CLOSING)):
+    if (
+        drop_final
+        and b > a
+        and text[b - 1] in "?!"
+        and text[a : b - 1].rstrip(" \u00a0\u202f").endswith(tuple(CLOSING))
+    ):
         return trim(text, a, b - 1)  # "… « revenants » ?": the author's question mark, outside the marks
     if b > a and text[b - 1] == "]" and (ref := _REFERENCE.search(text, a, b)) is not None:
         return trim(text, a, ref.start(), drop_final=drop_final)
@@ -998,10 +1055,12 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
             continue
         quotes.append(quote)
         covered.extend(quote.content)
-    # incises that hold a quote are cut out of the enclosing quotes' content
+    # incises that hold a quote are cut out of the enclosing quotes' content, and so is an
+    # author's ", selon lui," inside a quotation (GUIDELINES Q4: one quote, its content in two)
     holes = [s.scope(q.cue[0]) for q in quotes if q.cue and s.scope(q.cue[0]) != (0, len(text))]
+    holes += [(m.start() + 1, m.end() - 1) for m in _SELON_INCISE.finditer(text) if s.in_quotes(m.start())]
     for q in quotes:
-        if q.cue and s.scope(q.cue[0]) == (0, len(text)):
+        if q.cue and s.scope(q.cue[0]) == (0, len(text)) or q.kind == "marks":
             q.content = [p for c in q.content for p in _minus(c, holes, text)]
     quotes = [q for q in quotes if q.content]
     quotes.extend(_unclaimed(s, quotes))
@@ -1088,7 +1147,7 @@ def _build(s: _Sentence, cue: _Cue, done: list[RawQuote]) -> RawQuote | None:
         source = cue.pronoun or _np_forward(s, cue.last + 1, hi, last_words=True)
         if source is None:
             return None  # "X, rédigée par Y, mentionne dans …": a subject before, not an inversion
-        after = source[1]
+        after = max(source[1], cue.span[1])  # "a-t-il dit": the pronoun stands before the verb
         more = _continuation(s, after, hi, quoted_first=_strip_marks(text, *content[0]) != content[0])
         return RawQuote(cue.span, source, content + more, kind="inverted")
     start = _content_start(s, cue, _introducers(cue))
@@ -1148,9 +1207,10 @@ def _continuation(s: _Sentence, after: int, hi: int, *, quoted_first: bool) -> l
     if k >= len(s.toks):
         return []
     t = s.toks[k]
-    # after a quotation only a new quotation goes on with it (else: an apposition, a comment)
+    # after a quotation only a new quotation goes on with it (else: an apposition, a comment),
+    # or the same one, when the cue was an incise inside it
     lower_ok = not quoted_first and t.text[:1].islower() and t.low not in CONTINUATION_STOP
-    if not (t.text in OPENING or lower_ok and t.low not in s.lex.gerunds):
+    if not (t.text in OPENING or s.in_quotes(start) or lower_ok and t.low not in s.lex.gerunds):
         return []
     end = _next_boundary(s, start, hi)
     part = trim(text, start, end)
@@ -1159,7 +1219,12 @@ def _continuation(s: _Sentence, after: int, hi: int, *, quoted_first: bool) -> l
 
 def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuote | None:
     text, toks = s.text, s.toks
-    clause_start = trim(text, previous_end, hi)[0]
+    stops = [
+        t.end
+        for t in toks
+        if previous_end <= t.start < cue.span[0] and t.text == ";" and not s.in_quotes(t.start)
+    ]
+    clause_start = trim(text, max([previous_end, *stops]), hi)[0]  # "… ; selon l'Insee, …": its clause
     lead = [t for t in toks if clause_start <= t.start < cue.span[0]]
     preposed = all(t.low in LEADING | {"toujours", "mais", "et"} for t in lead)
     source = _np_forward(s, cue.last + 1, hi)
@@ -1172,6 +1237,8 @@ def _preposition(s: _Sentence, cue: _Cue, previous_end: int, hi: int) -> RawQuot
                         kind="preposition")  # fmt: skip
     if preposed:
         k = s.index_at(source[1])
+        if k + 1 < len(toks) and toks[k].text == ":" and toks[k + 1].text in OPENING:
+            k += 1  # "Selon le maire : « … »"
         if k < len(toks) and toks[k].text in OPENING:  # "Selon Alan « Dave m'a contacté … »"
             end = _next_boundary(s, toks[k].start, hi)
             return RawQuote(cue.span, source, [trim(text, toks[k].start, end)], kind="preposition")
