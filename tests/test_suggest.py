@@ -200,8 +200,8 @@ def test_held_out_figures_do_not_fall(eval_pairs):
     (README, Suggestions): this holds the figures measured, so that a change that loses ground
     on unseen text fails."""
     sc = score([p for p in eval_pairs if p.part == "heldout"])
-    assert sc.content.f1 >= 0.67 and sc.content_03.f1 >= 0.73 and sc.content_08.f1 >= 0.59
-    assert sc.cue.f1 >= 0.68 and sc.source.f1 >= 0.58
+    assert sc.content.f1 >= 0.67 and sc.content_03.f1 >= 0.74 and sc.content_08.f1 >= 0.59
+    assert sc.cue.f1 >= 0.69 and sc.source.f1 >= 0.61
     assert sc.mode.precision >= 0.87
 
 
