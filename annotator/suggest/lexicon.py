@@ -100,7 +100,7 @@ class Lexicon:
     evaluative: WordList
     checkworthy: WordList
     event_verbs: WordList
-    words: frozenset[str]  # every verb form that can be a cue
+    words: frozenset[str]  # every finite form, participle and present participle that can be a cue
     # a cue form, "selon" or "après" as a word: a sentence with none (and no quotation marks)
     # needs no quote search
     may_attribute: re.Pattern[str]
@@ -181,6 +181,15 @@ def _words_pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(f"(?=[{firsts}])(?<!\\w)" + trie(words) + r"(?!\w)")
 
 
+# forms of the verbs of aspect an infinitive cue hangs on ("n'a cessé d'affirmer", "finissent par
+# considérer", "vient d'annoncer"); not modality ("peut affirmer" says nothing was said) or volition
+ASPECT_FORMS = frozenset(
+    "cesse cessent cessait cessaient cessa cessèrent cessé continue continuent continuait continuaient "
+    "continua continué finit finissent finissait finissaient finirent fini vient viennent venait venaient "
+    "vint venu venue commence commencent commençait commencé".split()
+)
+
+
 @cache
 def lexicon() -> Lexicon:
     verbs = [parse_verb(line) for line in lines("reporting_verbs.txt")]
@@ -192,7 +201,7 @@ def lexicon() -> Lexicon:
     infinitives: dict[str, tuple[Verb, ...]] = {}
     for verb in verbs:
         infinitives[verb.lemma] = (*infinitives.get(verb.lemma, ()), verb)
-    words = frozenset(finite) | frozenset(participles) | frozenset(gerunds) | frozenset(infinitives)
+    words = frozenset(finite) | frozenset(participles) | frozenset(gerunds)
     return Lexicon(
         finite=finite,
         participles=participles,
@@ -212,5 +221,7 @@ def lexicon() -> Lexicon:
         checkworthy=_stems("checkworthy.txt"),
         event_verbs=_stems("event_verbs.txt"),
         words=words,
-        may_attribute=_words_pattern(sorted(w for w in words | {"selon", "après"} if _WORD.fullmatch(w))),
+        may_attribute=_words_pattern(
+            sorted(w for w in words | ASPECT_FORMS | {"selon", "après"} if _WORD.fullmatch(w))
+        ),
     )

@@ -209,7 +209,7 @@ def _governor(doc: Doc, content: list[Range]) -> Token | None:
 def _reports(verb: Token, lex: Lexicon, text: str, start: int) -> bool:
     """A verb introduces a quotation when it is a reporting verb, or a colon stands between it
     and the quotation (GUIDELINES Q11)."""
-    if verb.text.lower() in lex.words or _lemma(verb) in lex.words:
+    if verb.text.lower() in lex.words or _lemma(verb) in lex.infinitives:
         return True
     between = text[verb.idx + len(verb.text) : start]
     return ":" in between and len(between) < 40

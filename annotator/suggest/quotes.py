@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from annotator.corpus.marks import CLOSING, MARKS, OPENING
-from annotator.suggest.lexicon import Lexicon, Verb
+from annotator.corpus.marks import CLOSING, MARK, MARKS, OPENING
+from annotator.suggest.lexicon import ASPECT_FORMS, Lexicon, Verb
 
 Range = tuple[int, int]
 
@@ -308,7 +308,8 @@ def _find_cues(s: _Sentence) -> list[_Cue]:
     starts = [
         i
         for i, t in enumerate(toks)
-        if (t.low in words or t.low in _PREPOSITIONS or "-" in t.low) and t.text[:1].isalpha()
+        if (t.low in words or t.low in lex.infinitives or t.low in _PREPOSITIONS or "-" in t.low)
+        and t.text[:1].isalpha()
     ]
     cues: list[_Cue] = []
     after = 0  # tokens before this belong to a cue already found
@@ -401,15 +402,6 @@ def _verb_cue(s: _Sentence, i: int) -> _Cue | None:
     return None
 
 
-# forms of the verbs of aspect an infinitive cue hangs on ("n'a cessé d'affirmer", "finissent par
-# considérer", "vient d'annoncer"); not modality ("peut affirmer" says nothing was said) or volition
-_GOVERNORS = frozenset(
-    "cesse cessent cessait cessaient cessa cessèrent cessé continue continuent continuait continuaient "
-    "continua continué finit finissent finissait finissaient finirent fini vient viennent venait venaient "
-    "vint venu venue commence commencent commençait commencé".split()
-)
-
-
 def _infinitive_cue(s: _Sentence, i: int) -> _Cue | None:
     """A cue verb in the infinitive after a verb of aspect: the group from its
     auxiliary (and negation) to the infinitive is the cue (GUIDELINES Q9: "n'a cessé d'affirmer")."""
@@ -417,8 +409,8 @@ def _infinitive_cue(s: _Sentence, i: int) -> _Cue | None:
     j = i - 1
     if j >= 0 and toks[j].low in ("de", "d'", "d’", "à", "par"):
         j -= 1
-    j = _skip_adverbs(s, j, -1) if j >= 0 and toks[j].low not in _GOVERNORS else j
-    if j < 0 or toks[j].low not in _GOVERNORS:
+    j = _skip_adverbs(s, j, -1) if j >= 0 and toks[j].low not in ASPECT_FORMS else j
+    if j < 0 or toks[j].low not in ASPECT_FORMS:
         return None
     first = j
     k = _skip_adverbs(s, first - 1, -1)
@@ -963,7 +955,8 @@ _REFERENCE = re.compile(r"[ \u00a0]*\[\d{1,3}\]$")  # a note call: "… la jeune
 def trim(text: str, a: int, b: int, *, drop_final: bool = True) -> Range:
     while a < b and text[a] in " \u00a0\u202f\t,;:–—":
         a += 1
-    final = (".…?!" if not any(c in MARKS for c in text[a:b]) else ".…") if drop_final else ""
+    # an indirect content loses its final ? or ! too; one with quotation marks keeps them
+    final = (".…?!" if MARK.search(text, a, b) is None else ".…") if drop_final else ""
     while b > a and text[b - 1] in " \u00a0\u202f\t,;:–—" + final:
         b -= 1
     if (
