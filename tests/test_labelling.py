@@ -25,12 +25,17 @@ def test_visible_keeps_offsets_and_shows_controls():
 
 
 def test_tokens_words_and_marks():
-    """Inner hyphens and apostrophes stay in their word, but an inverted subject pronoun is a
-    word of its own: the source "il" of "a-t-il" can be selected (and tagged in IOB)."""
-    text = "« L’objectif est d’approfondir », a-t-il dit, selon Jean-Claude ; peut-on, dit-elle."
+    """Inner hyphens and apostrophes stay in their word, but an inverted subject pronoun and an
+    elided clitic are words of their own: the source "il" of "a-t-il" and the cue "accusez" of
+    "m'accusez" can be selected (and tagged in IOB)."""
+    text = "« L’objectif est d’approfondir », a-t-il dit, selon Jean-Claude ; peut-on, dit-elle, aujourd'hui."
     assert [text[t.start : t.end] for t in tokens(text)] == [
-        "«", "L’objectif", "est", "d’approfondir", "»", ",", "a", "-", "t", "-", "il", "dit", ",", "selon",
-        "Jean-Claude", ";", "peut", "-", "on", ",", "dit", "-", "elle", ".",
+        "«", "L’", "objectif", "est", "d’", "approfondir", "»", ",", "a", "-", "t", "-", "il", "dit", ",",
+        "selon", "Jean-Claude", ";", "peut", "-", "on", ",", "dit", "-", "elle", ",", "aujourd'hui", ".",
+    ]  # fmt: skip
+    text = "Vous m'accusez qu'il parte jusqu'au bout."
+    assert [text[t.start : t.end] for t in tokens(text)] == [
+        "Vous", "m'", "accusez", "qu'", "il", "parte", "jusqu'", "au", "bout", ".",
     ]  # fmt: skip
 
 

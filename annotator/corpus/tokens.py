@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A word keeps its inner hyphens and apostrophes, except before an inverted subject pronoun
-# ("a-t-il", "dit-elle", "peut-on"): the pronoun is a word of its own, the source of a quote.
+# A word keeps its inner hyphens and apostrophes ("aujourd'hui", "vis-à-vis"), except before an
+# inverted subject pronoun ("a-t-il", "dit-elle", "peut-on": the pronoun is a word of its own, the
+# source of a quote) and after an elided clitic ("m'accusez", "l'association", "qu'il": the verb
+# or the noun is a word of its own, so "accusez" alone can be the cue).
 _INVERTED = r"(?:t-)?(?:ils?|elles?|on)\b"
-_TOKEN = re.compile(rf"\w+(?:[-'’](?!{_INVERTED})\w+)*|[^\w\s]")
+_ELIDED = r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\w)"
+_TOKEN = re.compile(rf"(?i:\b{_ELIDED})|\w+(?:[-'’](?!{_INVERTED})\w+)*|[^\w\s]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +21,6 @@ class Token:
 
 
 def tokens(text: str) -> list[Token]:
-    """Words (with inner hyphens and apostrophes, an inverted pronoun apart) and single
-    punctuation marks."""
+    """Words (with inner hyphens and apostrophes, an inverted pronoun and an elided clitic apart)
+    and single punctuation marks."""
     return [Token(m.start(), m.end()) for m in _TOKEN.finditer(text)]
