@@ -297,3 +297,29 @@ def test_an_infinitive_cue_after_a_verb_of_aspect_and_a_circumstance_before_the_
     assert quotes("Le gouvernement a annoncé, mercredi, que les impôts baisseraient.") == [
         (["que les impôts baisseraient"], "a annoncé", "Le gouvernement")
     ]
+
+
+def test_appositions_chain_to_the_end_after_a_postposed_subject():
+    (q,) = quotes("« Nous avons peur », explique Marie Dupont, 45 ans, habitante du quartier.")
+    assert q[2] == "Marie Dupont, 45 ans, habitante du quartier"
+
+
+def test_a_second_cue_after_et_or_avant_de_is_a_second_quote_with_the_same_source():
+    assert quotes("Il estime que la loi est injuste et ajoute que le texte sera contesté.") == [
+        (["que la loi est injuste"], "estime", "Il"),
+        (["que le texte sera contesté"], "ajoute", "Il"),
+    ]
+    got = quotes(
+        "Le président a rappelé que la France restait engagée, avant d'ajouter que l'aide continuerait."
+    )
+    assert got == [
+        (["que la France restait engagée"], "a rappelé", "Le président"),
+        (["que l'aide continuerait"], "ajouter", "Le président"),
+    ]
+
+
+def test_verbs_of_the_press_incise_report_only_in_an_incise_or_before_a_content():
+    assert quotes("« Il faut agir », a lancé le maire.") == [(["Il faut agir"], "a lancé", "le maire")]
+    assert quotes("« Rien n'est joué », poursuit-il.") == [(["Rien n'est joué"], "poursuit", "il")]
+    assert quotes("La police a lancé une opération à Marseille.") == []
+    assert quotes("Le maire poursuit son discours.") == []

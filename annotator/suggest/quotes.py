@@ -407,6 +407,13 @@ def _infinitive_cue(s: _Sentence, i: int) -> _Cue | None:
     auxiliary (and negation) to the infinitive is the cue (GUIDELINES Q9: "n'a cessé d'affirmer")."""
     toks = s.toks
     j = i - 1
+    if j >= 1 and toks[j].low in ("de", "d'", "d’") and toks[j - 1].low == "avant":
+        fit = _with_tail(s, s.lex.infinitives[toks[i].low], i)
+        if fit is None:
+            return None
+        verbs, last = fit  # "…, avant d'ajouter que …": its subject is the verb's before, as a gerund's
+        cue = _Cue("gerund", j - 1, last, (toks[i].start, toks[last].end), verbs)
+        return cue if _content_start(s, cue, _GERUND_KINDS) is not None else None
     if j >= 0 and toks[j].low in ("de", "d'", "d’", "à", "par"):
         j -= 1
     j = _skip_adverbs(s, j, -1) if j >= 0 and toks[j].low not in ASPECT_FORMS else j
@@ -759,19 +766,39 @@ def _np_forward(s: _Sentence, k: int, end: int, *, last_words: bool = False) -> 
         last = (
             e + 1 >= len(toks) or toks[e + 1].start >= end or toks[e + 1].text in ".!?" and e + 2 >= len(toks)
         )
-        low = toks[a].low
-        if (
-            toks[a].low in s.lex.title_nouns
-            or (
-                last_words
-                and last  # ", délégué CGT du site." closing the sentence
-                and toks[a].text[:1].islower()
-                and low not in CONTINUATION_STOP | RELATIVES | s.lex.words
-                and not low.endswith("ant")
-            )
-        ):
+        if toks[a].low in s.lex.title_nouns:
             stop = toks[e].end
+        elif last_words:
+            # appositions that run to the end of the sentence: ", délégué CGT du site.",
+            # ", 45 ans, habitante du quartier."
+            while _apposition_word(s, a):
+                if last:
+                    stop = toks[e].end
+                    break
+                if toks[e + 1].text != "," or e + 2 >= len(toks):
+                    break
+                a = e + 2 + (toks[e + 2].low in DETERMINERS and e + 3 < len(toks))
+                e = a
+                while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
+                    e += 1
+                last = (
+                    e + 1 >= len(toks)
+                    or toks[e + 1].start >= end
+                    or toks[e + 1].text in ".!?"
+                    and e + 2 >= len(toks)
+                )
     return start, stop
+
+
+def _apposition_word(s: _Sentence, a: int) -> bool:
+    """Whether token a can open an apposition after a name: a lowercase noun or an age."""
+    t = s.toks[a]
+    low = t.low
+    return (
+        (t.text[:1].islower() or t.text.isdigit())
+        and low not in CONTINUATION_STOP | RELATIVES | s.lex.words
+        and not low.endswith("ant")
+    )
 
 
 def _segments_back(s: _Sentence, i: int, floor: int) -> list[tuple[int, int]]:
@@ -1068,7 +1095,7 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
 def _boundary(s: _Sentence, cue: _Cue) -> int:
     """Where the clause of a cue that follows other content starts (its comma, or the cue)."""
     j = cue.first - 1
-    while j >= 0 and s.toks[j].low in ("tout", "en", "et"):
+    while j >= 0 and s.toks[j].low in ("tout", "en", "et", "avant"):
         j -= 1
     return s.toks[j].start if j >= 0 and s.toks[j].text == "," else s.toks[cue.first].start
 
@@ -1083,6 +1110,9 @@ def _clause_after_comma(s: _Sentence, cue: _Cue) -> int | None:
     if not segs:
         return None
     toks = s.toks
+    j = _skip_adverbs(s, cue.first - 1, -1)
+    if j > 0 and toks[j].low in ("et", "mais") and _introduced(s, cue):
+        return toks[j].start  # "Il estime que … et ajoute que …": the second cue's own quote
     a = segs[0][0]
     opener = {"et", "mais", "puis"} | QUE | RELATIVES
     if a < len(toks) and toks[a].low not in opener and a > 0 and toks[a - 1].low in opener:
