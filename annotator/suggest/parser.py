@@ -101,12 +101,13 @@ def repair(text: str, quotes: list[RawQuote], quoted: list[Quoted], doc: Doc, le
             if verb is not None and _reports(verb, lex, text, q.content[0][0]):
                 q.cue = _cue_span(verb)
                 subject = _subject(verb)
-                q.source = _phrase(subject) if subject is not None else None
+                source = _phrase(subject) if subject is not None else None
+                q.source = source if not _overlaps(source, q.content) else None
                 q.kind = "parsed-cue"
                 taken += [r for r in (q.cue, q.source) if r]
     out = list(quotes)
     for verb in doc:
-        if verb.pos_ not in ("VERB", "AUX") or verb.lemma_ in NOT_CUES or _lemma(verb) in NOT_CUES:
+        if verb.pos_ not in ("VERB", "AUX") or _lemma(verb) in NOT_CUES:
             continue
         clause = next((c for c in verb.children if c.dep_ == "ccomp" and _que(c)), None)
         if clause is None:
