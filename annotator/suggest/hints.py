@@ -21,13 +21,12 @@ _DATE_OR_NUMBER = re.compile(
     rf"(?=[\d{''.join(sorted({w[0] for w in _NUMBER_WORDS.split('|')}))}])(?:\d|\b{trie(_NUMBER_WORDS)}\b)"
 )
 # the author speaking: the first person, an exclamation
-_OWN_VOICE = re.compile(r"(?=[!jmà])(?:!|(?<!\w)(?:(?:je|moi|à mon avis)(?!\w)|j['’]))")
+_FIRST_PERSON = "je|moi|à mon avis"
+_OWN_VOICE = re.compile(rf"(?=[!jmà])(?:!|(?<!\w)(?:(?:{_FIRST_PERSON})(?!\w)|j['’]))")
 # the author speaking, judging, predicting or prescribing (GUIDELINES S2): the first person, an
 # exclamation, modal and normative verbs. One scan of every sentence; _OWN_VOICE tells which.
-_COMMENTARY = re.compile(
-    r"(?=[!jmàdpic])(?:!|(?<!\w)(?:(?:je|moi|à mon avis|devrai(?:t|ent)|pourrai(?:t|ent)|il faut|"
-    r"il faudrait|c['’]est pourquoi)(?!\w)|j['’]))"
-)
+_STANCE = r"devrai(?:t|ent)|pourrai(?:t|ent)|il faut|il faudrait|c['’]est pourquoi"
+_COMMENTARY = re.compile(rf"(?=[!jmàdpic])(?:!|(?<!\w)(?:(?:{_FIRST_PERSON}|{_STANCE})(?!\w)|j['’]))")
 
 
 def _question(own: str) -> bool:

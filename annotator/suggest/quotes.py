@@ -64,6 +64,7 @@ DETERMINERS = {
 }  # fmt: skip
 QUE = {"que", "qu'", "qu’"}
 RELATIVES = {"qui", "lequel", "laquelle", "lesquels", "lesquelles"}
+_INCISE_OPENERS = RELATIVES | {"comme"}  # "X, qui a hésité, a annoncé", "X, comme Y, a affirmé"
 _OBJECT_CLITICS = {
     "lui",
     "leur",
@@ -137,6 +138,7 @@ PREPOSITIONS = {
     "depuis",
     "auprès",
 }
+_SUBJECT_INCISES = PREPOSITIONS | _INCISE_OPENERS  # and "X, dans un communiqué, affirme"
 CONTINUATION_STOP = NP_STOP | {
     "a",
     "ont",
@@ -506,7 +508,7 @@ def _inverted(s: _Sentence, cue: _Cue) -> bool:
         return False
     if (
         len(segs) == 2
-        and toks[a].low in RELATIVES | {"comme"}
+        and toks[a].low in _INCISE_OPENERS
         and _np_like(s, *segs[1])
         and segs[1][1] - segs[1][0] <= 6
     ):
@@ -532,6 +534,7 @@ def _introducers(cue: _Cue) -> tuple[str, ...]:
     return tuple({"que", ":", "mark", "infinitive"} | {k for v in cue.verbs for k in v.introducers})
 
 
+_NOT_ATTRIBUTE = DETERMINERS | DE | A | PREPOSITIONS  # what cannot open "se dit incapable"
 _GERUND_KINDS = ("que", ":", "mark", "de-inf")  # "en soulignant que", "menaçant de partir"
 _INFINITIVE = re.compile(r"^[a-zàâçéèêëîïôûùüÿœ]+(?:er|ir|re|oir)$")
 
@@ -570,7 +573,7 @@ def _content_start(s: _Sentence, cue: _Cue, kinds: tuple[str, ...]) -> int | Non
                 return t.start
             if "obj" in kinds and (t.low in DETERMINERS or t.capital) and t.low not in A:
                 return t.start
-            if "attr" in kinds and t.text[:1].islower() and t.low not in DETERMINERS | DE | A | PREPOSITIONS:
+            if "attr" in kinds and t.text[:1].islower() and t.low not in _NOT_ATTRIBUTE:
                 return t.start  # "se dit incapable de répondre"
         if t.text == ",":
             # "a annoncé, mercredi, que …": a circumstance between commas, then the content
@@ -757,15 +760,8 @@ def _np_forward(s: _Sentence, k: int, end: int, *, last_words: bool = False) -> 
     start, stop = first.start, toks[j].end
     # apposition: ", porte-parole du ministère" / ", directeur général de l'Office (ONLCDT)"
     if j + 2 < len(toks) and toks[j + 1].text == ",":
-        a = j + 2
-        if toks[a].low in DETERMINERS and a + 1 < len(toks):
-            a += 1
-        e = a
-        while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
-            e += 1
-        last = (
-            e + 1 >= len(toks) or toks[e + 1].start >= end or toks[e + 1].text in ".!?" and e + 2 >= len(toks)
-        )
+        a = j + 2 + (toks[j + 2].low in DETERMINERS and j + 3 < len(toks))
+        e, last = _segment_end(s, a, end)
         if toks[a].low in s.lex.title_nouns:
             stop = toks[e].end
         elif last_words:
@@ -778,16 +774,19 @@ def _np_forward(s: _Sentence, k: int, end: int, *, last_words: bool = False) -> 
                 if toks[e + 1].text != "," or e + 2 >= len(toks):
                     break
                 a = e + 2 + (toks[e + 2].low in DETERMINERS and e + 3 < len(toks))
-                e = a
-                while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
-                    e += 1
-                last = (
-                    e + 1 >= len(toks)
-                    or toks[e + 1].start >= end
-                    or toks[e + 1].text in ".!?"
-                    and e + 2 >= len(toks)
-                )
+                e, last = _segment_end(s, a, end)
     return start, stop
+
+
+def _segment_end(s: _Sentence, a: int, end: int) -> tuple[int, bool]:
+    """The last token of the comma-free stretch from token a, and whether the sentence (or the
+    stretch up to `end`) ends after it."""
+    toks = s.toks
+    e = a
+    while e + 1 < len(toks) and toks[e + 1].start < end and toks[e + 1].text not in ',.;:!?»”"–—':
+        e += 1
+    last = e + 1 >= len(toks) or toks[e + 1].start >= end or toks[e + 1].text in ".!?" and e + 2 >= len(toks)
+    return e, last
 
 
 def _apposition_word(s: _Sentence, a: int) -> bool:
@@ -857,7 +856,7 @@ def _subject_back(s: _Sentence, cue: _Cue, floor: int) -> Range | None:
         and (_words(s, *segs[k]) not in _EMPHATIC or segs[k][0] > 0 and toks[segs[k][0] - 1].text == ",")
         or (
             k + 1 < len(segs)
-            and toks[segs[k][0]].low in PREPOSITIONS | RELATIVES | {"comme"}
+            and toks[segs[k][0]].low in _SUBJECT_INCISES
             and segs[k][1] - segs[k][0] > 1  # "X, qui a hésité, a annoncé"; not "…, qui a confirmé"
         )
     ):
@@ -920,6 +919,9 @@ _COMMON_FINITE = frozenset(
 )
 
 
+_NOT_NP_START = PREPOSITIONS | LEADING | (TIME_WORDS - DETERMINERS)  # "Mercredi, …", "En recevant X, …"
+
+
 def _np_like(s: _Sentence, a: int, b: int) -> bool:
     """Tokens a..b read as a noun phrase (a subject, an apposition): a determiner, a name or a
     title first, no verb form the engine knows, no quotation, at most twelve words."""
@@ -927,11 +929,7 @@ def _np_like(s: _Sentence, a: int, b: int) -> bool:
     if not toks or len(toks) > 12 or not (toks[0].low in DETERMINERS or toks[0].capital):
         return False
     first = toks[0].low
-    if (
-        first in PREPOSITIONS | LEADING | (TIME_WORDS - DETERMINERS)
-        or first in s.lex.adverbs
-        or first.endswith("ment")
-    ):
+    if first in _NOT_NP_START or first in s.lex.adverbs or first.endswith("ment"):
         return False  # "Mercredi, le G7", "Récemment, …", "En recevant X, il"
     return not any(
         t.low in _COMMON_FINITE
@@ -1060,7 +1058,6 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
     )
     s.boundaries = boundaries
     quotes: list[RawQuote] = []
-    events: list[RawQuote] = []
     covered: list[Range] = []  # content so far: a cue inside it is part of it ("ce qu'il appelle")
     for cue in cues:
         scope = s.scope(cue.span[0])
@@ -1069,8 +1066,6 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
         quote = _build(s, cue, quotes)
         if quote is not None:
             s.spoken.append(quote)
-        if quote is not None and quote.kind == "event":
-            events.append(quote)
         if quote is None or not quote.content:
             continue
         quotes.append(quote)
@@ -1089,7 +1084,7 @@ def find_quotes(text: str, quoted: list[Quoted], lex: Lexicon) -> list[RawQuote]
         q.type = classify(text, q.content, quoted)
     # speech events without a message ("a révélé l'information") come last, with no content:
     # they are not quotes, but name who spoke for the speakers of later sentences
-    return sorted(quotes, key=lambda q: q.content[0][0]) + events
+    return sorted(quotes, key=lambda q: q.content[0][0]) + [q for q in s.spoken if q.kind == "event"]
 
 
 def _boundary(s: _Sentence, cue: _Cue) -> int:
