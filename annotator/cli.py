@@ -22,8 +22,15 @@ from annotator.export.formats import FORMATS
 DEFAULT_DB = "annotator.db"
 
 
+def _db_value(args: argparse.Namespace) -> str:
+    return args.db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB
+
+
 def _db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB)
+    """The SQLite file of --db / $ANNOTATOR_DB (a path or sqlite:///path)."""
+    from annotator.store.location import sqlite_file
+
+    return sqlite_file(_db_value(args))
 
 
 def _print_json(obj) -> None:
@@ -363,6 +370,46 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_info(args: argparse.Namespace) -> int:
+    from annotator.store import location, transfer
+
+    found = transfer.info(location.parse(_db_value(args)))
+    if args.json:
+        _print_json(found)
+        return 0
+    counts = found["counts"]
+    print(f"store       {shown(found['store'])}")
+    print(f"backend     {found['backend']} {found['server_version']}")
+    print(f"version     {found['store_version']} (this annotator reads up to {found['reads_up_to']})")
+    print(f"size        {found['bytes'] / 1e6:.1f} MB")
+    print(
+        f"holds       {counts['documents']} documents, {counts['sentences']} sentences, "
+        f"{counts['suggestions']} suggestions"
+    )
+    print(
+        f"labels      {counts['decisions']} decisions by {counts['annotators']} annotators, {counts['events']} events"
+    )
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from annotator.store import location, transfer
+
+    src, dst = location.parse(args.source), location.parse(args.target)
+    def progress(table: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\rcopying {table}…\x1b[K", end="", file=sys.stderr, flush=True)
+
+    copied = transfer.copy(src, dst, progress)
+    if sys.stderr.isatty():
+        print("\r\x1b[K", end="", file=sys.stderr)
+    width = max(len(c.table) for c in copied)
+    print(f"{shown(src.shown())} ({src.backend}) → {shown(dst.shown())} ({dst.backend}), verified:")
+    for c in copied:
+        print(f"  {c.table:<{width}}  {c.rows:>10} rows  digest {c.digest[:16]}")
+    return 0
+
+
 def _annotator_name(args: argparse.Namespace) -> str:
     from annotator.names import name_problem
 
@@ -487,7 +534,9 @@ def _label_options(p: argparse.ArgumentParser, who: str = "your name") -> None:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", default=argparse.SUPPRESS, help=f"store file (default ${{ANNOTATOR_DB}} or {DEFAULT_DB})"
+        "--db",
+        default=argparse.SUPPRESS,
+        help=f"store: a file, sqlite:///path or postgresql://user@host/dbname (default ${{ANNOTATOR_DB}} or {DEFAULT_DB})",
     )
     parser = argparse.ArgumentParser(
         prog="annotator",
@@ -717,7 +766,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=Path("schemas"), help="schema folder (default schemas/)")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("db", parents=[common], help="look after the store file: check it, copy it")
+    p = sub.add_parser(
+        "db",
+        parents=[common],
+        help="look after the store: check it, back it up, copy it between backends, describe it",
+    )
     db = p.add_subparsers(title="db commands", metavar="COMMAND", required=True)
     q = db.add_parser(
         "check",
@@ -732,6 +785,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("target", type=Path, metavar="FILE")
     q.set_defaults(func=cmd_db_backup)
+    q = db.add_parser(
+        "info", parents=[common], help="the backend, the store version and what the store holds"
+    )
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.set_defaults(func=cmd_db_info)
+    q = db.add_parser(
+        "copy",
+        parents=[common],
+        help="copy a whole project between stores (SQLite file ↔ PostgreSQL), verified table by table",
+    )
+    q.add_argument(
+        "source", metavar="SRC", help="the store to copy: a file, sqlite:///path or postgresql://…"
+    )
+    q.add_argument("target", metavar="DST", help="a new file, or an empty PostgreSQL database")
+    q.set_defaults(func=cmd_db_copy)
     return parser
 
 

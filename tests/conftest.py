@@ -146,3 +146,19 @@ def simulate_project(path: Path) -> Path:
                 seconds = (25 if labels.quotes else 6) + rng.randrange(10)
                 store.record(row.sid, name, labels, origin=origin, updated_at=at, seconds=seconds)
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server (tests/postgres.py); skips without one, fails under CI."""
+    from tests import postgres
+
+    server = postgres.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new empty database on the test server."""
+    return pg_server.database()

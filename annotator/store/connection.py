@@ -17,7 +17,7 @@ from typing import Self
 
 from annotator.assignment import Assignment
 from annotator.errors import UserError
-from annotator.store import schema
+from annotator.store import location, schema
 
 BUSY_SECONDS = 30  # how long a write waits for another process's write before it gives up
 
@@ -32,7 +32,7 @@ class Connection:
     )
 
     def __init__(self, path: str | Path, *, create: bool = True):
-        self.path = Path(path)
+        self.path = location.sqlite_file(path)
         if not create and not self.path.exists():
             raise UserError(f"{self.path}: no such store (run `annotator ingest` first)")
         self._check_wal()

@@ -18,83 +18,6 @@ from annotator.store import tallies
 
 STORE_VERSION = 8
 
-# An ingest stores its documents in short transactions, each listed in `pending_documents` until
-# one short last transaction publishes them all (store/corpus.py). Every read goes through these
-# views, so no reader sees a document of an ingest under way (or of one that failed or was
-# killed); writes name the tables, and a write to a view fails loudly.
-VISIBLE = (
-    "CREATE TABLE pending_documents (doc INTEGER PRIMARY KEY, ingest TEXT NOT NULL)",
-    "CREATE VIEW documents AS SELECT * FROM all_documents WHERE doc NOT IN (SELECT doc FROM pending_documents)",
-    "CREATE VIEW sentences AS SELECT * FROM all_sentences WHERE doc NOT IN (SELECT doc FROM pending_documents)",
-)
-
-SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE all_documents (           -- read through the view `documents` (see VISIBLE)
-    doc INTEGER PRIMARY KEY,            -- ingest order
-    doc_id TEXT NOT NULL UNIQUE,
-    path TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    cluster TEXT NOT NULL,
-    fp_size INTEGER NOT NULL DEFAULT 0, -- how many sampled shingles its fingerprint has
-    text TEXT NOT NULL,
-    ingested_at TEXT NOT NULL
-);
-CREATE INDEX documents_cluster ON all_documents(cluster);
-CREATE TABLE document_versions (        -- earlier texts of changed documents, kept
-    doc_id TEXT NOT NULL, version INTEGER NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL,
-    ingested_at TEXT NOT NULL, PRIMARY KEY (doc_id, version)
-);
-CREATE TABLE blocks (
-    doc INTEGER NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    block_type TEXT NOT NULL, lang TEXT NOT NULL, duplicate_of INTEGER,
-    PRIMARY KEY (doc, idx)
-) WITHOUT ROWID;
-CREATE TABLE all_sentences (           -- read through the view `sentences`
-    sid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: labels and events point here
-    doc INTEGER NOT NULL, pos INTEGER NOT NULL, block INTEGER NOT NULL,
-    start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
-    labelled INTEGER NOT NULL,          -- 1 when its block type is one that gets labels
-    skey INTEGER                        -- sentence_hash(text): the same sentence in another copy
-);
-CREATE UNIQUE INDEX sentences_order ON all_sentences(doc, pos);
-CREATE INDEX sentences_key ON all_sentences(skey, doc);
-CREATE INDEX sentences_at ON all_sentences(doc, start);  -- a record's sentence, by its offsets (import)
-CREATE TABLE labels (                   -- current state per (sentence, annotator)
-    sid INTEGER NOT NULL, annotator TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL,
-    origin TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-    derived_from TEXT,                  -- adjudicated labels: JSON list of the event ids they came from
-    seconds INTEGER,                    -- time on screen before the decisions (NULL: not recorded)
-    PRIMARY KEY (sid, annotator)
-) WITHOUT ROWID;
-CREATE INDEX labels_annotator ON labels(annotator, sid);
-CREATE TABLE retired_labels (           -- labels of sentences a new document version dropped
-    sentence_id TEXT NOT NULL, doc_version INTEGER NOT NULL, annotator TEXT NOT NULL,
-    status TEXT NOT NULL, labels TEXT NOT NULL, origin TEXT, created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL, retired_at TEXT NOT NULL
-);
-CREATE TABLE events (                   -- append-only: the audit trail and the undo history
-    event_id INTEGER PRIMARY KEY,
-    sid INTEGER NOT NULL, sentence_id TEXT NOT NULL, annotator TEXT NOT NULL,
-    action TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL, origin TEXT,
-    before TEXT,                        -- the labels row this event replaced (JSON), or NULL
-    undoes INTEGER, undone_by INTEGER, at TEXT NOT NULL,
-    derived_from TEXT
-);
-CREATE INDEX events_annotator ON events(annotator, event_id);
-CREATE TABLE suggestions (              -- the engine's labels, apart from any annotator's
-    sid INTEGER PRIMARY KEY, engine TEXT NOT NULL, labels TEXT NOT NULL
-);
-CREATE TABLE splits (                   -- frozen train/dev/test assignment of clusters or documents
-    unit TEXT NOT NULL, key TEXT NOT NULL, split TEXT NOT NULL, PRIMARY KEY (unit, key)
-) WITHOUT ROWID;
-CREATE TABLE shingles (hash INTEGER NOT NULL, doc INTEGER NOT NULL);
-CREATE INDEX shingles_hash ON shingles(hash);
-CREATE INDEX shingles_doc ON shingles(doc);
-""" + "".join(f"{statement};" for statement in VISIBLE)
-
-
 # SentenceLabels() as JSON; written out because building the model's validator at import would
 # slow the labelling screen's start (a test holds the two equal)
 EMPTY_LABELS = '{"mode":null,"claim":null,"quotes":[],"flags":[],"note":null,"block_type":null}'
@@ -126,10 +49,13 @@ def add_block_type_to_labels(db: sqlite3.Connection) -> None:
 def add_pending_documents(db: sqlite3.Connection) -> None:
     """4 → 5: documents and sentences are read through views that hide an ingest under way;
     sentences are found by their offsets."""
+    from annotator.store import tables
+
     db.execute("ALTER TABLE documents RENAME TO all_documents")
     db.execute("ALTER TABLE sentences RENAME TO all_sentences")
     db.execute("CREATE INDEX sentences_at ON all_sentences(doc, start)")
-    for statement in VISIBLE:
+    db.execute("CREATE TABLE pending_documents (doc INTEGER PRIMARY KEY, ingest TEXT NOT NULL)")
+    for statement in tables.VIEWS:
         db.execute(statement)
 
 
@@ -141,7 +67,8 @@ def add_seconds(db: sqlite3.Connection) -> None:
 # MIGRATIONS[n] turns a version-n store into version n + 1.
 def add_tallies(db: sqlite3.Connection) -> None:
     """6 → 7: running tallies of the labels, kept by triggers (what the dashboard reads)."""
-    tallies.create(db)
+    _create(db, ["tallies", "tally_items"])
+    tallies.fill_and_keep(db)
 
 
 def add_sentence_keys(db: sqlite3.Connection) -> None:
@@ -166,11 +93,23 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 
 
 def create(db: sqlite3.Connection) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
-    tallies.create(db)
+    from annotator.store import tables
+
+    _create(db)
+    for statement in tables.VIEWS:
+        db.execute(statement)
+    tallies.fill_and_keep(db)
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(STORE_VERSION),))
+
+
+def _create(db: sqlite3.Connection, names: list[str] | None = None) -> None:
+    """The tables named (all by default), as store/tables.py defines them, in SQLite's DDL."""
+    from sqlalchemy.dialects import sqlite
+
+    from annotator.store import tables
+
+    for statement in tables.ddl(sqlite.dialect(), names):
+        db.execute(statement)
 
 
 def version(db: sqlite3.Connection, path: Path) -> int | None:
@@ -189,7 +128,7 @@ def version(db: sqlite3.Connection, path: Path) -> int | None:
         ) from None
 
 
-def check_readable(found: int, path: Path) -> None:
+def check_readable(found: int, path: Path | str) -> None:
     if found > STORE_VERSION:
         raise UserError(
             f"{path}: written by a newer annotator (store version {found}, this one reads "

@@ -34,19 +34,6 @@ COMPARED = {
 
 KEY = ("annotator", "hour", "status", "origin", "block_type", "mode", "claim", "quotes", "seconds", "changed")
 
-TABLES = (
-    "CREATE TABLE tallies ("
-    " annotator TEXT NOT NULL, hour TEXT NOT NULL, status TEXT NOT NULL, origin TEXT NOT NULL,"
-    " block_type TEXT NOT NULL, mode TEXT NOT NULL, claim TEXT NOT NULL, quotes INTEGER NOT NULL,"
-    " seconds INTEGER NOT NULL, changed TEXT NOT NULL,"
-    " n INTEGER NOT NULL, quote_n INTEGER NOT NULL, seconds_sum INTEGER NOT NULL, timed INTEGER NOT NULL,"
-    f" PRIMARY KEY ({', '.join(KEY)})) WITHOUT ROWID",
-    "CREATE TABLE tally_items ("
-    " annotator TEXT NOT NULL, status TEXT NOT NULL, origin TEXT NOT NULL, block_type TEXT NOT NULL,"
-    " kind TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
-    " PRIMARY KEY (annotator, status, origin, block_type, kind, value)) WITHOUT ROWID",
-)
-
 
 def _block_type(row: str) -> str:
     return (
@@ -137,10 +124,9 @@ TRIGGERS = (
 )
 
 
-def create(db) -> None:
-    """The tables, filled from the labels already stored, then the triggers that keep them."""
-    for statement in TABLES:
-        db.execute(statement)
+def fill_and_keep(db) -> None:
+    """Fill the tables (store/tables.py) from the labels already stored, then add the triggers
+    that keep them."""
     keys = ", ".join(str(i + 1) for i in range(len(KEY)))
     db.execute(
         f"INSERT INTO tallies SELECT {', '.join(_cell('l'))}, {', '.join(f'sum({m})' for m in _measures('l'))}"

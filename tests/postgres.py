@@ -1,0 +1,117 @@
+"""A throwaway PostgreSQL server for the tests: `initdb` and `pg_ctl` (Debian's `postgresql`
+package) on a temporary folder and a free loopback port, with a password, torn down after the
+session. PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
+
+`ANNOTATOR_TEST_PG=postgresql://user:password@host:port/dbname` uses a server of your own
+instead (the tests create and drop databases on it). With neither, the PostgreSQL tests skip,
+except under CI (`CI=true`), where a missing server fails the run.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+USER = "annotator"
+PASSWORD = "throwaway-test-password"
+HOW = (
+    "PostgreSQL tests need Debian's postgresql package (initdb, pg_ctl: apt-get install postgresql)"
+    " or ANNOTATOR_TEST_PG=postgresql://user:password@host:port/dbname"
+)
+
+
+def _binaries() -> Path | None:
+    found = shutil.which("initdb")
+    if found and shutil.which("pg_ctl"):
+        return Path(found).resolve().parent
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(folder, "initdb").exists():
+            return Path(folder)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A running server and the URL of its maintenance database."""
+
+    def __init__(self, url: str, stop=None):
+        self.url = url
+        self._stop = stop
+
+    def database(self) -> str:
+        """A new empty database on the server: its URL."""
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self._conninfo(self.url), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
+
+    @staticmethod
+    def _conninfo(url: str) -> str:
+        return url.replace("postgresql+psycopg://", "postgresql://")
+
+    def stop(self) -> None:
+        if self._stop:
+            self._stop()
+
+
+def start() -> Server:
+    """The server the tests use (skips, or fails under CI, when there is none)."""
+    if own := os.environ.get("ANNOTATOR_TEST_PG"):
+        return Server(own)
+    folder = _binaries()
+    if folder is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and no PostgreSQL server: {HOW}")
+        pytest.skip(HOW)
+    run_as: list[str] = []
+    work = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
+    if os.geteuid() == 0:
+        postgres = pwd.getpwnam("postgres")
+        os.chown(work, postgres.pw_uid, postgres.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = work / "data", _free_port()
+    pwfile = work / "pw"
+    pwfile.write_text(PASSWORD)
+    if run_as:
+        os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
+
+    def run(*args: str) -> None:
+        subprocess.run([*run_as, *args], check=True, capture_output=True, text=True)
+
+    try:
+        run(
+            str(folder / "initdb"), "-D", str(data), "-U", USER, f"--pwfile={pwfile}",
+            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+        )  # fmt: skip
+        run(
+            str(folder / "pg_ctl"), "-D", str(data), "-l", str(work / "log"), "-w", "start", "-o",
+            f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={work}"
+            " -c fsync=on -c max_connections=50",
+        )  # fmt: skip
+    except subprocess.CalledProcessError as exc:
+        log = (work / "log").read_text() if (work / "log").exists() else ""
+        pytest.fail(f"PostgreSQL did not start: {exc.stderr or exc.stdout}{log[-2000:]}")
+
+    def stop() -> None:
+        subprocess.run(
+            [*run_as, str(folder / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(work, ignore_errors=True)
+
+    return Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres", stop)
