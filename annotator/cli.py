@@ -396,6 +396,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     from annotator.store import location, transfer
 
     src, dst = location.parse(args.source), location.parse(args.target)
+
     def progress(table: str) -> None:
         if sys.stderr.isatty():
             print(f"\rcopying {table}…\x1b[K", end="", file=sys.stderr, flush=True)

@@ -58,6 +58,11 @@ def test_changed_document_keeps_labels_of_unchanged_sentences(tmp_path):
         # the first sentence moved: its id follows the new offsets, its label came along
         first = next(r for r in s.sentences("d") if r.text == "Première phrase.")
         assert first.id == "d:26-42"
+        # the retired sentence's event stays as the audit trail, which the full check expects
+        problems, _ = s.check()
+        assert problems == []
+        s.db.execute("UPDATE events SET sid = 999, sentence_id = 'other:0-5' WHERE sentence_id = 'd:23-39'")
+        assert s.check()[0] == ["events: 1 rows point to no sentence"]
 
 
 def test_record_undo_repeatedly_and_across_reopen(tmp_path):

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from annotator.corpus.clusters import ClusterIndex
     from annotator.corpus.pipeline import AnalysedDoc
 
+_LABEL_COLUMNS = (
+    "sid", "annotator", "status", "labels", "origin", "created_at", "updated_at", "derived_from", "seconds",
+)  # fmt: skip
 _INGEST_BATCH = 256  # documents stored per transaction, while the workers analyse the next ones
 _GAP = 0.005  # seconds between two of an ingest's transactions (Connection._begin asks every 2 ms)
 
@@ -235,6 +238,14 @@ class CorpusWrites(Connection):
         old = db.execute(
             "SELECT sid, text, start, end FROM all_sentences WHERE doc=? ORDER BY pos", (d,)
         ).fetchall()
+        # The labels leave while their sentences and blocks are still there, so the tallies'
+        # triggers take them out of the cells they were counted in; kept ones come back below.
+        held = db.execute(
+            f"SELECT {', '.join(f'l.{c}' for c in _LABEL_COLUMNS)} FROM labels l"
+            " JOIN all_sentences s ON s.sid = l.sid WHERE s.doc=?",
+            (d,),
+        ).fetchall()
+        db.execute("DELETE FROM labels WHERE sid IN (SELECT sid FROM all_sentences WHERE doc=?)", (d,))
         db.execute("DELETE FROM suggestions WHERE sid IN (SELECT sid FROM all_sentences WHERE doc=?)", (d,))
         db.execute("DELETE FROM all_sentences WHERE doc=?", (d,))
         db.execute("DELETE FROM blocks WHERE doc=?", (d,))
@@ -248,22 +259,26 @@ class CorpusWrites(Connection):
         by_text: dict[str, list[int]] = {}
         for (_, s, e), sid in zip(doc.sentences(), new_sids, strict=True):
             by_text.setdefault(doc.text[s:e], []).append(sid)
+        labels_of: dict[int, list[tuple]] = {}
+        for row in held:
+            labels_of.setdefault(row[0], []).append(row)
         for sid, text, start, end in old:
-            n = db.execute("SELECT count(*) FROM labels WHERE sid=?", (sid,)).fetchone()[0]
+            rows = labels_of.get(sid, [])
             candidates = by_text.get(text)
             if candidates:
                 new = candidates.pop(0)
-                db.execute("UPDATE labels SET sid=? WHERE sid=?", (new, sid))
-                db.execute("UPDATE events SET sid=? WHERE sid=?", (new, sid))
-                report.labels_kept += n
-            elif n:
-                db.execute(
-                    "INSERT INTO retired_labels SELECT ?, ?, annotator, status, labels, origin, created_at,"
-                    " updated_at, ? FROM labels WHERE sid=?",
-                    (sentence_id(doc.doc_id, start, end), version, at, sid),
+                db.executemany(
+                    f"INSERT INTO labels ({', '.join(_LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(_LABEL_COLUMNS))})",
+                    [(new, *row[1:]) for row in rows],
                 )
-                db.execute("DELETE FROM labels WHERE sid=?", (sid,))
-                report.labels_retired += n
+                db.execute("UPDATE events SET sid=? WHERE sid=?", (new, sid))
+                report.labels_kept += len(rows)
+            elif rows:
+                db.executemany(  # annotator … updated_at of each row (_LABEL_COLUMNS[1:7])
+                    "INSERT INTO retired_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(sentence_id(doc.doc_id, start, end), version, *row[1:7], at) for row in rows],
+                )
+                report.labels_retired += len(rows)
 
     def stored_documents(self) -> list[StoredDocument]:
         """Every document's current text, in ingest order (what `suggest --refresh` analyses again)."""

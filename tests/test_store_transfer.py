@@ -1,0 +1,254 @@
+"""`db copy` and `db info` on both backends: a project goes SQLite → PostgreSQL → SQLite and comes
+back the same, table by table; a copy is verified and all-or-nothing; a PostgreSQL store is
+reached with the URL's password or libpq's PGPASSWORD. The PostgreSQL tests run on a throwaway
+server (tests/postgres.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotator.assignment import Assignment
+from annotator.cli import main
+from annotator.errors import UserError
+from annotator.ingest import ingest_paths
+from annotator.model import Quote, SentenceLabels, Span
+from annotator.store import STORE_VERSION, Store, location, tables, transfer
+from tests.conftest import SEEDS, set_store_version
+
+
+def _project(path: Path) -> dict[str, int]:
+    """A store with everything a project holds: suggestions, two annotators' decisions with an
+    undo, a skip, an adjudicated decision, a replaced document version with retired labels, a
+    frozen split and an overlap plan. Returns a few ids to check against."""
+    with Store(path) as s:
+        ingest_paths(s, [SEEDS])
+        first = s.first()
+        assert first is not None
+        sids = [first.sid]
+        for _ in range(5):
+            row = s.step(sids[-1], 1)
+            assert row is not None
+            sids.append(row.sid)
+        text = s.sentence(sids[1]).text  # type: ignore[union-attr]
+        quote = Quote(type="indirect", content=[Span(start=0, end=10, text=text[:10])])
+        for name in ("alice", "bob"):
+            s.record(sids[0], name, SentenceLabels(mode="reporting", claim="factual"), seconds=7)
+            s.record(sids[1], name, SentenceLabels(mode="commentary", quotes=[quote]), origin="suggested")
+        s.record(sids[2], "alice", SentenceLabels(flags=["uncertain"]), status="skipped")
+        s.record(sids[3], "alice", SentenceLabels(mode="reporting"))
+        assert s.undo("alice") is not None
+        events = [e.event_id for e in s.history("alice", 10)][:2]
+        s.record(
+            sids[0], "carol", SentenceLabels(mode="reporting"), origin="adjudicated", derived_from=events
+        )
+        s.freeze_splits({"unit": "cluster", "ratios": [80, 10, 10]}, {"c1": "train", "c2": "test"})
+        s.set_assignment(Assignment(team=("alice", "bob"), overlap=0.5))
+    return {"sid": sids[0]}
+
+
+def _rows(path: Path) -> dict[str, list]:
+    """Every table's rows, sorted (what two stores holding the same project agree on)."""
+    db = sqlite3.connect(path)
+    try:
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables.TABLES}
+    finally:
+        db.close()
+
+
+def _high_water(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'all_sentences'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _change_a_document(path: Path, tmp_path: Path) -> None:
+    """Ingest a new version of one seed: its sentences are renumbered past every sid so far."""
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    (changed / seed.name).write_text(seed.read_text("utf-8").replace("Pékin", "Beijing", 1), "utf-8")
+    with Store(path) as s:
+        ingest_paths(s, [changed], suggest=False)
+
+
+def test_sqlite_to_postgresql_and_back_is_the_same_project(tmp_path, pg_url, capsys):
+    source = tmp_path / "team.db"
+    _project(source)
+    _change_a_document(source, tmp_path)
+    assert main(["db", "copy", str(source), pg_url]) == 0
+    out = capsys.readouterr().out
+    assert "(SQLite) →" in out and "(PostgreSQL), verified:" in out and "***" in out
+    assert "throwaway-test-password" not in out
+    back = tmp_path / "back.db"
+    assert main(["db", "copy", pg_url, f"sqlite:///{back}"]) == 0
+    # the same rows and digests both ways
+    assert capsys.readouterr().out.split("verified:")[1] == out.split("verified:")[1]
+    assert _rows(back) == _rows(source)
+    assert _high_water(back) == _high_water(source)
+    assert main(["--db", str(back), "db", "check"]) == 0
+    # the copy is a working store: undo, decide, and the plan and the frozen split are there
+    with Store(back) as s:
+        assert s.assignment_in_force() == Assignment(team=("alice", "bob"), overlap=0.5)
+        assert s.frozen_splits()[1] == {"c1": "train", "c2": "test"}
+        assert s.undo("bob") is not None
+        first = s.first()
+        assert first is not None
+        s.record(first.sid, "dave", SentenceLabels(mode="commentary"))
+    assert main(["--db", str(back), "db", "check"]) == 0
+
+
+def test_postgresql_numbers_new_rows_after_the_copied_ones(tmp_path, pg_url):
+    """Sentence ids are never reused, even the ids of a replaced version's sentences."""
+    import psycopg
+
+    source = tmp_path / "team.db"
+    _project(source)
+    _change_a_document(source, tmp_path)
+    transfer.copy(location.parse(str(source)), location.parse(pg_url))
+    with psycopg.connect(pg_url) as conn:
+        sid = conn.execute("SELECT nextval(pg_get_serial_sequence('all_sentences', 'sid'))").fetchone()[0]
+        event = conn.execute("SELECT nextval(pg_get_serial_sequence('events', 'event_id'))").fetchone()[0]
+        (top_event,) = conn.execute("SELECT max(event_id) FROM events").fetchone()
+    assert sid == _high_water(source) + 1
+    assert event == top_event + 1
+
+
+def test_db_info_on_both_backends(tmp_path, pg_url, capsys):
+    source = tmp_path / "team.db"
+    _project(source)
+    assert main(["--db", str(source), "db", "info", "--json"]) == 0
+    on_sqlite = orjson.loads(capsys.readouterr().out)
+    assert main(["db", "copy", str(source), pg_url]) == 0
+    capsys.readouterr()
+    assert main(["--db", pg_url, "db", "info", "--json"]) == 0
+    on_postgres = orjson.loads(capsys.readouterr().out)
+    assert (on_sqlite["backend"], on_postgres["backend"]) == ("SQLite", "PostgreSQL")
+    assert on_sqlite["counts"] == on_postgres["counts"]
+    assert on_postgres["counts"]["annotators"] == 3 and on_postgres["counts"]["documents"] == 5
+    assert on_postgres["store_version"] == STORE_VERSION
+    assert "throwaway-test-password" not in on_postgres["store"]
+    assert main(["--db", pg_url, "db", "info"]) == 0
+    shown = capsys.readouterr().out
+    assert "backend     PostgreSQL 1" in shown and "by 3 annotators" in shown
+
+
+def test_a_copy_into_a_database_that_holds_a_store_is_refused(tmp_path, pg_url, capsys):
+    source = tmp_path / "team.db"
+    _project(source)
+    assert main(["db", "copy", str(source), pg_url]) == 0
+    capsys.readouterr()
+    assert main(["db", "copy", str(source), pg_url]) == 1
+    err = capsys.readouterr().err
+    assert "already holds" in err and "empty database" in err and len(err.splitlines()) == 1
+
+
+def test_a_failed_copy_writes_nothing_on_either_backend(tmp_path, pg_url, monkeypatch):
+    """A copy whose read-back differs (or that fails any other way) leaves no table on the
+    server and no file, temporary or not."""
+    import psycopg
+
+    source = tmp_path / "team.db"
+    _project(source)
+    real = transfer._digest
+
+    def wrong(conn, table):
+        digest = real(conn, table)
+        if table == "labels":
+            digest.total += 1
+        return digest
+
+    monkeypatch.setattr(transfer, "_digest", wrong)
+    with pytest.raises(UserError, match="table labels reads back"):
+        transfer.copy(location.parse(str(source)), location.parse(pg_url))
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+    with pytest.raises(UserError, match="table labels reads back"):
+        transfer.copy(location.parse(str(source)), location.parse(str(tmp_path / "copy.db")))
+    assert sorted(p.name for p in tmp_path.iterdir() if "copy" in p.name) == []
+
+
+def test_sqlite_to_sqlite_copy_needs_no_server(tmp_path, capsys):
+    source, target = tmp_path / "team.db", tmp_path / "copy.db"
+    _project(source)
+    assert main(["db", "copy", str(source), str(target)]) == 0
+    assert _rows(target) == _rows(source)
+    assert main(["db", "copy", str(source), str(target)]) == 1
+    assert "already exists; name a new file" in capsys.readouterr().err
+
+
+def test_a_store_of_a_newer_version_is_not_copied(tmp_path, pg_url, capsys):
+    source = tmp_path / "team.db"
+    _project(source)
+    set_store_version(source, STORE_VERSION + 1)
+    assert main(["db", "copy", str(source), pg_url]) == 1
+    assert "written by a newer annotator" in capsys.readouterr().err
+
+
+def test_the_password_comes_from_pgpassword_and_a_wrong_one_is_one_line(
+    tmp_path, pg_url, monkeypatch, capsys
+):
+    source = tmp_path / "team.db"
+    _project(source)
+    without = pg_url.replace(":throwaway-test-password@", "@")
+    monkeypatch.setenv("PGPASSWORD", "throwaway-test-password")
+    assert main(["db", "copy", str(source), without]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    assert main(["--db", without, "db", "info"]) == 1
+    err = capsys.readouterr().err
+    assert "password authentication failed" in err and len(err.splitlines()) == 1
+
+
+def test_an_unreachable_server_is_one_line(capsys):
+    assert main(["--db", "postgresql://nobody@127.0.0.1:1/none", "db", "info"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("annotator: postgresql://nobody@127.0.0.1:1/none: ") and len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_commands_that_need_sqlite_say_so_for_a_postgresql_url(tmp_path, capsys):
+    assert main(["--db", "postgresql://alice:secret@db.example/team", "stats"]) == 1
+    err = capsys.readouterr().err
+    assert "a PostgreSQL store serves `annotator db info` and `annotator db copy`" in err
+    assert "secret" not in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "url"),
+    [
+        ("team.db", Path("team.db"), None),
+        ("sqlite:///team.db", Path("team.db"), None),
+        ("sqlite:////srv/team.db", Path("/srv/team.db"), None),
+        ("postgresql://alice@db:5432/team", None, "postgresql://alice@db:5432/team"),
+        ("postgres://alice@db/team", None, "postgres://alice@db/team"),
+    ],
+)
+def test_locations(value, path, url):
+    where = location.parse(value)
+    assert (where.path, where.url) == (path, url)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("postgresql://alice@db:5432", "name the database"),
+        ("mysql://alice@db/team", "a store is a file path, sqlite:///path or postgresql://"),
+        ("sqlite://", "an SQLite URL names a file"),
+    ],
+)
+def test_bad_locations_are_one_line(value, says, capsys):
+    assert main(["--db", value, "db", "info"]) == 1
+    err = capsys.readouterr().err
+    assert says in err and len(err.splitlines()) == 1
+
+
+def test_postgresql_urls_show_without_their_password():
+    where = location.parse("postgresql://alice:s3cret@db:5432/team")
+    assert where.shown() == "postgresql://alice:***@db:5432/team"
+    assert where.sqlalchemy_url() == "postgresql+psycopg://alice:s3cret@db:5432/team"
