@@ -153,7 +153,7 @@ def pg_server():
     """A throwaway PostgreSQL server (tests/postgres.py); skips without one, fails under CI."""
     from tests import postgres
 
-    server = postgres.start()
+    server = postgres.for_tests()
     yield server
     server.stop()
 

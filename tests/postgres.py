@@ -3,8 +3,9 @@ package) on a temporary folder and a free loopback port, with a password, torn d
 session. PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
 
 `ANNOTATOR_TEST_PG=postgresql://user:password@host:port/dbname` uses a server of your own
-instead (the tests create and drop databases on it). With neither, the PostgreSQL tests skip,
-except under CI (`CI=true`), where a missing server fails the run.
+instead (the tests create databases on it). With neither, the PostgreSQL tests skip, except
+under CI (`CI=true`), where a missing server fails the run (tests/conftest.py). The benchmarks
+start their server here too.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import pytest
-
 USER = "annotator"
 PASSWORD = "throwaway-test-password"
 HOW = (
     "PostgreSQL tests need Debian's postgresql package (initdb, pg_ctl: apt-get install postgresql)"
     " or ANNOTATOR_TEST_PG=postgresql://user:password@host:port/dbname"
 )
+
+
+class Unavailable(Exception):
+    """No server can be started here (the message says how to get one)."""
 
 
 def _binaries() -> Path | None:
@@ -71,14 +74,12 @@ class Server:
 
 
 def start() -> Server:
-    """The server the tests use (skips, or fails under CI, when there is none)."""
+    """A running server (Unavailable when there is none to start)."""
     if own := os.environ.get("ANNOTATOR_TEST_PG"):
         return Server(own)
     folder = _binaries()
     if folder is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and no PostgreSQL server: {HOW}")
-        pytest.skip(HOW)
+        raise Unavailable(HOW)
     run_as: list[str] = []
     work = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
     if os.geteuid() == 0:
@@ -106,7 +107,8 @@ def start() -> Server:
         )  # fmt: skip
     except subprocess.CalledProcessError as exc:
         log = (work / "log").read_text() if (work / "log").exists() else ""
-        pytest.fail(f"PostgreSQL did not start: {exc.stderr or exc.stdout}{log[-2000:]}")
+        shutil.rmtree(work, ignore_errors=True)
+        raise Unavailable(f"PostgreSQL did not start: {exc.stderr or exc.stdout}{log[-2000:]}") from None
 
     def stop() -> None:
         subprocess.run(
@@ -115,3 +117,15 @@ def start() -> Server:
         shutil.rmtree(work, ignore_errors=True)
 
     return Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres", stop)
+
+
+def for_tests() -> Server:
+    """The tests' server: skips without one, and fails under CI (`CI=true`) instead."""
+    import pytest
+
+    try:
+        return start()
+    except Unavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and no PostgreSQL server: {exc}")
+        pytest.skip(str(exc))

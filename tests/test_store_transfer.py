@@ -252,3 +252,34 @@ def test_postgresql_urls_show_without_their_password():
     where = location.parse("postgresql://alice:s3cret@db:5432/team")
     assert where.shown() == "postgresql://alice:***@db:5432/team"
     assert where.sqlalchemy_url() == "postgresql+psycopg://alice:s3cret@db:5432/team"
+
+
+def test_without_a_server_the_postgresql_tests_skip_saying_how_and_fail_under_ci(monkeypatch):
+    from tests import postgres
+
+    monkeypatch.delenv("ANNOTATOR_TEST_PG", raising=False)
+    monkeypatch.setattr(postgres, "_binaries", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install postgresql"):
+        postgres.for_tests()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true and no PostgreSQL server"):
+        postgres.for_tests()
+
+
+def test_a_text_postgresql_cannot_hold_is_one_line_and_writes_nothing(tmp_path, pg_url, capsys):
+    """PostgreSQL's text holds no NUL character, which an SQLite store may: the copy says which
+    table, and leaves the database empty."""
+    import psycopg
+
+    corpus = tmp_path / "nul.jsonl"
+    corpus.write_bytes(orjson.dumps({"id": "n1", "text": "Titre\n\nUne phrase avec \x00 un nul. Une autre."}))
+    source = tmp_path / "nul.db"
+    assert main(["--db", str(source), "ingest", str(corpus)]) == 0
+    capsys.readouterr()
+    assert main(["db", "copy", str(source), pg_url]) == 1
+    err = capsys.readouterr().err
+    assert "table all_documents" in err and "NUL" in err and "nothing was written" in err
+    assert len(err.splitlines()) == 1
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)

@@ -177,17 +177,43 @@ def _digest(conn: Connection, table: str) -> Digest:
     return digest
 
 
-def _copy_table(source: Connection, target: Connection, table: str) -> Digest:
+def _copy_table(source: Connection, target: Connection, table: str, dst: Location) -> Digest:
     t = tables.METADATA.tables[table]
     names = [c.name for c in t.columns]
     digest = Digest()
-    result = source.execute(select(t), execution_options={"yield_per": BATCH})
-    for part in result.partitions():
-        rows = [tuple(row) for row in part]
-        for row in rows:
-            digest.add(row)
-        target.execute(insert(t), [dict(zip(names, row, strict=True)) for row in rows])
+
+    def parts() -> Iterator[list[tuple]]:
+        result = source.execute(select(t), execution_options={"yield_per": BATCH})
+        for part in result.partitions():
+            rows = [tuple(row) for row in part]
+            for row in rows:
+                digest.add(row)
+            yield rows
+
+    if target.dialect.name == "postgresql":
+        _copy_in(target, table, names, parts(), dst)
+    else:
+        for rows in parts():
+            target.execute(insert(t), [dict(zip(names, row, strict=True)) for row in rows])
     return digest
+
+
+def _copy_in(
+    target: Connection, table: str, names: list[str], parts: Iterator[list[tuple]], dst: Location
+) -> None:
+    """PostgreSQL's bulk path: COPY FROM STDIN on the transaction's own connection, 2.8× the
+    rows per second of batched INSERTs (bench/db_copy.py)."""
+    import psycopg
+
+    columns = ", ".join(f'"{n}"' for n in names)
+    try:
+        with target.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+                for rows in parts:
+                    for row in rows:
+                        copy.write_row(row)
+    except psycopg.Error as exc:
+        raise UserError(f"{dst.shown()}: table {table}: {_first_line(exc)}; nothing was written") from None
 
 
 def _create_postgres(conn: Connection, dst: Location) -> None:
@@ -266,7 +292,7 @@ def _copy_all(
             # source's cells are copied as they are (they compare each decision with the
             # suggestion of its day, which a recount cannot know)
             target.execute(tables.METADATA.tables[table].delete())
-        sent = _copy_table(source, target, table)
+        sent = _copy_table(source, target, table, dst)
         got = _digest(target, table)
         if (got.rows, got.hex()) != (sent.rows, sent.hex()):
             raise UserError(
