@@ -9,11 +9,22 @@ from pathlib import Path
 
 
 def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+    fsync_path(folder)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entries) written by someone else, SQLite say, to the disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def new_file(path: Path) -> None:
+    """Create an empty file, never through a link planted under its name (FileExistsError if
+    anything is there)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
 
 
 class StagedFile:

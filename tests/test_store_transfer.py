@@ -182,6 +182,18 @@ def test_sqlite_to_sqlite_copy_needs_no_server(tmp_path, capsys):
     assert "already exists; name a new file" in capsys.readouterr().err
 
 
+def test_a_file_in_the_way_of_the_temporary_copy_is_left_alone(tmp_path, capsys):
+    import os
+
+    source, target = tmp_path / "team.db", tmp_path / "copy.db"
+    _project(source)
+    planted = tmp_path / f".copy.db.{os.getpid()}.tmp"
+    planted.symlink_to(tmp_path / "elsewhere")
+    assert main(["db", "copy", str(source), str(target)]) == 1
+    assert "already exists; remove it or name another copy" in capsys.readouterr().err
+    assert planted.is_symlink() and not (tmp_path / "elsewhere").exists() and not target.exists()
+
+
 def test_a_store_of_a_newer_version_is_not_copied(tmp_path, pg_url, capsys):
     source = tmp_path / "team.db"
     _project(source)

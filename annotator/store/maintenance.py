@@ -9,6 +9,7 @@ from pathlib import Path
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
+from annotator.files import fsync_path, new_file
 from annotator.store import tallies
 from annotator.store.reading import Reading
 
@@ -79,19 +80,13 @@ class Maintenance(Reading):
             raise UserError(f"{shown(target)}: already exists; name a new file")
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
-            os.close(
-                os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-            )  # never a planted link
+            new_file(tmp)
             copy = sqlite3.connect(tmp)
             try:
                 self.db.backup(copy)
             finally:
                 copy.close()
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_path(tmp)
             os.replace(tmp, target)
         except FileExistsError:
             raise UserError(f"{shown(tmp)}: already exists; remove it or name another copy") from None

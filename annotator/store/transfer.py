@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from annotator.corpus.text import shown
 from annotator.errors import UserError
+from annotator.files import fsync_dir, fsync_path, new_file
 from annotator.store import schema, tables
 from annotator.store.location import Location
 
@@ -255,6 +256,12 @@ def _copy_to_new_file(
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        new_file(tmp)
+    except FileExistsError:
+        raise UserError(f"{shown(tmp)}: already exists; remove it or name another copy") from None
+    except OSError as exc:
+        raise UserError(f"{shown(path)}: cannot write the copy ({exc})") from None
+    try:
         Store(tmp).close()  # the schema, the views and the tallies' triggers
         tmp_at = Location(path=tmp)
         with connected(tmp_at) as target:
@@ -262,12 +269,9 @@ def _copy_to_new_file(
             # labels are copied, give way to the source's
             target.execute(text("DELETE FROM meta"))
             copied = _copy_all(source, src, target, tmp_at, progress)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(tmp)
         os.replace(tmp, path)
+        fsync_dir(path.parent)
         return copied
     except OSError as exc:
         raise UserError(f"{shown(path)}: cannot write the copy ({exc})") from None
