@@ -202,6 +202,24 @@ def test_a_store_of_a_newer_version_is_not_copied(tmp_path, pg_url, capsys):
     assert "written by a newer annotator" in capsys.readouterr().err
 
 
+def test_a_postgresql_store_of_a_newer_version_or_no_store_at_all_is_refused(tmp_path, pg_url, capsys):
+    import psycopg
+
+    assert main(["--db", pg_url, "db", "info"]) == 1
+    assert "not an annotator store (no `meta` table)" in capsys.readouterr().err
+    source = tmp_path / "team.db"
+    _project(source)
+    assert main(["db", "copy", str(source), pg_url]) == 0
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(STORE_VERSION + 1),))
+    capsys.readouterr()
+    for argv in (["--db", pg_url, "db", "info"], ["db", "copy", pg_url, str(tmp_path / "back.db")]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "written by a newer annotator" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "back.db").exists()
+
+
 def test_the_password_comes_from_pgpassword_and_a_wrong_one_is_one_line(
     tmp_path, pg_url, monkeypatch, capsys
 ):
