@@ -313,3 +313,62 @@ def test_a_text_postgresql_cannot_hold_is_one_line_and_writes_nothing(tmp_path, 
     assert len(err.splitlines()) == 1
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+
+
+LABELLING_FOREVER = """
+import random, sys
+from annotator.model import SentenceLabels
+from annotator.store import Store
+store = Store(sys.argv[1])
+sids = [row.sid for row in store.sentences()]
+rng = random.Random(sys.argv[2])
+print("labelling", flush=True)
+while True:
+    store.record(rng.choice(sids), sys.argv[2], SentenceLabels(mode=rng.choice(["reporting", "commentary"])))
+    if rng.random() < 0.3:
+        store.undo(sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("to_postgres", [False, True])
+def test_a_copy_taken_while_annotators_label_is_one_moment_of_the_store(tmp_path, request, to_postgres):
+    """Labellers keep deciding during the copy: the copy holds one consistent moment (its
+    tallies match its labels, every label has its event), which copying table after table
+    outside one snapshot would not give."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    source = tmp_path / "team.db"
+    _project(source)
+    labellers = [
+        subprocess.Popen([sys.executable, "-c", LABELLING_FOREVER, str(source), name],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        for name in ("erin", "frank")
+    ]  # fmt: skip
+    for p in labellers:
+        assert p.stdout is not None and p.stdout.readline().strip() == "labelling"
+    try:
+        target = request.getfixturevalue("pg_url") if to_postgres else str(tmp_path / "copy.db")
+        for _ in range(3 if not to_postgres else 1):
+            if not to_postgres:
+                target = str(tmp_path / f"copy{_}.db")
+            transfer.copy(location.parse(str(source)), location.parse(target))
+    finally:
+        for p in labellers:
+            p.kill()
+            p.wait()
+    back = tmp_path / "back.db"
+    if to_postgres:
+        transfer.copy(location.parse(target), location.parse(str(back)))
+    else:
+        back = Path(target)
+    with Store(back) as s:
+        problems, counts = s.check()
+        assert problems == []
+        assert counts["decisions"] > 6  # the labellers' decisions are in it
+        assert s.db.execute(
+            "SELECT count(*) FROM labels l WHERE NOT EXISTS (SELECT 1 FROM events e"
+            " WHERE e.sid = l.sid AND e.annotator = l.annotator)"
+        ).fetchone() == (0,)
