@@ -51,9 +51,10 @@ def _free_port() -> int:
 class Server:
     """A running server and the URL of its maintenance database."""
 
-    def __init__(self, url: str, stop=None):
+    def __init__(self, url: str, stop=None, restart=None):
         self.url = url
         self._stop = stop
+        self._restart = restart
 
     def database(self) -> str:
         """A new empty database on the server: its URL."""
@@ -71,6 +72,12 @@ class Server:
     def stop(self) -> None:
         if self._stop:
             self._stop()
+
+    def restart(self) -> bool:
+        """Restart the server, dropping every connection (False: a server of your own, left alone)."""
+        if self._restart:
+            self._restart()
+        return self._restart is not None
 
 
 def start() -> Server:
@@ -116,7 +123,10 @@ def start() -> Server:
         )
         shutil.rmtree(work, ignore_errors=True)
 
-    return Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres", stop)
+    def restart() -> None:
+        run(str(folder / "pg_ctl"), "-D", str(data), "-l", str(work / "log"), "-m", "fast", "-w", "restart")
+
+    return Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres", stop, restart)
 
 
 def for_tests() -> Server:

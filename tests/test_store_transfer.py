@@ -372,3 +372,27 @@ def test_a_copy_taken_while_annotators_label_is_one_moment_of_the_store(tmp_path
             "SELECT count(*) FROM labels l WHERE NOT EXISTS (SELECT 1 FROM events e"
             " WHERE e.sid = l.sid AND e.annotator = l.annotator)"
         ).fetchone() == (0,)
+
+
+def test_a_server_restarted_mid_copy_is_one_line_and_leaves_nothing(
+    tmp_path, pg_server, pg_url, monkeypatch, capsys
+):
+    import psycopg
+
+    source = tmp_path / "team.db"
+    _project(source)
+    real = transfer._copy_table
+
+    def restarting(source_conn, target, table, dst):
+        if table == "all_sentences" and not pg_server.restart():
+            pytest.skip("ANNOTATOR_TEST_PG: a server of your own is not restarted")
+        return real(source_conn, target, table, dst)
+
+    monkeypatch.setattr(transfer, "_copy_table", restarting)
+    assert main(["db", "copy", str(source), pg_url]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was written" in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+    monkeypatch.undo()
+    assert main(["db", "copy", str(source), pg_url]) == 0  # and the next copy goes through
