@@ -396,3 +396,12 @@ def test_a_server_restarted_mid_copy_is_one_line_and_leaves_nothing(
         assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
     monkeypatch.undo()
     assert main(["db", "copy", str(source), pg_url]) == 0  # and the next copy goes through
+
+
+def test_without_the_driver_a_postgresql_url_says_which_extra_to_install(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # an install without the postgres extra
+    assert main(["--db", "postgresql://alice@db.example/team", "db", "info"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'annotator[postgres]'" in err and len(err.splitlines()) == 1
