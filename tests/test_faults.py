@@ -478,6 +478,11 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         changed, docs = refresh_suggestions(s)
         assert docs == 5 and changed > 20
         assert s.labels(sid, "alice").labels.claim == "factual"
+    # a migrated store has the shape of a fresh one (store/tables.py)
+    from tests.test_store_tables import shape
+
+    with Store(tmp_path / "fresh.db") as fresh, Store(path) as migrated:
+        assert shape(migrated.db) == shape(fresh.db)
     backup = tmp_path / "s.db.v1.bak"
     old = sqlite3.connect(backup)
     assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
