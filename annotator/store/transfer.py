@@ -149,7 +149,10 @@ def _check_source(conn: Connection, src: Location) -> None:
 def _high_water(conn: Connection, where: Location) -> int:
     """The highest sentence id the store ever gave (sentences of a replaced version included)."""
     if where.is_postgres:
-        sql = "SELECT last_value FROM pg_sequences WHERE sequencename = 'all_sentences_sid_seq'"
+        sql = (
+            "SELECT last_value FROM pg_sequences"
+            " WHERE schemaname = current_schema() AND sequencename = 'all_sentences_sid_seq'"
+        )
     else:
         sql = f"SELECT seq FROM sqlite_sequence WHERE name = '{NEVER_REUSED}'"
     return conn.execute(text(sql)).scalar() or 0
