@@ -405,3 +405,23 @@ def test_without_the_driver_a_postgresql_url_says_which_extra_to_install(monkeyp
     assert main(["--db", "postgresql://alice@db.example/team", "db", "info"]) == 1
     err = capsys.readouterr().err
     assert "pip install 'annotator[postgres]'" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("via", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("to", ["sqlite", "postgresql"])
+def test_every_direction_keeps_the_project(tmp_path, pg_server, via, to):
+    """SQLite or PostgreSQL on either end (PostgreSQL → PostgreSQL moves a project between
+    servers): the project comes back to a file as it left it."""
+    source = tmp_path / "team.db"
+    _project(source)
+
+    def new(kind: str, name: str) -> str:
+        return pg_server.database() if kind == "postgresql" else str(tmp_path / f"{name}.db")
+
+    first, second = new(via, "first"), new(to, "second")
+    transfer.copy(location.parse(str(source)), location.parse(first))
+    transfer.copy(location.parse(first), location.parse(second))
+    back = tmp_path / "back.db"
+    transfer.copy(location.parse(second), location.parse(str(back)))
+    assert _rows(back) == _rows(source)
+    assert _high_water(back) == _high_water(source)
