@@ -174,7 +174,7 @@ def test_a_failed_copy_writes_nothing_on_either_backend(tmp_path, pg_url, monkey
 
 
 def test_sqlite_to_sqlite_copy_needs_no_server(tmp_path, capsys):
-    source, target = tmp_path / "team.db", tmp_path / "copy.db"
+    source, target = tmp_path / "team?#1.db", tmp_path / "copy%20?.db"  # names a URL would misread
     _project(source)
     assert main(["db", "copy", str(source), str(target)]) == 0
     assert _rows(target) == _rows(source)

@@ -1,11 +1,13 @@
 """The store: documents, blocks, sentences, an append-only event log and current labels, in one
-SQLite file (WAL mode, a busy timeout, synchronous=FULL).
+SQLite file (WAL mode, a busy timeout, synchronous=FULL). A PostgreSQL database holds a copy of a
+project (`db copy`, `db info`: transfer.py).
 
 `Store` is the one façade every command and the screens use; its sections live in their own
 modules, each building on the connection:
 
 - connection.py  opening, transactions (`write()`), who is served what (overlap plans)
-- schema.py      the tables, the store version, named forward migrations
+- tables.py      the tables, defined once for SQLite and PostgreSQL (SQLAlchemy Core)
+- schema.py      creating a store from them, the store version, named forward migrations
 - corpus.py      ingest writes: documents and their versions, blocks, sentences, clusters, suggestions
 - reading.py     sentences in order, stepping, search, progress, current labels
 - decisions.py   the decision log: record, undo, history, import
@@ -15,6 +17,8 @@ modules, each building on the connection:
 - browsing.py    the sentence browser's reads: filtered pages in corpus order, by key
 - maintenance.py a full check of the store (`db check`) and a consistent copy (`db backup`)
 - rows.py        the typed rows reads return
+- location.py    where a store is: a path, sqlite:///path or postgresql://…
+- transfer.py    db copy between backends (verified, all or nothing) and db info
 """
 
 from __future__ import annotations

@@ -41,9 +41,8 @@ class Location:
         return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=True)
 
     def sqlalchemy_url(self) -> str:
-        """The URL an SQLAlchemy engine opens (psycopg 3 for PostgreSQL)."""
-        if self.url is None:
-            return f"sqlite:///{self.path}"
+        """The URL an SQLAlchemy engine opens a PostgreSQL store by (psycopg 3)."""
+        assert self.url is not None, "an SQLite store is opened by its path"
         from sqlalchemy.engine import make_url
 
         return make_url(self.url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

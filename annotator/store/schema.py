@@ -1,4 +1,5 @@
-"""The store's schema, its version and the named forward migrations.
+"""Creating a store (its tables as store/tables.py defines them, the views, the tallies'
+triggers), its version and the named forward migrations.
 
 `prepare()` creates a fresh store or migrates an older one (a copy of the file is kept first); a
 store written by a newer version is refused. A migration is a function of a connection inside the

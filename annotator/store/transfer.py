@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,7 +72,10 @@ def open_engine(where: Location) -> Engine:
                 f"{where.shown()}: PostgreSQL needs its driver: pip install 'annotator[postgres]'"
             ) from None
         return create_engine(where.sqlalchemy_url(), poolclass=NullPool)
-    engine = create_engine(where.sqlalchemy_url(), poolclass=NullPool, connect_args={"timeout": 30})
+    path = where.path
+    assert path is not None
+    # by its path, not a URL: a file name may hold any character
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path, timeout=30), poolclass=NullPool)
 
     # SQLAlchemy's documented recipe for real SQLite transactions: the driver stays out of the
     # way and every transaction starts with BEGIN, so reads share one snapshot and DDL is undone
