@@ -61,13 +61,9 @@ class Server:
         import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(self._conninfo(self.url), autocommit=True) as conn:
+        with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         return self.url.rsplit("/", 1)[0] + f"/{name}"
-
-    @staticmethod
-    def _conninfo(url: str) -> str:
-        return url.replace("postgresql+psycopg://", "postgresql://")
 
     def stop(self) -> None:
         if self._stop:

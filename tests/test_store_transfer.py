@@ -20,10 +20,10 @@ from annotator.store import STORE_VERSION, Store, location, tables, transfer
 from tests.conftest import SEEDS, set_store_version
 
 
-def _project(path: Path) -> dict[str, int]:
+def _project(path: Path) -> None:
     """A store with everything a project holds: suggestions, two annotators' decisions with an
     undo, a skip, an adjudicated decision, a replaced document version with retired labels, a
-    frozen split and an overlap plan. Returns a few ids to check against."""
+    frozen split and an overlap plan."""
     with Store(path) as s:
         ingest_paths(s, [SEEDS])
         first = s.first()
@@ -47,7 +47,6 @@ def _project(path: Path) -> dict[str, int]:
         )
         s.freeze_splits({"unit": "cluster", "ratios": [80, 10, 10]}, {"c1": "train", "c2": "test"})
         s.set_assignment(Assignment(team=("alice", "bob"), overlap=0.5))
-    return {"sid": sids[0]}
 
 
 def _rows(path: Path) -> dict[str, list]:
@@ -322,9 +321,12 @@ from annotator.store import Store
 store = Store(sys.argv[1])
 sids = [row.sid for row in store.sentences()]
 rng = random.Random(sys.argv[2])
-print("labelling", flush=True)
+n = 0
 while True:
     store.record(rng.choice(sids), sys.argv[2], SentenceLabels(mode=rng.choice(["reporting", "commentary"])))
+    n += 1
+    if n == 20:
+        print("labelling", flush=True)  # decisions are in the store, and more keep coming
     if rng.random() < 0.3:
         store.undo(sys.argv[2])
 """
@@ -349,12 +351,9 @@ def test_a_copy_taken_while_annotators_label_is_one_moment_of_the_store(tmp_path
     ]  # fmt: skip
     for p in labellers:
         assert p.stdout is not None and p.stdout.readline().strip() == "labelling"
+    target = request.getfixturevalue("pg_url") if to_postgres else str(tmp_path / "copy.db")
     try:
-        target = request.getfixturevalue("pg_url") if to_postgres else str(tmp_path / "copy.db")
-        for _ in range(3 if not to_postgres else 1):
-            if not to_postgres:
-                target = str(tmp_path / f"copy{_}.db")
-            transfer.copy(location.parse(str(source)), location.parse(target))
+        transfer.copy(location.parse(str(source)), location.parse(target))
     finally:
         for p in labellers:
             p.kill()
@@ -383,10 +382,10 @@ def test_a_server_restarted_mid_copy_is_one_line_and_leaves_nothing(
     _project(source)
     real = transfer._copy_table
 
-    def restarting(source_conn, target, table, dst):
-        if table == "all_sentences" and not pg_server.restart():
+    def restarting(*args):
+        if args[-1] == "all_sentences" and not pg_server.restart():  # the table being copied
             pytest.skip("ANNOTATOR_TEST_PG: a server of your own is not restarted")
-        return real(source_conn, target, table, dst)
+        return real(*args)
 
     monkeypatch.setattr(transfer, "_copy_table", restarting)
     assert main(["db", "copy", str(source), pg_url]) == 1
@@ -425,3 +424,20 @@ def test_every_direction_keeps_the_project(tmp_path, pg_server, via, to):
     transfer.copy(location.parse(second), location.parse(str(back)))
     assert _rows(back) == _rows(source)
     assert _high_water(back) == _high_water(source)
+
+
+def test_a_source_that_fails_mid_copy_is_the_one_named(tmp_path, pg_url, capsys):
+    """A table missing from a damaged source fails the copy in the source's name, not the
+    destination's, and the destination is not written."""
+    import psycopg
+
+    source = tmp_path / "team.db"
+    _project(source)
+    assert main(["db", "copy", str(source), pg_url]) == 0
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("DROP TABLE shingles")
+    capsys.readouterr()
+    assert main(["db", "copy", pg_url, str(tmp_path / "back.db")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"annotator: {location.parse(pg_url).shown()}: ") and "shingles" in err, err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "back.db").exists()

@@ -101,17 +101,20 @@ def connected(where: Location, *, snapshot: bool = False) -> Iterator[Connection
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
-    except DBAPIError as exc:
-        raise UserError(f"{where.shown()}: {_first_line(exc.orig or exc)}; nothing was written") from None
     except SQLAlchemyError as exc:
-        raise UserError(f"{where.shown()}: {_first_line(exc)}; nothing was written") from None
+        raise _said(where, exc) from None
     finally:
         engine.dispose()
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+def _said(where: Location, exc: BaseException, table: str | None = None) -> UserError:
+    """A server's or driver's error as one line naming the end (and table) it came from."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    at = f"table {table}: " if table else ""
+    return UserError(
+        f"{where.shown()}: {at}{lines[0] if lines else type(cause).__name__}; nothing was written"
+    )
 
 
 def store_version(conn: Connection, where: Location) -> int:
@@ -185,18 +188,21 @@ def _digest(conn: Connection, table: str) -> Digest:
     return digest
 
 
-def _copy_table(source: Connection, target: Connection, table: str, dst: Location) -> Digest:
+def _copy_table(source: Connection, src: Location, target: Connection, dst: Location, table: str) -> Digest:
     t = tables.METADATA.tables[table]
     names = [c.name for c in t.columns]
     digest = Digest()
 
     def parts() -> Iterator[list[tuple]]:
-        result = source.execute(select(t), execution_options={"yield_per": BATCH})
-        for part in result.partitions():
-            rows = [tuple(row) for row in part]
-            for row in rows:
-                digest.add(row)
-            yield rows
+        try:
+            result = source.execute(select(t), execution_options={"yield_per": BATCH})
+            for part in result.partitions():
+                rows = [tuple(row) for row in part]
+                for row in rows:
+                    digest.add(row)
+                yield rows
+        except SQLAlchemyError as exc:  # the source's, not the destination's (whose block runs this)
+            raise _said(src, exc) from None
 
     if target.dialect.name == "postgresql":
         _copy_in(target, table, names, parts(), dst)
@@ -221,7 +227,7 @@ def _copy_in(
                     for row in rows:
                         copy.write_row(row)
     except psycopg.Error as exc:
-        raise UserError(f"{dst.shown()}: table {table}: {_first_line(exc)}; nothing was written") from None
+        raise _said(dst, exc, table) from None
 
 
 def _create_postgres(conn: Connection, dst: Location) -> None:
@@ -303,7 +309,7 @@ def _copy_all(
             # source's cells are copied as they are (they compare each decision with the
             # suggestion of its day, which a recount cannot know)
             target.execute(tables.METADATA.tables[table].delete())
-        sent = _copy_table(source, target, table, dst)
+        sent = _copy_table(source, src, target, dst, table)
         got = _digest(target, table)
         if (got.rows, got.hex()) != (sent.rows, sent.hex()):
             raise UserError(
