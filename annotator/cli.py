@@ -33,6 +33,15 @@ def _db_path(args: argparse.Namespace) -> Path:
     return sqlite_file(_db_value(args))
 
 
+def _db_either(args: argparse.Namespace) -> str | Path:
+    """--db / $ANNOTATOR_DB for the commands that run on both backends: an SQLite file's path, or
+    a PostgreSQL URL."""
+    from annotator.store import location
+
+    where = location.parse(_db_value(args))
+    return where.path if where.path is not None else _db_value(args)
+
+
 def _print_json(obj) -> None:
     sys.stdout.buffer.write(orjson.dumps(obj) + b"\n")
 
@@ -420,7 +429,9 @@ def _annotator_name(args: argparse.Namespace) -> str:
     return name
 
 
-def _run_tui(db: Path, args: argparse.Namespace, review: dict | None = None, dashboard: bool = False) -> int:
+def _run_tui(
+    db: str | Path, args: argparse.Namespace, review: dict | None = None, dashboard: bool = False
+) -> int:
     from annotator.tui.app import make_app
     from annotator.tui.keymap import keymap_path, load_config
 
@@ -454,7 +465,7 @@ def cmd_label(args: argparse.Namespace) -> int:
         return 0
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the labelling screen needs a terminal (stdin and stdout are not one)")
-    db = _db_path(args)
+    db = _db_either(args)
     _check_store(db)
     if args.overlap is not None:
         from annotator.store import Store
@@ -472,12 +483,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     return _run_tui(db, args, {"everything": args.all, "annotators": _names(args.annotators)})
 
 
-def _check_store(db: Path) -> None:
+def _check_store(db: str | Path) -> None:
     from annotator.store import Store
 
     with Store(db, create=False) as store:
         if store.is_empty():
-            raise UserError(f"{db}: the store has no documents (run `annotator ingest PATH`)")
+            raise UserError(f"{store.name}: the store has no documents (run `annotator ingest PATH`)")
 
 
 def _plan(args: argparse.Namespace):

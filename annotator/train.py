@@ -17,6 +17,8 @@ from annotator.errors import UserError
 from annotator.files import StagedFile
 from annotator.model import ExportRecord
 
+RANKED_STORE = "ANNOTATOR_RANKED_STORE"  # how the ranking process is told which store to read
+
 FIELDS = ("mode", "claim")
 MIN_EXAMPLES = 10  # below this, or with a single class, there is nothing to learn
 
@@ -185,20 +187,25 @@ def unsure_first(store, annotator: str, limit: int = 20_000) -> list[int] | None
     return [sid for _, sid in sorted(zip(unsure, sids, strict=True), key=lambda t: -t[0])]
 
 
-def rank_in_subprocess(db: Path, annotator: str) -> list[int] | None:
+def rank_in_subprocess(db: str, annotator: str) -> list[int] | None:
     """`unsure_first` in a process of its own: fitting is CPU-bound Python, and in the labelling
-    screen's process it would hold the interpreter lock the keys need."""
+    screen's process it would hold the interpreter lock the keys need. `db`: the store's file or
+    URL, handed over in the environment (a URL's password stays out of the process list)."""
+    import os
     import subprocess
     import sys
 
     import orjson
 
+    if "://" not in db:
+        db = str(Path(db).resolve())
     # -P: the current folder is not put first on the import path (an ./annotator/ there is not run)
     done = subprocess.run(
-        [sys.executable, "-P", "-m", "annotator.train", str(db.resolve()), annotator],
+        [sys.executable, "-P", "-m", "annotator.train", annotator],
         capture_output=True,
         check=False,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, RANKED_STORE: db},
     )
     if done.returncode != 0:
         raise UserError(
@@ -207,12 +214,15 @@ def rank_in_subprocess(db: Path, annotator: str) -> list[int] | None:
     return orjson.loads(done.stdout)
 
 
-if __name__ == "__main__":  # python -m annotator.train DB ANNOTATOR: the ranking as JSON
+if (
+    __name__ == "__main__"
+):  # $ANNOTATOR_RANKED_STORE=DB python -m annotator.train ANNOTATOR: the ranking as JSON
+    import os
     import sys
 
     import orjson
 
     from annotator.store import Store
 
-    with Store(sys.argv[1], create=False) as _store:
-        sys.stdout.buffer.write(orjson.dumps(unsure_first(_store, sys.argv[2])))
+    with Store(os.environ[RANKED_STORE], create=False) as _store:
+        sys.stdout.buffer.write(orjson.dumps(unsure_first(_store, sys.argv[1])))

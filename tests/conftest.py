@@ -162,3 +162,38 @@ def pg_server():
 def pg_url(pg_server) -> str:
     """The URL of a new empty database on the test server."""
     return pg_server.database()
+
+
+# The store contract runs on both backends: a store is built on SQLite (ingest is SQLite's), then
+# opened there, or copied to a new PostgreSQL database (db copy) and opened on the server.
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def on_backend(backend, request):
+    """open(path) -> the store of that SQLite file, on the test's backend."""
+    from annotator.store import location, transfer
+
+    opened: list[Store] = []
+
+    def open_(path: Path) -> Store:
+        if backend == "sqlite":
+            store = Store(path, create=False)
+        else:
+            url = request.getfixturevalue("pg_server").database()
+            transfer.copy(location.parse(path), location.parse(url))
+            store = Store(url, create=False)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def any_store(seeds_db, on_backend) -> Store:
+    """The seeds (no suggestions) on either backend."""
+    return on_backend(seeds_db)

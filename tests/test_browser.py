@@ -55,12 +55,26 @@ def labelled(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def labelled_on(request, labelled) -> str:
+    """The labelled store on either backend: its file, or a PostgreSQL copy's URL."""
+    if request.param == "sqlite":
+        return str(labelled)
+    from annotator.store import location, transfer
+
+    url = request.getfixturevalue("pg_server").database()
+    transfer.copy(location.parse(labelled), location.parse(url))
+    return url
+
+
 def plain(s: Store, f: BrowseFilter) -> list[tuple]:
     """The rows a filter lists, worked out the slow way: every sentence, every decision."""
     docs = {d.doc_id: n for n, d in enumerate(s.documents(), start=1)}
     out = []
     for row in s.sentences():
-        labelled = s.db.execute("SELECT labelled FROM sentences WHERE sid=?", (row.sid,)).fetchone()[0]
+        labelled = s.db.execute(
+            "SELECT labelled FROM sentences WHERE sid = :sid", {"sid": row.sid}
+        ).fetchone()[0]
         if not (labelled or f.every_block):
             continue
         if f.text and fold(f.text) not in fold(row.text):
@@ -109,8 +123,8 @@ filters = st.builds(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(f=filters, limit=st.integers(1, 12), scan=st.integers(1, 40))
-def test_pages_by_key_list_what_a_plain_listing_does(labelled, f, limit, scan):
-    with Store(labelled) as s:
+def test_pages_by_key_list_what_a_plain_listing_does(labelled_on, f, limit, scan):
+    with Store(labelled_on) as s:
         expected = plain(s, f)
         for direction, start in ((1, (-1, -1, "")), (-1, END)):
             got, key = [], start
@@ -121,8 +135,8 @@ def test_pages_by_key_list_what_a_plain_listing_does(labelled, f, limit, scan):
         assert s.browse_count(f, same_json) == len(expected)
 
 
-def test_a_row_carries_the_decision(labelled):
-    with Store(labelled) as s:
+def test_a_row_carries_the_decision(labelled_on):
+    with Store(labelled_on) as s:
         rows, _ = s.browse(BrowseFilter("alice", quotes=True), (-1, -1, ""), limit=1)
         (row,) = rows
         decision = s.labels(row.sid, "alice")
@@ -137,8 +151,8 @@ def test_a_row_carries_the_decision(labelled):
         )
 
 
-def test_a_sentence_is_found_by_id_or_number(labelled):
-    with Store(labelled) as s:
+def test_a_sentence_is_found_by_id_or_number(labelled_on):
+    with Store(labelled_on) as s:
         sixth = list(s.sentences("002_89538b8c11680e57"))[5]
         doc = s.db.execute("SELECT doc FROM documents WHERE doc_id = '002_89538b8c11680e57'").fetchone()[0]
         key = (doc, sixth.pos, "")
@@ -180,8 +194,8 @@ def test_the_window_scrolls_through_every_row_both_ways(labelled, monkeypatch):
         assert back == expected[::-1]
 
 
-def test_a_filter_keeps_the_place_and_the_end_is_reached(labelled):
-    with Store(labelled) as s:
+def test_a_filter_keeps_the_place_and_the_end_is_reached(labelled_on):
+    with Store(labelled_on) as s:
         b = Browser(s, "alice")
         settle(b, 10)
         b.move(40, 10)

@@ -1,5 +1,7 @@
 """The labelling screen's state logic, without Textual."""
 
+from pathlib import Path
+
 import pytest
 
 from annotator.corpus.reader import SourceDoc
@@ -113,7 +115,8 @@ def test_quote_without_content_is_refused():
 
 
 @pytest.fixture
-def small(tmp_path):
+def small_db(tmp_path) -> Path:
+    """Two short documents, in an SQLite file."""
     text = "Titre du jour\nPhrase une. Phrase deux. Phrase trois.\nFermer\nPhrase quatre, dit-il."
     other = "Autre titre\nAutre phrase."
     with Store(tmp_path / "s.db") as store:
@@ -123,7 +126,13 @@ def small(tmp_path):
                 analyse(SourceDoc("d2", "d2.txt", other), suggest=False),
             ]
         )
-        yield store
+    return tmp_path / "s.db"
+
+
+@pytest.fixture
+def small(small_db, on_backend):
+    """The two short documents, on either backend."""
+    return on_backend(small_db)
 
 
 def test_one_key_per_label_stores_and_advances_when_complete(small):
@@ -387,7 +396,7 @@ def test_labels_are_read_on_first_use_and_per_sentence(store):
     assert resumed.current.sid != first and not resumed.labels_read
 
 
-def test_time_on_each_sentence_is_recorded_exported_and_paces_the_progress(small, tmp_path, monkeypatch):
+def test_time_on_each_sentence_is_recorded_exported_and_paces_the_progress(small_db, tmp_path, monkeypatch):
     """Seconds from arriving at a sentence (or its last decision) to each decision, a pause over
     three minutes counted as three; exported with the record; the pace is sentences finished per
     hour of that time, and the progress line says how long is left."""
@@ -399,6 +408,7 @@ def test_time_on_each_sentence_is_recorded_exported_and_paces_the_progress(small
 
     clock = [1000.0]
     monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
+    small = Store(small_db)  # export and counts read SQLite
     s = LabelSession(small, "alice")
     first = s.current
     clock[0] += 12

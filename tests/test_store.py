@@ -65,16 +65,18 @@ def test_changed_document_keeps_labels_of_unchanged_sentences(tmp_path):
         assert s.check()[0] == ["events: 1 rows point to no sentence"]
 
 
-def test_record_undo_repeatedly_and_across_reopen(tmp_path):
+def test_record_undo_repeatedly_and_across_reopen(tmp_path, on_backend):
     path = tmp_path / "s.db"
     with Store(path) as s:
         s.ingest([analyse(SourceDoc("d", "d.txt", "Un. Deux. Trois."))])
+    with on_backend(path) as s:
         sids = [r.sid for r in s.sentences()]
         s.record(sids[0], "alice", LABELS)
         s.record(sids[1], "alice", LABELS)
         s.record(sids[1], "alice", SentenceLabels(mode="commentary", claim="none"))
         s.record(sids[2], "bob", LABELS)
-    with Store(path) as s:  # the event log is the history: undo works after a restart
+        where = s.location
+    with Store(where) as s:  # the event log is the history: undo works after a restart
         assert s.undo("alice").sid == sids[1]
         assert s.labels(sids[1], "alice").labels == LABELS
         assert s.undo("alice").sid == sids[1]
@@ -86,7 +88,8 @@ def test_record_undo_repeatedly_and_across_reopen(tmp_path):
         assert actions == ["label", "label", "label", "label", "undo", "undo", "undo"]
 
 
-def test_next_unannotated_skips_boilerplate_and_wraps(store):
+def test_next_unannotated_skips_boilerplate_and_wraps(any_store):
+    store = any_store
     first = store.next_unannotated("alice")
     assert first.block_type == "headline" and first.doc_id.startswith("000")
     store.record(first.sid, "alice", LABELS)
@@ -98,7 +101,8 @@ def test_next_unannotated_skips_boilerplate_and_wraps(store):
     assert store.next_unannotated("bob").sid == first.sid  # annotators are separate
 
 
-def test_step_and_window(store):
+def test_step_and_window(any_store):
+    store = any_store
     first = store.next_unannotated("alice")
     nxt = store.step(first.sid, +1)
     assert store.step(nxt.sid, -1).sid == first.sid
@@ -115,14 +119,16 @@ def _walk(store, sid):
         row = store.step(row.sid, +1)
 
 
-def test_last_position_resumes(store):
+def test_last_position_resumes(any_store):
+    store = any_store
     assert store.last_position("alice") is None
     row = store.next_unannotated("alice")
     store.record(row.sid, "alice", LABELS)
     assert store.last_position("alice") == row.sid
 
 
-def test_record_refuses_spans_outside_the_sentence(store):
+def test_record_refuses_spans_outside_the_sentence(any_store):
+    store = any_store
     from annotator.model import Quote, Span
 
     row = store.next_unannotated("alice")
@@ -180,7 +186,8 @@ def test_foreign_sqlite_file_is_refused(tmp_path):
         Store(tmp_path / "junk.db")
 
 
-def test_history_is_validated_events(store):
+def test_history_is_validated_events(any_store):
+    store = any_store
     row = store.next_unannotated("alice")
     store.record(row.sid, "alice", LABELS)
     store.record(row.sid, "alice", LABELS, status="skipped", action="skip")

@@ -93,7 +93,7 @@ def test_the_ranking_process_never_runs_code_from_the_current_folder(store, tmp_
     (planted / "__init__.py").write_text("", "utf-8")
     (planted / "train.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()", "utf-8")
     monkeypatch.chdir(tmp_path / "cwd")
-    ranked = rank_in_subprocess(store.path, "bob")
+    ranked = rank_in_subprocess(store.location, "bob")
     assert ranked and not (tmp_path / "ran").exists()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import orjson
 
 from annotator.scheme import sentence_id
-from annotator.store.reading import Reading
+from annotator.store.reading import Reading, containing
 from annotator.store.rows import BrowseKey, BrowseRow
 
 # Before every key of a sentence (an undecided row has annotator "") and after every one.
@@ -40,8 +40,8 @@ class BrowseFilter:
 
 # label fields as SQL over the decision row `l`
 _FIELDS = (
-    "l.labels ->> '$.mode', l.labels ->> '$.claim', coalesce(json_array_length(l.labels, '$.quotes'), 0),"
-    " l.labels ->> '$.flags'"
+    "l.labels ->> 'mode', l.labels ->> 'claim', coalesce(json_array_length(l.labels -> 'quotes'), 0),"
+    " l.labels ->> 'flags'"
 )
 
 
@@ -65,9 +65,9 @@ class Browsing(Reading):
         forward = direction > 0
         cmp = (">=" if inclusive else ">") if forward else ("<=" if inclusive else "<")
         order = "ASC" if forward else "DESC"
-        only = "" if f.every_block else " AND s.labelled"
+        only = "" if f.every_block else " AND s.labelled = 1"
         conditions, params = self._conditions(f, same)
-        names = "l.annotator = :annotator" if f.annotator is not None else "1"
+        names = "l.annotator = :annotator" if f.annotator is not None else "1 = 1"
         sql = (
             "SELECT w.doc, w.pos, coalesce(l.annotator, ''), w.sid, d.doc_id, w.start, w.end, w.text,"
             f" w.labelled, l.status, l.origin, {_FIELDS} FROM"
@@ -100,18 +100,21 @@ class Browsing(Reading):
             return rows, None
         return rows, (last[0], last[1], LAST_NAME if forward else FIRST_NAME)
 
-    def browse_count(self, f: BrowseFilter, same: Callable[[str, str], bool] | None = None) -> int:
-        """How many rows the filter lists: a pass over the store (the browser runs it in a worker)."""
+    def browse_count(self, f: BrowseFilter, same: Callable[[str, str], bool] | None = None) -> int | None:
+        """How many rows the filter lists: a pass over the store (the browser runs it in a worker);
+        None when `interrupt()` stopped it."""
         if self._nothing_matches(f):
             return 0
-        only = "" if f.every_block else " AND w.labelled"
+        only = "" if f.every_block else " AND w.labelled = 1"
         conditions, params = self._conditions(f, same)
-        names = "l.annotator = :annotator" if f.annotator is not None else "1"
-        return self.db.execute(  # the sentences named `w`, as the conditions name them
-            "SELECT count(*) FROM sentences w"
-            f" LEFT JOIN labels l ON l.sid = w.sid AND {names} WHERE 1{only}{conditions}",
-            {"annotator": f.annotator, **params},
-        ).fetchone()[0]
+        names = "l.annotator = :annotator" if f.annotator is not None else "1 = 1"
+        with self.interruptible():
+            return self.db.execute(  # the sentences named `w`, as the conditions name them
+                "SELECT count(*) FROM sentences w"
+                f" LEFT JOIN labels l ON l.sid = w.sid AND {names} WHERE 1 = 1{only}{conditions}",
+                {"annotator": f.annotator, **params},
+            ).fetchone()[0]
+        return None
 
     def _nothing_matches(self, f: BrowseFilter) -> bool:
         """Whether the running tallies (tallies.py) show that no decision has what the filter
@@ -140,34 +143,57 @@ class Browsing(Reading):
             params["status"] = f.status
         for field in ("mode", "claim"):
             if getattr(f, field):
-                sql.append(f"l.labels ->> '$.{field}' = :{field}")
+                sql.append(f"l.labels ->> '{field}' = :{field}")
                 params[field] = getattr(f, field)
-        if f.flag:
-            sql.append("EXISTS (SELECT 1 FROM json_each(l.labels, '$.flags') WHERE value = :flag)")
-            params["flag"] = f.flag
+        if f.flag:  # a flag is a word of the scheme: its JSON string appears as is in the list's
+            sql.append("l.labels ->> 'flags' LIKE :flag ESCAPE '!'")
+            params["flag"] = containing(orjson.dumps(f.flag).decode())
         if f.origin:
             sql.append("l.origin = :origin")
             params["origin"] = f.origin
         if f.quotes:
-            sql.append("json_array_length(l.labels, '$.quotes') > 0")
+            sql.append("json_array_length(l.labels -> 'quotes') > 0")
         if f.disagreement:
             if same is None:
                 raise ValueError("the disagreement filter needs a comparison of labels")
-            self.db.create_function("same_labels", 2, same, deterministic=True)
-            # two annotators' own finished versions (not a verdict) that differ
-            sql.append(
-                "EXISTS (SELECT 1 FROM labels a JOIN labels b ON b.sid = a.sid AND b.annotator > a.annotator"
-                " WHERE a.sid = w.sid AND a.status = 'done' AND b.status = 'done'"
-                " AND a.origin IS NOT 'adjudicated' AND b.origin IS NOT 'adjudicated'"
-                " AND NOT same_labels(a.labels, b.labels))"
-            )
+            sql.append(self._disagreeing(same))
         if f.text:
             from annotator.corpus.text import fold
 
-            self.db.create_function("fold", 1, fold, deterministic=True)
-            sql.append("instr(fold(w.text), :text)")
-            params["text"] = fold(f.text)
+            self._folding()
+            sql.append("fold(w.text) LIKE :text ESCAPE '!'")
+            params["text"] = containing(fold(f.text))
         return "".join(f" AND {c}" for c in sql), params
+
+    # two annotators' own finished versions (not a verdict) of a sentence
+    _PAIRS = (
+        "FROM labels a JOIN labels b ON b.sid = a.sid AND b.annotator > a.annotator"
+        " WHERE a.status = 'done' AND b.status = 'done'"
+        " AND (a.origin IS NULL OR a.origin != 'adjudicated') AND (b.origin IS NULL OR b.origin != 'adjudicated')"
+    )
+
+    def _disagreeing(self, same: Callable[[str, str], bool]) -> str:
+        """The condition on `w` that two annotators' versions of it differ (`same`, Python). SQLite
+        calls `same` from SQL; on PostgreSQL the sentences are found once per change of the store
+        (change_mark) and kept in a table of the session."""
+        if not self.on_server:
+            self.db.create_function("same_labels", 2, same, deterministic=True)
+            return (
+                f"EXISTS (SELECT 1 {self._PAIRS} AND a.sid = w.sid AND NOT same_labels(a.labels, b.labels))"
+            )
+        mark = (id(self.db.connection()), self.change_mark())  # type: ignore[attr-defined]
+        if getattr(self, "_disagreeing_at", None) != mark:
+            found = {
+                sid
+                for sid, a, b in self.db.execute(f"SELECT a.sid, a.labels, b.labels {self._PAIRS}")
+                if not same(a, b)
+            }
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS disagreeing (sid INTEGER PRIMARY KEY)")
+            self.db.execute("DELETE FROM disagreeing")
+            if found:
+                self.db.execute("INSERT INTO disagreeing VALUES (:sid)", [{"sid": sid} for sid in found])
+            self._disagreeing_at = mark
+        return "w.sid IN (SELECT sid FROM disagreeing)"
 
     def locate(self, where: str, near: str | None = None) -> BrowseKey | None:
         """The key of a sentence named by its id (`DOC:START-END`), by its document and number
@@ -179,8 +205,8 @@ class Browsing(Reading):
                 return None
             row = self.db.execute(
                 "SELECT s.doc, s.pos FROM sentences s JOIN documents d ON d.doc = s.doc"
-                " WHERE d.doc_id = ? AND s.start = ? AND s.end = ?",
-                (doc_id, int(start), int(end)),
+                " WHERE d.doc_id = :doc_id AND s.start = :start AND s.end = :end",
+                {"doc_id": doc_id, "start": int(start), "end": int(end)},
             ).fetchone()
             return (row[0], row[1], FIRST_NAME) if row else None
         words = where.replace("#", " ").split()
@@ -190,8 +216,8 @@ class Browsing(Reading):
             return None
         row = self.db.execute(
             "SELECT s.doc, s.pos FROM sentences s JOIN documents d ON d.doc = s.doc"
-            " WHERE d.doc_id = ? ORDER BY s.pos LIMIT 1 OFFSET ?",
-            (words[0], int(words[1]) - 1),
+            " WHERE d.doc_id = :doc_id ORDER BY s.pos LIMIT 1 OFFSET :skip",
+            {"doc_id": words[0], "skip": max(int(words[1]) - 1, 0)},
         ).fetchone()
         return (row[0], row[1], FIRST_NAME) if row and int(words[1]) > 0 else None
 

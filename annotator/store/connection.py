@@ -32,7 +32,16 @@ class Connection:
     )
 
     def __init__(self, path: str | Path, *, create: bool = True):
-        self.path = location.sqlite_file(path)
+        where = location.parse(path)
+        self.name = where.shown()  # what messages call the store
+        self.location = where.url or str(where.path)  # what opens it again (another process)
+        self.on_server = where.is_postgres
+        self._plan: Assignment | None = None
+        if where.url is not None:
+            self._open_server(where)
+            return
+        assert where.path is not None
+        self.path = where.path
         if not create and not self.path.exists():
             raise UserError(f"{self.path}: no such store (run `annotator ingest` first)")
         self._check_wal()
@@ -47,9 +56,47 @@ class Connection:
             raise UserError(f"{self.path}: not an annotator store ({exc})") from None
         self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         self.db.execute("PRAGMA synchronous=FULL")
-        self._plan: Assignment | None = None
         self._prepare()
         self._serve(self.assignment())
+
+    @property
+    def title(self) -> str:
+        """The store as the first screen names it: the file's name, or the server's database."""
+        return self.name if self.on_server else self.path.name
+
+    def _open_server(self, where: location.Location) -> None:
+        """A store on PostgreSQL: made there by `db copy`, refused when newer or older than this
+        annotator's (its migrations run on SQLite: copy it back, open it, copy it again)."""
+        from annotator.store.server import ServerSession
+
+        self.db = ServerSession(where)  # type: ignore[assignment]
+        try:
+            row = None
+            if self._has_meta():
+                row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                raise UserError(
+                    f"{self.name}: no annotator store in this database; put a project there with"
+                    f" `annotator db copy FILE {self.name}`"
+                )
+            schema.check_readable(int(row[0]), self.name)
+            if int(row[0]) < schema.STORE_VERSION:
+                raise UserError(
+                    f"{self.name}: store version {row[0]}; copy it to a file (annotator db copy), open"
+                    " that once with this annotator to migrate it, and copy it back"
+                )
+            self._serve(self.assignment())
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _has_meta(self) -> bool:
+        return bool(
+            self.db.execute(
+                "SELECT count(*) FROM information_schema.tables"
+                " WHERE table_schema = current_schema() AND table_name = 'meta'"
+            ).fetchone()[0]
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -105,6 +152,10 @@ class Connection:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: taken at once (no lock upgrade), committed or rolled back whole."""
+        if self.on_server:
+            with self.db.transaction() as db:  # type: ignore[attr-defined]
+                yield db
+            return
         try:
             self._begin()
             try:
@@ -138,10 +189,31 @@ class Connection:
         finally:
             self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
 
+    def interrupt(self) -> None:
+        """Stop the read under way on this connection (from another thread); see interruptible()."""
+        try:
+            self.db.interrupt()
+        except sqlite3.ProgrammingError:
+            pass  # closed: the read has just finished
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """Around a long read that interrupt() may stop: the stop is swallowed, and the block's
+        caller goes on after it (to return that nothing was read)."""
+        from annotator.store.server import Interrupted
+
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+        except Interrupted:
+            pass
+
     # who is served what
 
     def assignment(self) -> Assignment | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key='assignment'").fetchone()
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'assignment'").fetchone()
         return Assignment.from_json(row[0]) if row else None
 
     def assignment_in_force(self) -> Assignment | None:
@@ -151,23 +223,28 @@ class Connection:
     def set_assignment(self, plan: Assignment | None) -> None:
         """Store the plan every process on this store follows (None: everyone is served everything)."""
         with self.write() as db:
-            db.execute("DELETE FROM meta WHERE key='assignment'")
+            db.execute("DELETE FROM meta WHERE key = 'assignment'")
             if plan is not None:
-                db.execute("INSERT INTO meta VALUES ('assignment', ?)", (plan.to_json(),))
+                db.execute("INSERT INTO meta VALUES ('assignment', :plan)", {"plan": plan.to_json()})
         self._serve(plan)
 
     def _serve(self, plan: Assignment | None) -> None:
         """`served(annotator, doc_id, start, end)` in SQL: whether the plan gives the sentence to the annotator."""
+        if plan and self.on_server:
+            raise UserError(
+                f"{self.name}: this store follows an overlap plan ({plan.describe()}); plans are served"
+                " from SQLite stores only in this version: label on a copy (annotator db copy)"
+            )
         self._plan = plan
         if plan:
             self.db.create_function("served", 4, plan.serves, deterministic=True)
 
-    def _served(self, annotator_param: int, sentence: str = "s", document: str = "d") -> str:
-        """The SQL condition that keeps the sentences served to the annotator (none without a plan),
-        on the tables (or subquery) named `sentence` and `document`."""
+    def _served(self, sentence: str = "s", document: str = "d") -> str:
+        """The SQL condition that keeps the sentences served to the annotator (`:annotator`; none
+        without a plan), on the tables (or subquery) named `sentence` and `document`."""
         if not self._plan:
             return ""
-        return f" AND served(?{annotator_param}, {document}.doc_id, {sentence}.start, {sentence}.end)"
+        return f" AND served(:annotator, {document}.doc_id, {sentence}.start, {sentence}.end)"
 
 
 def _why(exc: sqlite3.Error) -> str:

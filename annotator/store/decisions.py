@@ -76,34 +76,37 @@ class DecisionLog(Reading):
         undoes: int | None = None,
     ) -> int:
         """Append one event; returns its id. `before`: the current-state row it replaces (JSON)."""
-        cur = db.execute(
+        names = ("sid", "sentence_id", "annotator", "action", "status", "labels", "origin", "before")
+        values = (sid, text_id, annotator, action, status, labels, origin, before)
+        return db.execute(
             "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before, undoes,"
-            " at, derived_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (sid, text_id, annotator, action, status, labels, origin, before, undoes, at, derived),
-        )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+            " at, derived_from) VALUES (:sid, :sentence_id, :annotator, :action, :status, :labels, :origin,"
+            " :before, :undoes, :at, :derived_from) RETURNING event_id",
+            {**dict(zip(names, values, strict=True)), "undoes": undoes, "at": at, "derived_from": derived},
+        ).fetchone()[0]
 
     @staticmethod
     def _put(db: sqlite3.Connection, *row: object) -> None:
         """The current-state row of (sid, annotator, status, labels, origin, created_at, updated_at,
         derived_from[, seconds]): seconds are added to the row's (None adds nothing)."""
+        names = ("sid", "annotator", "status", "labels", "origin", "created_at", "updated_at", "derived_from")
         db.execute(
             "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at, derived_from,"
-            " seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid, annotator) DO UPDATE SET"
+            " seconds) VALUES (:sid, :annotator, :status, :labels, :origin, :created_at, :updated_at,"
+            " :derived_from, :seconds) ON CONFLICT (sid, annotator) DO UPDATE SET"
             " status = excluded.status, labels = excluded.labels, origin = excluded.origin,"
             " created_at = excluded.created_at, updated_at = excluded.updated_at,"
             " derived_from = excluded.derived_from, seconds = CASE WHEN excluded.seconds IS NULL"
             " THEN labels.seconds ELSE coalesce(labels.seconds, 0) + excluded.seconds END",
-            row if len(row) == 9 else (*row, None),
+            {**dict(zip(names, row[:8], strict=True)), "seconds": row[8] if len(row) == 9 else None},
         )
 
     @staticmethod
     def _row_json(db: sqlite3.Connection, sid: int, annotator: str) -> str | None:
         row = db.execute(
             "SELECT status, labels, origin, created_at, updated_at, derived_from FROM labels"
-            " WHERE sid=? AND annotator=?",
-            (sid, annotator),
+            " WHERE sid = :sid AND annotator = :annotator",
+            {"sid": sid, "annotator": annotator},
         ).fetchone()
         if row is None:
             return None
@@ -117,18 +120,20 @@ class DecisionLog(Reading):
         with self.write() as db:
             row = db.execute(
                 # the sentence must still exist: a re-ingest may have retired the decision with it
-                "SELECT event_id, sid, sentence_id, before FROM events WHERE annotator=? AND action != 'undo' "
-                "AND undone_by IS NULL AND sid IN (SELECT sid FROM sentences) ORDER BY event_id DESC LIMIT 1",
-                (annotator,),
+                "SELECT event_id, sid, sentence_id, before FROM events WHERE annotator = :annotator"
+                " AND action != 'undo' AND undone_by IS NULL AND sid IN (SELECT sid FROM sentences)"
+                " ORDER BY event_id DESC LIMIT 1",
+                {"annotator": annotator},
             ).fetchone()
             if row is None:
                 return None
             event_id, sid, text_id, before = row
+            mine = {"sid": sid, "annotator": annotator}
             current = db.execute(
-                "SELECT status FROM labels WHERE sid=? AND annotator=?", (sid, annotator)
+                "SELECT status FROM labels WHERE sid = :sid AND annotator = :annotator", mine
             ).fetchone()
             if before is None:
-                db.execute("DELETE FROM labels WHERE sid=? AND annotator=?", (sid, annotator))
+                db.execute("DELETE FROM labels WHERE sid = :sid AND annotator = :annotator", mine)
                 status, labels, origin = None, EMPTY_LABELS, None
             else:
                 b = orjson.loads(before)
@@ -154,7 +159,10 @@ class DecisionLog(Reading):
                 now(),
                 undoes=event_id,
             )
-            db.execute("UPDATE events SET undone_by=? WHERE event_id=?", (undo, event_id))
+            db.execute(
+                "UPDATE events SET undone_by = :undo WHERE event_id = :event_id",
+                {"undo": undo, "event_id": event_id},
+            )
             return Undone(sid, current[0] if current else None, status)
 
     def history(self, annotator: str, limit: int = 50) -> list[Event]:
@@ -163,8 +171,8 @@ class DecisionLog(Reading):
 
         rows = self.db.execute(
             "SELECT event_id, sentence_id, annotator, action, status, labels, origin, undoes, at FROM events "
-            "WHERE annotator=? ORDER BY event_id DESC LIMIT ?",
-            (annotator, limit),
+            "WHERE annotator = :annotator ORDER BY event_id DESC LIMIT :limit",
+            {"annotator": annotator, "limit": limit},
         ).fetchall()
         keys = (
             "event_id",

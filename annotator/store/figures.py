@@ -20,7 +20,7 @@ class Figures(Reports):
         return self.db.execute("SELECT * FROM tally_items WHERE n != 0").fetchall()
 
     def to_label(self) -> int:
-        return self.db.execute("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM sentences WHERE labelled = 1").fetchone()[0]
 
     def served_count(self, annotator: str, to_label: int) -> int:
         """How many of the `to_label` sentences the annotator is served (all without a plan)."""
@@ -33,11 +33,11 @@ class Figures(Reports):
         (projected ones left out, as `agree` does), each with the time it was last changed."""
         for row in self.db.execute(
             "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels, l.updated_at FROM"
-            " (SELECT sid FROM labels WHERE status = 'done' AND origin IS NOT 'adjudicated'"
-            "  AND origin IS NOT 'projected' GROUP BY sid HAVING count(*) >= 2) shared"
+            f" (SELECT sid FROM labels WHERE status = 'done' AND {_OWN.format(l='labels')}"
+            " GROUP BY sid HAVING count(*) >= 2) shared"
             " JOIN labels l ON l.sid = shared.sid JOIN sentences s ON s.sid = l.sid"
             " JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
-            " WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated' AND l.origin IS NOT 'projected'"
+            f" WHERE l.status = 'done' AND {_OWN.format(l='l')}"
             " ORDER BY l.sid"
         ):
             yield FinishedDecision(*row[:5]), row[5]
@@ -47,7 +47,12 @@ class Figures(Reports):
         out: dict[str, str | None] = {}
         for doc_id in doc_ids:
             row = self.db.execute(
-                f"SELECT {self._TITLE.format(doc='d.doc')} FROM documents d WHERE d.doc_id = ?", (doc_id,)
+                f"SELECT {self._TITLE.format(doc='d.doc')} FROM documents d WHERE d.doc_id = :doc_id",
+                {"doc_id": doc_id},
             ).fetchone()
             out[doc_id] = row[0] if row else None
         return out
+
+
+# An annotator's own decision: neither adjudicated nor projected from another document.
+_OWN = "({l}.origin IS NULL OR {l}.origin NOT IN ('adjudicated', 'projected'))"

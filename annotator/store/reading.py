@@ -31,13 +31,15 @@ class Reading(Connection):
         ]
 
     def document_text(self, doc_id: str) -> str:
-        row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT text FROM documents WHERE doc_id = :doc_id", {"doc_id": doc_id}
+        ).fetchone()
         if row is None:
             raise KeyError(doc_id)
         return row[0]
 
     def sentence(self, sid: int) -> SentenceRow | None:
-        row = self.db.execute(self.SENTENCE_SQL + "WHERE s.sid=?", (sid,)).fetchone()
+        row = self.db.execute(self.SENTENCE_SQL + "WHERE s.sid = :sid", {"sid": sid}).fetchone()
         return SentenceRow(*row) if row else None
 
     def sentences(self, doc_id: str | None = None) -> Iterator[SentenceRow]:
@@ -45,67 +47,72 @@ class Reading(Connection):
         if doc_id is None:
             cur = self.db.execute(self.SENTENCE_SQL + "ORDER BY s.doc, s.pos")
         else:
-            cur = self.db.execute(self.SENTENCE_SQL + "WHERE d.doc_id=? ORDER BY s.pos", (doc_id,))
+            cur = self.db.execute(
+                self.SENTENCE_SQL + "WHERE d.doc_id = :doc_id ORDER BY s.pos", {"doc_id": doc_id}
+            )
         for row in cur:
             yield SentenceRow(*row)
 
     def window(self, sid: int, before: int = 2, after: int = 2) -> list[SentenceRow]:
         """The sentence and its neighbours in the same document."""
-        doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (sid,)).fetchone()
+        doc, pos = self._place(sid)
         rows = self.db.execute(
-            self.SENTENCE_SQL + "WHERE s.doc=? AND s.pos BETWEEN ? AND ? ORDER BY s.pos",
-            (doc, pos - before, pos + after),
+            self.SENTENCE_SQL + "WHERE s.doc = :doc AND s.pos BETWEEN :low AND :high ORDER BY s.pos",
+            {"doc": doc, "low": pos - before, "high": pos + after},
         ).fetchall()
         return [SentenceRow(*r) for r in rows]
 
     def finished_among(self, sids: list[int], annotator: str) -> set[int]:
         """Which of these sentences the annotator has finished (done or skipped)."""
-        marks = ",".join("?" * len(sids))
+        marks = ", ".join(f":s{i}" for i in range(len(sids)))
         return {
             sid
             for (sid,) in self.db.execute(
-                f"SELECT sid FROM labels WHERE annotator = ? AND sid IN ({marks}) AND status IN ('done', 'skipped')",
-                (annotator, *sids),
+                f"SELECT sid FROM labels WHERE annotator = :annotator AND sid IN ({marks})"
+                " AND status IN ('done', 'skipped')",
+                {"annotator": annotator, **{f"s{i}": sid for i, sid in enumerate(sids)}},
             )
         }
 
     def step(self, sid: int, direction: int, *, labelled_only: bool = True) -> SentenceRow | None:
         """The next (direction=1) or previous (-1) sentence in corpus order."""
-        doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (sid,)).fetchone()
+        doc, pos = self._place(sid)
         cmp, order = (">", "ASC") if direction > 0 else ("<", "DESC")
-        only = "AND s.labelled " if labelled_only else ""
+        only = "AND s.labelled = 1 " if labelled_only else ""
         row = self.db.execute(
             self.SENTENCE_SQL
-            + f"WHERE (s.doc, s.pos) {cmp} (?, ?) {only}ORDER BY s.doc {order}, s.pos {order} LIMIT 1",
-            (doc, pos),
+            + f"WHERE (s.doc, s.pos) {cmp} (:doc, :pos) {only}ORDER BY s.doc {order}, s.pos {order} LIMIT 1",
+            {"doc": doc, "pos": pos},
         ).fetchone()
         return SentenceRow(*row) if row else None
 
     def first(self, doc_id: str | None = None, *, labelled_only: bool = True) -> SentenceRow | None:
         """The first sentence of a document, or of the corpus."""
-        only = "s.labelled AND " if labelled_only else ""
+        only = "s.labelled = 1 AND " if labelled_only else ""
         if doc_id is None:
             row = self.db.execute(
-                self.SENTENCE_SQL + f"WHERE {only}1 ORDER BY s.doc, s.pos LIMIT 1"
+                self.SENTENCE_SQL + f"WHERE {only}1 = 1 ORDER BY s.doc, s.pos LIMIT 1"
             ).fetchone()
         else:
             row = self.db.execute(
-                self.SENTENCE_SQL + f"WHERE {only}d.doc_id = ? ORDER BY s.pos LIMIT 1", (doc_id,)
+                self.SENTENCE_SQL + f"WHERE {only}d.doc_id = :doc_id ORDER BY s.pos LIMIT 1",
+                {"doc_id": doc_id},
             ).fetchone()
         return SentenceRow(*row) if row else None
 
     def step_document(self, sid: int, direction: int, *, labelled_only: bool = True) -> SentenceRow | None:
         """The first sentence of the next (1) or previous (-1) document that has one."""
-        (doc,) = self.db.execute("SELECT doc FROM sentences WHERE sid=?", (sid,)).fetchone()
+        doc, _ = self._place(sid)
         cmp, order = (">", "ASC") if direction > 0 else ("<", "DESC")
-        only = "AND s.labelled " if labelled_only else ""
+        only = "AND s.labelled = 1 " if labelled_only else ""
         found = self.db.execute(
-            f"SELECT s.doc FROM sentences s WHERE s.doc {cmp} ? {only}ORDER BY s.doc {order} LIMIT 1", (doc,)
+            f"SELECT s.doc FROM sentences s WHERE s.doc {cmp} :doc {only}ORDER BY s.doc {order} LIMIT 1",
+            {"doc": doc},
         ).fetchone()
         if found is None:
             return None
         row = self.db.execute(
-            self.SENTENCE_SQL + f"WHERE s.doc = ? {only}ORDER BY s.pos LIMIT 1", (found[0],)
+            self.SENTENCE_SQL + f"WHERE s.doc = :doc {only}ORDER BY s.pos LIMIT 1", {"doc": found[0]}
         ).fetchone()
         return SentenceRow(*row) if row else None
 
@@ -117,27 +124,40 @@ class Reading(Connection):
         teaser or boilerplate sentence (the screen hides them)."""
         from annotator.corpus.text import fold
 
-        start = (0, -1)
-        if after_sid is not None:
-            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
-        self.db.create_function("fold", 1, fold, deterministic=True)
-        only = "s.labelled AND " if labelled_only else ""
+        doc, pos = self._place(after_sid) if after_sid is not None else (0, -1)
+        self._folding()
+        only = "s.labelled = 1 AND " if labelled_only else ""
         sql = self.SENTENCE_SQL + (
-            f"WHERE {only}(s.doc, s.pos) > (?, ?) AND instr(fold(s.text), ?) ORDER BY s.doc, s.pos LIMIT 1"
+            f"WHERE {only}(s.doc, s.pos) > (:doc, :pos) AND fold(s.text) LIKE :pattern ESCAPE '!'"
+            " ORDER BY s.doc, s.pos LIMIT 1"
         )
-        row = self.db.execute(sql, (*start, fold(needle))).fetchone()
+        pattern = containing(fold(needle))
+        row = self.db.execute(sql, {"doc": doc, "pos": pos, "pattern": pattern}).fetchone()
         if row is None and after_sid is not None:
-            row = self.db.execute(sql, (0, -1, fold(needle))).fetchone()
+            row = self.db.execute(sql, {"doc": 0, "pos": -1, "pattern": pattern}).fetchone()
         return SentenceRow(*row) if row else None
+
+    def _place(self, sid: int) -> tuple[int, int]:
+        """(doc, pos) of a sentence: where it stands in corpus order."""
+        doc, pos = self.db.execute("SELECT doc, pos FROM sentences WHERE sid = :sid", {"sid": sid}).fetchone()
+        return doc, pos
+
+    def _folding(self) -> None:
+        """`fold(text)` in SQL, as search compares texts: a Python function on SQLite; on
+        PostgreSQL the store's own (tables.POSTGRES_FUNCTIONS)."""
+        if not self.on_server:
+            from annotator.corpus.text import fold
+
+            self.db.create_function("fold", 1, fold, deterministic=True)
 
     def progress(self, annotator: str) -> Tally:
         """Finished and total labelled-type sentences served to the annotator: one pass, at session start."""
         return Tally(
             *self.db.execute(
                 "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
-                "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo' "
-                "WHERE s.labelled" + self._served(1),
-                (annotator,),
+                "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = :annotator AND l.status != 'todo' "
+                "WHERE s.labelled = 1" + self._served(),
+                {"annotator": annotator},
             ).fetchone()
         )
 
@@ -146,8 +166,8 @@ class Reading(Connection):
         return dict(
             self.db.execute(
                 "SELECT l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid"
-                " WHERE l.annotator = ? GROUP BY l.status",
-                (annotator,),
+                " WHERE l.annotator = :annotator GROUP BY l.status",
+                {"annotator": annotator},
             ).fetchall()
         )
 
@@ -156,17 +176,19 @@ class Reading(Connection):
         return Tally(
             *self.db.execute(
                 "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
-                "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo' "
-                "WHERE d.doc_id = ?2 AND s.labelled" + self._served(1),
-                (annotator, doc_id),
+                "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = :annotator AND l.status != 'todo' "
+                "WHERE d.doc_id = :doc_id AND s.labelled = 1" + self._served(),
+                {"annotator": annotator, "doc_id": doc_id},
             ).fetchone()
         )
 
     def document_info(self, doc_id: str) -> DocumentInfo:
         doc, cluster = self.db.execute(
-            "SELECT doc, cluster FROM documents WHERE doc_id=?", (doc_id,)
+            "SELECT doc, cluster FROM documents WHERE doc_id = :doc_id", {"doc_id": doc_id}
         ).fetchone()
-        size = self.db.execute("SELECT count(*) FROM documents WHERE cluster=?", (cluster,)).fetchone()[0]
+        size = self.db.execute(
+            "SELECT count(*) FROM documents WHERE cluster = :cluster", {"cluster": cluster}
+        ).fetchone()[0]
         return DocumentInfo(cluster, size, self._title(doc))
 
     # The article's title: its first headline block (GUIDELINES B2), never a later intertitle.
@@ -176,19 +198,19 @@ class Reading(Connection):
     )
 
     def _title(self, doc: int) -> str | None:
-        return self.db.execute("SELECT " + self._TITLE.format(doc="?"), (doc,)).fetchone()[0]
+        return self.db.execute("SELECT " + self._TITLE.format(doc=":doc"), {"doc": doc}).fetchone()[0]
 
     def find_documents(self, query: str, annotator: str, limit: int = 200) -> list[DocumentProgress]:
         """Documents whose id or title contains `query` (folded as search folds), with their
         finished and total labelled-type sentences and their title."""
         from annotator.corpus.text import fold
 
-        self.db.create_function("fold", 1, fold, deterministic=True)
+        self._folding()
         docs = self.db.execute(
             f"SELECT doc_id, title FROM (SELECT d.doc, d.doc_id, {self._TITLE.format(doc='d.doc')} AS title"
-            " FROM documents d) WHERE instr(fold(doc_id), ?1) OR instr(fold(coalesce(title, '')), ?1)"
-            " ORDER BY doc LIMIT ?2",
-            (fold(query), limit),
+            " FROM documents d) found WHERE fold(doc_id) LIKE :pattern ESCAPE '!'"
+            " OR fold(coalesce(title, '')) LIKE :pattern ESCAPE '!' ORDER BY doc LIMIT :limit",
+            {"pattern": containing(fold(query)), "limit": limit},
         ).fetchall()
         return [
             DocumentProgress(doc_id, *self.document_progress(doc_id, annotator), title)
@@ -205,10 +227,11 @@ class Reading(Connection):
             # all of an annotator's labels, nor every document's copy of a stock phrase
             "SELECT d.doc_id, s.pos, s.text, l.labels FROM sentences here"
             " CROSS JOIN documents h CROSS JOIN documents d CROSS JOIN sentences s CROSS JOIN labels l"
-            " WHERE here.sid = ?1 AND h.doc = here.doc AND d.cluster = h.cluster AND d.doc != h.doc"
-            " AND s.skey = here.skey AND s.doc = d.doc AND l.sid = s.sid AND l.annotator = ?2"
-            " AND l.status = 'done' AND l.origin IS NOT 'adjudicated' ORDER BY s.doc, s.pos LIMIT ?3",
-            (sid, annotator, limit),
+            " WHERE here.sid = :sid AND h.doc = here.doc AND d.cluster = h.cluster AND d.doc != h.doc"
+            " AND s.skey = here.skey AND s.doc = d.doc AND l.sid = s.sid AND l.annotator = :annotator"
+            " AND l.status = 'done' AND (l.origin IS NULL OR l.origin != 'adjudicated')"
+            " ORDER BY s.doc, s.pos LIMIT :limit",
+            {"sid": sid, "annotator": annotator, "limit": limit},
         ).fetchall()
 
     def unseen_in_clusters(self, annotator: str) -> list[int]:
@@ -218,10 +241,11 @@ class Reading(Connection):
             sid
             for (sid,) in self.db.execute(
                 "SELECT s.sid FROM sentences s JOIN documents d ON d.doc = s.doc"
-                " WHERE s.labelled AND d.cluster IN (SELECT cluster FROM documents GROUP BY cluster HAVING count(*) > 1)"
-                " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?)"
+                " WHERE s.labelled = 1"
+                " AND d.cluster IN (SELECT cluster FROM documents GROUP BY cluster HAVING count(*) > 1)"
+                " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = :annotator)"
                 " ORDER BY s.doc, s.pos",
-                (annotator,),
+                {"annotator": annotator},
             )
         ]
 
@@ -231,13 +255,13 @@ class Reading(Connection):
         rows = (
             self.db.execute(
                 "SELECT l.labels FROM labels l JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
-                "WHERE d.doc_id = ?1 AND l.annotator = ?2 ORDER BY s.pos DESC",
-                (doc_id, annotator),
+                "WHERE d.doc_id = :doc_id AND l.annotator = :annotator ORDER BY s.pos DESC",
+                {"doc_id": doc_id, "annotator": annotator},
             ).fetchall()
             + self.db.execute(
                 "SELECT g.labels FROM suggestions g JOIN sentences s ON s.sid = g.sid JOIN documents d ON d.doc = s.doc "
-                "WHERE d.doc_id = ? ORDER BY s.pos",
-                (doc_id,),
+                "WHERE d.doc_id = :doc_id ORDER BY s.pos",
+                {"doc_id": doc_id},
             ).fetchall()
         )
         names: dict[str, None] = {}
@@ -253,51 +277,47 @@ class Reading(Connection):
         """The first labelled-type sentence served to the annotator (after `after_sid`, wrapping
         around) that they have not decided; with `within`, only among the next `within`
         sentences, without wrapping (a bounded look, where a full one would scan a finished corpus)."""
-        start = (0, -1)
-        if after_sid is not None:
-            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        doc, pos = self._place(after_sid) if after_sid is not None else (0, -1)
         if within is not None:
             # the window holds bare sentence rows; only the one found is joined to its document
             found = self.db.execute(
-                "SELECT w.sid FROM (SELECT s.sid, s.start, s.end, s.doc FROM sentences s WHERE s.labelled"
-                " AND (s.doc, s.pos) > (?1, ?2) ORDER BY s.doc, s.pos LIMIT ?4) w"
+                "SELECT w.sid FROM (SELECT s.sid, s.start, s.end, s.doc FROM sentences s WHERE s.labelled = 1"
+                " AND (s.doc, s.pos) > (:doc, :pos) ORDER BY s.doc, s.pos LIMIT :within) w"
                 + (" JOIN documents d ON d.doc = w.doc" if self._plan else "")
-                + " WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = w.sid AND l.annotator = ?3"
-                " AND l.status != 'todo')" + self._served(3, "w", "d") + " LIMIT 1",
-                (*start, annotator, within),
+                + " WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = w.sid AND l.annotator = :annotator"
+                " AND l.status != 'todo')" + self._served("w", "d") + " LIMIT 1",
+                {"doc": doc, "pos": pos, "annotator": annotator, "within": within},
             ).fetchone()
             return self.sentence(found[0]) if found else None
         sql = (
-            self.SENTENCE_SQL + "WHERE s.labelled AND (s.doc, s.pos) > (?1, ?2) AND NOT EXISTS "
-            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?3 AND l.status != 'todo') "
-            + self._served(3)
+            self.SENTENCE_SQL + "WHERE s.labelled = 1 AND (s.doc, s.pos) > (:doc, :pos) AND NOT EXISTS "
+            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = :annotator AND l.status != 'todo') "
+            + self._served()
             + " ORDER BY s.doc, s.pos LIMIT 1"
         )
-        row = self.db.execute(sql, (*start, annotator)).fetchone()
+        row = self.db.execute(sql, {"doc": doc, "pos": pos, "annotator": annotator}).fetchone()
         if row is None and after_sid is not None:
-            row = self.db.execute(sql, (0, -1, annotator)).fetchone()
+            row = self.db.execute(sql, {"doc": 0, "pos": -1, "annotator": annotator}).fetchone()
         return SentenceRow(*row) if row else None
 
     def next_skipped(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:
         """The annotator's next skipped sentence in corpus order (after `after_sid`, wrapping
         around), found from their own decisions."""
-        start = (0, -1)
-        if after_sid is not None:
-            start = self.db.execute("SELECT doc, pos FROM sentences WHERE sid=?", (after_sid,)).fetchone()
+        doc, pos = self._place(after_sid) if after_sid is not None else (0, -1)
         sql = (
-            "SELECT s.sid FROM labels l CROSS JOIN sentences s ON s.sid = l.sid WHERE l.annotator = ?"
-            " AND l.status = 'skipped' AND (s.doc, s.pos) > (?, ?) ORDER BY s.doc, s.pos LIMIT 1"
+            "SELECT s.sid FROM labels l CROSS JOIN sentences s WHERE s.sid = l.sid AND l.annotator = :annotator"
+            " AND l.status = 'skipped' AND (s.doc, s.pos) > (:doc, :pos) ORDER BY s.doc, s.pos LIMIT 1"
         )
-        found = self.db.execute(sql, (annotator, *start)).fetchone()
+        found = self.db.execute(sql, {"annotator": annotator, "doc": doc, "pos": pos}).fetchone()
         if found is None and after_sid is not None:
-            found = self.db.execute(sql, (annotator, 0, -1)).fetchone()
+            found = self.db.execute(sql, {"annotator": annotator, "doc": 0, "pos": -1}).fetchone()
         return self.sentence(found[0]) if found else None
 
     def labels(self, sid: int, annotator: str) -> LabelRow | None:
         row = self.db.execute(
             "SELECT sid, annotator, status, labels, origin, created_at, updated_at, derived_from FROM labels"
-            " WHERE sid=? AND annotator=?",
-            (sid, annotator),
+            " WHERE sid = :sid AND annotator = :annotator",
+            {"sid": sid, "annotator": annotator},
         ).fetchone()
         if row is None:
             return None
@@ -318,20 +338,28 @@ class Reading(Connection):
     def suggestion(self, sid: int) -> SentenceLabels | None:
         from annotator.model import SentenceLabels
 
-        row = self.db.execute("SELECT labels FROM suggestions WHERE sid=?", (sid,)).fetchone()
+        row = self.db.execute("SELECT labels FROM suggestions WHERE sid = :sid", {"sid": sid}).fetchone()
         return SentenceLabels.model_validate_json(row[0]) if row else None
 
     def status(self, sid: int, annotator: str) -> Status | None:
         """The status of the annotator's decision on a sentence (None: undecided), without
         reading the labels."""
         row = self.db.execute(
-            "SELECT status FROM labels WHERE sid=? AND annotator=?", (sid, annotator)
+            "SELECT status FROM labels WHERE sid = :sid AND annotator = :annotator",
+            {"sid": sid, "annotator": annotator},
         ).fetchone()
         return row[0] if row else None
 
     def last_position(self, annotator: str) -> int | None:
         """The sentence of the annotator's latest event: where to resume."""
         row = self.db.execute(
-            "SELECT sid FROM events WHERE annotator=? ORDER BY event_id DESC LIMIT 1", (annotator,)
+            "SELECT sid FROM events WHERE annotator = :annotator ORDER BY event_id DESC LIMIT 1",
+            {"annotator": annotator},
         ).fetchone()
         return row[0] if row else None
+
+
+def containing(folded: str) -> str:
+    """A LIKE pattern for texts that contain `folded` (`!` escapes LIKE's wildcards)."""
+    escaped = folded.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"

@@ -141,7 +141,7 @@ class Reports(Reading):
     def finished_texts(self) -> Iterator[TrainingRow]:
         """The sentence text, mode and claim of every finished decision: what a model learns from."""
         for row in self.db.execute(
-            "SELECT s.text, json_extract(l.labels, '$.mode'), json_extract(l.labels, '$.claim') "
+            "SELECT s.text, l.labels ->> 'mode', l.labels ->> 'claim' "
             "FROM labels l JOIN sentences s ON s.sid = l.sid WHERE l.status = 'done'"
         ):
             yield TrainingRow(*row)
@@ -149,11 +149,10 @@ class Reports(Reading):
     def unlabelled(self, annotator: str, limit: int) -> list[OpenSentence]:
         """The first `limit` sentences served to the annotator that they have not decided."""
         rows = self.db.execute(
-            "SELECT s.sid, s.text FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled AND NOT EXISTS "
-            "(SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = ?1 AND l.status != 'todo')"
-            + self._served(1)
-            + " ORDER BY s.doc, s.pos LIMIT ?2",
-            (annotator, limit),
+            "SELECT s.sid, s.text FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled = 1"
+            " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = :annotator"
+            " AND l.status != 'todo')" + self._served() + " ORDER BY s.doc, s.pos LIMIT :limit",
+            {"annotator": annotator, "limit": limit},
         ).fetchall()
         return [OpenSentence(*row) for row in rows]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint, text
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql.ddl import DDLElement
+from sqlalchemy.types import UserDefinedType
 
 from annotator.store.tallies import KEY as TALLY_KEY
 
@@ -26,6 +27,21 @@ def _big(name: str, *, nullable: bool = False) -> Column:
 
 def _text(name: str, *, nullable: bool = False, **kw) -> Column:
     return Column(name, Text, nullable=nullable, **kw)
+
+
+class _Json(UserDefinedType):
+    """PostgreSQL's `json`: the text as written (unlike `jsonb`), which its JSON operators read.
+    No conversion on the way in or out: the store writes and reads the JSON text itself."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "JSON"
+
+
+def _json(name: str) -> Column:
+    """Labels as JSON text: TEXT on SQLite (whose JSON functions read text), json on PostgreSQL."""
+    return Column(name, Text().with_variant(_Json(), "postgresql"), nullable=False)
 
 
 Table("meta", METADATA, _text("key", primary_key=True), _text("value"))
@@ -93,7 +109,7 @@ Table(  # current state per (sentence, annotator)
     _int("sid", primary_key=True, autoincrement=False),
     _text("annotator", primary_key=True),
     _text("status"),
-    _text("labels"),
+    _json("labels"),
     _text("origin", nullable=True),
     _text("created_at"),
     _text("updated_at"),
@@ -141,7 +157,7 @@ Table(  # the engine's labels, apart from any annotator's
     METADATA,
     _int("sid", primary_key=True, autoincrement=False),
     _text("engine"),
-    _text("labels"),
+    _json("labels"),
 )
 
 Table(  # frozen train/dev/test assignment of clusters or documents
@@ -200,6 +216,16 @@ Table(
 VIEWS = (
     "CREATE VIEW documents AS SELECT * FROM all_documents WHERE doc NOT IN (SELECT doc FROM pending_documents)",
     "CREATE VIEW sentences AS SELECT * FROM all_sentences WHERE doc NOT IN (SELECT doc FROM pending_documents)",
+)
+
+# What a PostgreSQL store has besides: search's folding (corpus.text.fold, which SQLite calls in
+# Python). lower() after NFKD under ICU's root collation folds case as casefold() does for the
+# scripts of the corpus; casefold's few expansions (ß → ss) are not made.
+POSTGRES_FUNCTIONS = (
+    "CREATE FUNCTION fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN"
+    " regexp_replace(translate(lower(regexp_replace(normalize(t, NFKD), '[\u0300-\u036f\u1ab0-\u1aff"
+    "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+', '', 'g') COLLATE \"und-x-icu\"), '’‘ʼ`', ''''''''),"
+    r" '\s+', ' ', 'g')",
 )
 
 # The tables in the order a copy fills them, and what orders their rows (a digest reads them so).

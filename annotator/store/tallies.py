@@ -35,19 +35,85 @@ COMPARED = {
 KEY = ("annotator", "hour", "status", "origin", "block_type", "mode", "claim", "quotes", "seconds", "changed")
 
 
-def _block_type(row: str) -> str:
+class _Sqlite:
+    """SQLite's spelling of the JSON the tallies read (its triggers are stored in every store as
+    written here)."""
+
+    compared = COMPARED
+    differs = "IS NOT"
+
+    @staticmethod
+    def field(labels: str, name: str) -> str:
+        return f"{labels} ->> '$.{name}'"
+
+    @staticmethod
+    def length(labels: str, name: str) -> str:
+        return f"json_array_length({labels}, '$.{name}')"
+
+    @staticmethod
+    def flag(value: str) -> str:
+        return value
+
+    @staticmethod
+    def each(labels: str, name: str) -> str:
+        return f"json_each({labels}, '$.{name}')"
+
+    @staticmethod
+    def boolean(condition: str) -> str:
+        return condition
+
+
+_PG_QUOTE_FIELD = (
+    "(SELECT CAST(json_agg(q.value -> '{f}') AS TEXT) FROM json_array_elements({L} -> 'quotes') q)"
+)
+
+
+class _Postgres(_Sqlite):
+    """PostgreSQL's spelling: its own JSON functions, where SQLite's have no common name."""
+
+    compared = {
+        "mode": "({L} ->> 'mode')",
+        "claim": "({L} ->> 'claim')",
+        "quotes": "json_array_length({L} -> 'quotes')",
+        **{f: _PG_QUOTE_FIELD.replace("{f}", f) for f in ("type", "content", "cue", "source", "speaker")},
+    }
+    differs = "IS DISTINCT FROM"
+
+    @staticmethod
+    def field(labels: str, name: str) -> str:
+        return f"{labels} ->> '{name}'"
+
+    @staticmethod
+    def length(labels: str, name: str) -> str:
+        return f"json_array_length({labels} -> '{name}')"
+
+    @staticmethod
+    def flag(value: str) -> str:
+        return f"{value} #>> '{{}}'"  # the string itself, not its JSON
+
+    @staticmethod
+    def each(labels: str, name: str) -> str:
+        return f"json_array_elements({labels} -> '{name}')"
+
+    @staticmethod
+    def boolean(condition: str) -> str:
+        return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def _block_type(row: str, j: type[_Sqlite] = _Sqlite) -> str:
     return (
-        f"coalesce({row}.labels ->> '$.block_type', (SELECT b.block_type FROM all_sentences s"
+        f"coalesce({j.field(f'{row}.labels', 'block_type')}, (SELECT b.block_type FROM all_sentences s"
         f" JOIN blocks b ON b.doc = s.doc AND b.idx = s.block WHERE s.sid = {row}.sid), '')"
     )
 
 
-def _changed(row: str) -> str:
+def _changed(row: str, j: type[_Sqlite] = _Sqlite) -> str:
     """The comma-joined names of the fields that differ from the sentence's suggestion."""
     suggestion = f"(SELECT g.labels FROM suggestions g WHERE g.sid = {row}.sid)"
     parts = " || ".join(
-        f"CASE WHEN {sql.format(L=f'{row}.labels')} IS NOT {sql.format(L=suggestion)} THEN ',{name}' ELSE '' END"
-        for name, sql in COMPARED.items()
+        f"CASE WHEN {sql.format(L=f'{row}.labels')} {j.differs} {sql.format(L=suggestion)}"
+        f" THEN ',{name}' ELSE '' END"
+        for name, sql in j.compared.items()
     )
     return f"CASE WHEN {suggestion} IS NULL THEN '-' ELSE ltrim({parts}, ',') END"
 
@@ -60,56 +126,66 @@ def _seconds_bucket(row: str) -> str:
     return f"CASE WHEN {row}.seconds IS NULL THEN -1 {cases} ELSE {SECONDS_BUCKETS[-1]} END"
 
 
-def _cell(row: str) -> list[str]:
+def _cell(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
     """The cell of one labels row, named `row`: the expressions of KEY."""
     return [
         f"{row}.annotator",
         f"substr({row}.updated_at, 1, 13)",
         f"{row}.status",
         f"coalesce({row}.origin, '')",
-        _block_type(row),
-        f"coalesce({row}.labels ->> '$.mode', '')",
-        f"coalesce({row}.labels ->> '$.claim', '')",
-        f"coalesce(json_array_length({row}.labels, '$.quotes'), 0) > 0",
+        _block_type(row, j),
+        f"coalesce({j.field(f'{row}.labels', 'mode')}, '')",
+        f"coalesce({j.field(f'{row}.labels', 'claim')}, '')",
+        j.boolean(f"coalesce({j.length(f'{row}.labels', 'quotes')}, 0) > 0"),
         _seconds_bucket(row),
-        _changed(row),
+        _changed(row, j),
     ]
 
 
-def _measures(row: str) -> list[str]:
+def _measures(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
     """What one labels row adds to its cell: n, quote_n, seconds_sum, timed."""
     return [
         "1",
-        f"coalesce(json_array_length({row}.labels, '$.quotes'), 0)",
+        f"coalesce({j.length(f'{row}.labels', 'quotes')}, 0)",
         f"coalesce({row}.seconds, 0)",
-        f"{row}.seconds IS NOT NULL",
+        j.boolean(f"{row}.seconds IS NOT NULL"),
     ]
 
 
-def _item_cell(row: str) -> list[str]:
-    return [f"{row}.annotator", f"{row}.status", f"coalesce({row}.origin, '')", _block_type(row)]
+def _item_cell(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
+    return [f"{row}.annotator", f"{row}.status", f"coalesce({row}.origin, '')", _block_type(row, j)]
 
 
-# quote types and flags of a labels row `{row}`, as (kind, value) rows
-_ITEMS = (
-    "SELECT 'quote' AS kind, j.value ->> '$.type' AS value FROM json_each({row}.labels, '$.quotes') j"
-    " UNION ALL SELECT 'flag', j.value FROM json_each({row}.labels, '$.flags') j"
-)
+def _items(row: str, j: type[_Sqlite]) -> str:
+    """The quote types and flags of a labels row, as (kind, value) rows."""
+    return (
+        f"SELECT 'quote' AS kind, {j.field('j.value', 'type')} AS value FROM {j.each(f'{row}.labels', 'quotes')} j"
+        f" UNION ALL SELECT 'flag', {j.flag('j.value')} FROM {j.each(f'{row}.labels', 'flags')} j"
+    )
+
 
 _ADD_TALLY = (
     " ON CONFLICT DO UPDATE SET n = n + excluded.n, quote_n = quote_n + excluded.quote_n,"
     " seconds_sum = seconds_sum + excluded.seconds_sum, timed = timed + excluded.timed"
 )
 _ADD_ITEM = " ON CONFLICT DO UPDATE SET n = n + excluded.n"
+# PostgreSQL names the key an upsert conflicts on, and the table of the column it adds to
+_ADD_TALLY_PG = (
+    f" ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET n = tallies.n + excluded.n,"
+    " quote_n = tallies.quote_n + excluded.quote_n,"
+    " seconds_sum = tallies.seconds_sum + excluded.seconds_sum, timed = tallies.timed + excluded.timed"
+)
+_ADD_ITEM_PG = " ON CONFLICT (annotator, status, origin, block_type, kind, value) DO UPDATE SET n = tally_items.n + excluded.n"
 
 
-def _add(row: str, sign: str) -> list[str]:
+def _add(row: str, sign: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
     """Statements adding (`sign` '+') or taking out ('-') one labels row, named `row`."""
-    measures = ", ".join(f"{sign}({m})" for m in _measures(row))
+    measures = ", ".join(f"{sign}({m})" for m in _measures(row, j))
+    add_tally, add_item = (_ADD_TALLY_PG, _ADD_ITEM_PG) if j is _Postgres else (_ADD_TALLY, _ADD_ITEM)
     return [
-        f"INSERT INTO tallies VALUES ({', '.join(_cell(row))}, {measures}){_ADD_TALLY}",
-        f"INSERT INTO tally_items SELECT {', '.join(_item_cell(row))}, i.kind, i.value, {sign}count(*)"
-        f" FROM ({_ITEMS.format(row=row)}) i GROUP BY i.kind, i.value{_ADD_ITEM}",
+        f"INSERT INTO tallies VALUES ({', '.join(_cell(row, j))}, {measures}){add_tally}",
+        f"INSERT INTO tally_items SELECT {', '.join(_item_cell(row, j))}, i.kind, i.value, {sign}count(*)"
+        f" FROM ({_items(row, j)}) i GROUP BY i.kind, i.value{add_item}",
     ]
 
 
@@ -121,6 +197,17 @@ TRIGGERS = (
     _trigger("tally_insert", "INSERT", _add("NEW", "+")),
     _trigger("tally_delete", "DELETE", _add("OLD", "-")),
     _trigger("tally_update", "UPDATE", _add("OLD", "-") + _add("NEW", "+")),
+)
+
+# PostgreSQL's: one trigger function for the three events (PL/pgSQL), the same statements.
+POSTGRES_TRIGGERS = (
+    "CREATE FUNCTION tally_labels() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " IF TG_OP IN ('DELETE', 'UPDATE') THEN "
+    + "; ".join(_add("OLD", "-", _Postgres))
+    + "; END IF; IF TG_OP IN ('INSERT', 'UPDATE') THEN "
+    + "; ".join(_add("NEW", "+", _Postgres))
+    + "; END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER tally AFTER INSERT OR UPDATE OR DELETE ON labels FOR EACH ROW EXECUTE FUNCTION tally_labels()",
 )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 from annotator.corpus.text import shown
 from annotator.errors import UserError
 from annotator.files import fsync_dir, fsync_path, new_file
-from annotator.store import schema, tables
+from annotator.store import schema, tables, tallies
 from annotator.store.location import Location
 
 BATCH = 5000  # rows read and written at a time
@@ -71,7 +71,11 @@ def open_engine(where: Location) -> Engine:
             raise UserError(
                 f"{where.shown()}: PostgreSQL needs its driver: pip install 'annotator[postgres]'"
             ) from None
-        return create_engine(where.sqlalchemy_url(), poolclass=NullPool)
+        from annotator.store.server import as_sqlite_reads
+
+        engine = create_engine(where.sqlalchemy_url(), poolclass=NullPool)
+        event.listen(engine, "connect", as_sqlite_reads)
+        return engine
     path = where.path
     assert path is not None
     # by its path, not a URL: a file name may hold any character
@@ -240,7 +244,7 @@ def _create_postgres(conn: Connection, dst: Location) -> None:
             " copy into an empty database (createdb NAME)"
         )
     tables.METADATA.create_all(conn)
-    for statement in tables.VIEWS:
+    for statement in (*tables.VIEWS, *tables.POSTGRES_FUNCTIONS):
         conn.execute(text(statement))
 
 
@@ -317,6 +321,9 @@ def _copy_all(
                 f"not the {sent.rows} sent (digest {sent.hex()[:16]}); nothing was written"
             )
         copied.append(Copied(table, sent.rows, sent.hex()))
+    if dst.is_postgres:  # from now on the triggers keep the copied tallies (on SQLite they did all along)
+        for statement in tallies.POSTGRES_TRIGGERS:
+            target.execute(text(statement))
     _set_numbering(target, dst, _high_water(source, src))
     return copied
 

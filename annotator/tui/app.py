@@ -68,7 +68,7 @@ class AnnotatorApp(App):
         if self.welcome:
             from annotator.tui.screens.welcome import WelcomeScreen
 
-            return WelcomeScreen(self.service.path.name, self.annotator if self.fixed_name else None)
+            return WelcomeScreen(self.service.store.title, self.annotator if self.fixed_name else None)
         if self.dashboard:
             from annotator.tui.screens.dashboard import DashboardScreen
 
@@ -217,7 +217,7 @@ class AnnotatorApp(App):
 
 
 def make_app(
-    db: Path,
+    db: str | Path,
     annotator: str,
     config: Config | None = None,
     review: dict | None = None,

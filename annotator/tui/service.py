@@ -31,8 +31,8 @@ class Decided(Generic[T]):
 
 
 class StoreService:
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: str | Path):
+        self.path = path  # an SQLite file, or a PostgreSQL URL
         self.store = Store(path, create=False)
         self._one_at_a_time = asyncio.Lock()
 

@@ -24,6 +24,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from annotator.corpus.text import visible
+from annotator.errors import UserError
 from annotator.labelling.browser import Browser, same_json
 from annotator.scheme import CLAIMS, FLAGS, MODES
 from annotator.store import BrowseKey, BrowseRow, Store
@@ -243,10 +244,10 @@ class BrowserScreen(Screen[int | None]):
     def _count(self, store: Store, key: tuple) -> None:
         total: int | None = None
         failed: str | None = None
-        try:
+        try:  # None: interrupted (the filter changed, the screen was left)
             total = store.browse_count(key[0], same_json)
-        except sqlite3.Error as exc:  # interrupted (the filter changed, the screen was left), or worse
-            failed = None if "interrupt" in str(exc) else str(exc)
+        except (sqlite3.Error, UserError) as exc:
+            failed = str(exc)
         finally:
             store.close()
         self.app.call_from_thread(self._counted, key, total, failed)
@@ -268,11 +269,8 @@ class BrowserScreen(Screen[int | None]):
         self.interrupt_count()
 
     def interrupt_count(self) -> None:
-        try:
-            if self._counting is not None:
-                self._counting.db.interrupt()
-        except sqlite3.ProgrammingError:
-            pass  # closed: it has just finished, and says so next
+        if self._counting is not None:
+            self._counting.interrupt()
 
     def draw(self) -> None:
         self.table.refresh()

@@ -163,7 +163,7 @@ class LabelScreen(Screen):
         from annotator.train import rank_in_subprocess
 
         try:
-            ranked = rank_in_subprocess(self.session.store.path, self.session.annotator)
+            ranked = rank_in_subprocess(self.session.store.location, self.session.annotator)
         except UserError as exc:
             self.app.call_from_thread(
                 self.notify, f"{shown(exc)}; staying in corpus order", severity="warning", markup=False
