@@ -18,6 +18,8 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 USER = "annotator"
@@ -51,10 +53,11 @@ def _free_port() -> int:
 class Server:
     """A running server and the URL of its maintenance database."""
 
-    def __init__(self, url: str, stop=None, restart=None):
+    def __init__(self, url: str, stop=None, restart=None, down=None):
         self.url = url
         self._stop = stop
         self._restart = restart
+        self._down = down
 
     def database(self) -> str:
         """A new empty database on the server: its URL."""
@@ -74,6 +77,21 @@ class Server:
         if self._restart:
             self._restart()
         return self._restart is not None
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """The server stopped for the block (every connection dropped), started again after it;
+        a server of your own cannot be stopped (pytest skips the test)."""
+        import pytest
+
+        if self._down is None:
+            pytest.skip("ANNOTATOR_TEST_PG: a server of your own is not stopped by the tests")
+        stop, start = self._down
+        stop()
+        try:
+            yield
+        finally:
+            start()
 
 
 def start() -> Server:
@@ -95,6 +113,8 @@ def start() -> Server:
     if run_as:
         os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
 
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={work} -c fsync=on -c max_connections=50"
+
     def run(*args: str) -> None:
         subprocess.run([*run_as, *args], check=True, capture_output=True, text=True)
 
@@ -103,11 +123,7 @@ def start() -> Server:
             str(folder / "initdb"), "-D", str(data), "-U", USER, f"--pwfile={pwfile}",
             "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
         )  # fmt: skip
-        run(
-            str(folder / "pg_ctl"), "-D", str(data), "-l", str(work / "log"), "-w", "start", "-o",
-            f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={work}"
-            " -c fsync=on -c max_connections=50",
-        )  # fmt: skip
+        run(str(folder / "pg_ctl"), "-D", str(data), "-l", str(work / "log"), "-w", "start", "-o", options)
     except subprocess.CalledProcessError as exc:
         log = (work / "log").read_text() if (work / "log").exists() else ""
         shutil.rmtree(work, ignore_errors=True)
@@ -122,7 +138,13 @@ def start() -> Server:
     def restart() -> None:
         run(str(folder / "pg_ctl"), "-D", str(data), "-l", str(work / "log"), "-m", "fast", "-w", "restart")
 
-    return Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres", stop, restart)
+    def halt() -> None:
+        run(str(folder / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+
+    def resume() -> None:
+        run(str(folder / "pg_ctl"), "-D", str(data), "-l", str(work / "log"), "-w", "start", "-o", options)
+
+    return Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres", stop, restart, (halt, resume))
 
 
 def for_tests() -> Server:

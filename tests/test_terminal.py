@@ -131,8 +131,13 @@ def test_label_the_five_seeds_at_80x24(workdir):
     db.close()
 
 
-def test_kill_9_loses_no_acknowledged_decision(workdir):
-    term = Terminal(f"{EXE} --db a.db label", workdir)
+def test_kill_9_loses_no_acknowledged_decision(workdir, on_backend, backend):
+    from annotator.store import Store
+
+    with on_backend(workdir / "a.db") as store:
+        where = store.location  # the file, or a PostgreSQL copy's URL (given in the environment)
+    label = f"ANNOTATOR_DB='{where}' {EXE} label"
+    term = Terminal(label, workdir)
     try:
         term.wait_for("La Chine va envoyer des troupes")
         for n in range(1, 8):
@@ -141,13 +146,12 @@ def test_kill_9_loses_no_acknowledged_decision(workdir):
         os.kill(term.pid(), signal.SIGKILL)
     finally:
         term.close()
-    db = sqlite3.connect(workdir / "a.db")
-    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert db.execute(
-        "SELECT count(*) FROM labels WHERE status = 'done' AND annotator = 'alice'"
-    ).fetchone() == (7,)
-    db.close()
-    term = Terminal(f"{EXE} --db a.db label", workdir)  # reopening shows them all and resumes after them
+    with Store(where) as s:
+        if backend == "sqlite":
+            assert s.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        done = s.db.execute("SELECT count(*) FROM labels WHERE status = 'done' AND annotator = 'alice'")
+        assert done.fetchone()[0] == 7
+    term = Terminal(label, workdir)  # reopening shows them all and resumes after them
     try:
         screen = term.wait_for("overall 7/83")
         assert "document 7/11" in screen

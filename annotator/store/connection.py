@@ -222,6 +222,7 @@ class Connection:
 
     def set_assignment(self, plan: Assignment | None) -> None:
         """Store the plan every process on this store follows (None: everyone is served everything)."""
+        self._servable(plan)
         with self.write() as db:
             db.execute("DELETE FROM meta WHERE key = 'assignment'")
             if plan is not None:
@@ -230,14 +231,19 @@ class Connection:
 
     def _serve(self, plan: Assignment | None) -> None:
         """`served(annotator, doc_id, start, end)` in SQL: whether the plan gives the sentence to the annotator."""
-        if plan and self.on_server:
-            raise UserError(
-                f"{self.name}: this store follows an overlap plan ({plan.describe()}); plans are served"
-                " from SQLite stores only in this version: label on a copy (annotator db copy)"
-            )
+        self._servable(plan)
         self._plan = plan
         if plan:
             self.db.create_function("served", 4, plan.serves, deterministic=True)
+
+    def _servable(self, plan: Assignment | None) -> None:
+        """A plan's share is a Python hash that SQL calls: PostgreSQL cannot call it yet."""
+        if plan and self.on_server:
+            raise UserError(
+                f"{self.name}: an overlap plan ({plan.describe()}) is served from SQLite stores only in"
+                " this version; label on a copy of the project (annotator db copy), or remove the plan"
+                " there (label --overlap none) before copying it to the server"
+            )
 
     def _served(self, sentence: str = "s", document: str = "d") -> str:
         """The SQL condition that keeps the sentences served to the annotator (`:annotator`; none

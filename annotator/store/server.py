@@ -31,7 +31,12 @@ LOCK_WAIT = "30s"  # how long a write waits for another's before it gives up (SQ
 
 
 class Unreachable(UserError):
-    """The server cannot be reached (or stopped answering): nothing was written."""
+    """The server cannot be reached (or stopped answering): nothing was written, unless
+    `maybe_stored` (the connection went during a commit, which may have landed)."""
+
+    def __init__(self, message: str, *, maybe_stored: bool = False):
+        super().__init__(message)
+        self.maybe_stored = maybe_stored
 
 
 class Interrupted(Exception):
@@ -100,7 +105,8 @@ class ServerSession:
             self.execute("COMMIT")
         except Unreachable as exc:  # the commit may have landed before the connection went
             raise Unreachable(
-                str(exc).replace("nothing was written", "the last write may or may not be stored")
+                str(exc).replace("nothing was written", "the last write may or may not be stored"),
+                maybe_stored=True,
             ) from None
         finally:
             self.in_transaction = False

@@ -106,7 +106,7 @@ class AnnotatorApp(App):
 
     async def decide(self, work: Callable[[], T]) -> Decided[T]:
         screen = self._label_screen()
-        waiting = screen.waiting if screen is not None else (lambda _: None)
+        waiting = screen.waiting if screen is not None else _not_shown
         try:
             return Decided(True, await self.service.decide(work, waiting))
         except UserError as exc:
@@ -235,3 +235,7 @@ def make_app(
     # less before the first sentence is painted).
     gc.freeze()
     return AnnotatorApp(StoreService(db), annotator, config, review, ordering, dashboard, welcome, fixed_name)
+
+
+def _not_shown(on: bool, why: str | None = None) -> None:
+    """Waiting, where no labelling screen shows it."""

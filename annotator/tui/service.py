@@ -10,6 +10,7 @@ query never holds the connection the keys need.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ from annotator.store import Store
 
 T = TypeVar("T")
 WAIT_SHOWN = 0.3  # seconds a key waits for the store before the screen says it is waiting
+RETRY_EVERY, RETRY_FOR = 1.0, 30.0  # seconds: how a key tries an unreachable server again
+
+
+class Waiting(Protocol):
+    """Told when a key starts (True, and why when it is not another process's write) and stops waiting."""
+
+    def __call__(self, on: bool, why: str | None = None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +44,15 @@ class StoreService:
         self.store = Store(path, create=False)
         self._one_at_a_time = asyncio.Lock()
 
-    async def decide(self, work: Callable[[], T], waiting: Callable[[bool], None]) -> T:
+    async def decide(self, work: Callable[[], T], waiting: Waiting) -> T:
         """Run a session call (which may write) off the UI thread, in the order the keys came;
         `waiting(True)` when it has waited WAIT_SHOWN seconds (another process holds the write
-        lock), `waiting(False)` after. Errors (a UserError: not saved) reach the caller."""
+        lock), `waiting(False)` after. A server that cannot be reached is tried again every
+        RETRY_EVERY seconds for RETRY_FOR, the screen saying so (`waiting(True, why)`), when the
+        call wrote nothing; a commit whose fate is unknown is not tried again. Errors (a
+        UserError: not saved) reach the caller."""
+        from annotator.store.server import Unreachable
+
         async with self._one_at_a_time:
             fired = False
 
@@ -49,8 +62,20 @@ class StoreService:
                 waiting(True)
 
             timer = asyncio.get_running_loop().call_later(WAIT_SHOWN, say)
+            deadline = time.monotonic() + RETRY_FOR
             try:
-                return await asyncio.to_thread(work)
+                while True:
+                    try:
+                        return await asyncio.to_thread(work)
+                    except Unreachable as exc:
+                        if exc.maybe_stored or time.monotonic() > deadline:
+                            raise
+                        fired = True
+                        waiting(
+                            True,
+                            "The server cannot be reached: trying again… (nothing is stored until it answers)",
+                        )
+                        await asyncio.sleep(RETRY_EVERY)
             finally:
                 timer.cancel()
                 if fired:

@@ -328,11 +328,12 @@ class LabelScreen(Screen):
             "everyone's progress."
         )
 
-    def waiting(self, on: bool) -> None:
-        """Say that a key is waiting for the store (another process holds its write lock)."""
+    def waiting(self, on: bool, why: str | None = None) -> None:
+        """Say that a key is waiting for the store (another process holds its write lock, or
+        `why`: the server cannot be reached)."""
         self.query_one("#progress", Static).update(
             Content.styled(
-                "Saving… waiting for another process that is writing to the store (an ingest?)",
+                why or "Saving… waiting for another process that is writing to the store (an ingest?)",
                 "bold #e5c07b",
             )
             if on

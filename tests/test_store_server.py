@@ -1,0 +1,192 @@
+"""What a PostgreSQL store does besides the contract both backends share (tests marked by the
+`on_backend` fixture run that): its tallies' trigger keeps the cells SQLite's triggers keep, its
+search folds texts as Python does, a lost server is said in one line and found again, and the
+labelling screen says when the server is gone and stores the decision when it is back."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.assignment import Assignment
+from annotator.corpus.text import fold
+from annotator.errors import UserError
+from annotator.ingest import ingest_paths
+from annotator.model import Quote, SentenceLabels, Span
+from annotator.store import STORE_VERSION, Store, location, transfer
+from annotator.store.server import Unreachable
+from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def suggested_db(tmp_path):
+    """The seeds with the engine's suggestions (what the tallies compare decisions with)."""
+    db = tmp_path / "s.db"
+    with Store(db) as s:
+        ingest_paths(s, [SEEDS])
+    return db
+
+
+def _on_server(pg_server, db) -> str:
+    url = pg_server.database()
+    transfer.copy(location.parse(db), location.parse(url))
+    return url
+
+
+def _label(store: Store) -> None:
+    """Decisions of every kind the tallies count: statuses, modes, claims, quotes, flags, origins,
+    seconds, block types, kept and changed suggestions, rewrites and undos."""
+    rows = [r for r in store.sentences() if store.status(r.sid, "alice") is None][:40]
+    for i, row in enumerate(rows):
+        name = ("alice", "bob")[i % 2]
+        suggestion = store.suggestion(row.sid)
+        if suggestion is not None and i % 3 == 0:
+            store.record(row.sid, name, suggestion, origin="suggested", seconds=i)
+            continue
+        quotes = []
+        if i % 4 == 1:
+            quotes = [Quote(type="indirect", content=[Span(start=0, end=4, text=row.text[:4])])]
+        labels = SentenceLabels(
+            mode=("reporting", "commentary", None)[i % 3],
+            claim=("none", "factual", "checkworthy")[i % 3] if i % 5 else None,
+            quotes=quotes,
+            flags=["uncertain"] if i % 6 == 0 else [],
+            block_type="teaser" if i % 7 == 3 else None,
+        )
+        store.record(
+            row.sid, name, labels, status=("done", "skipped", "todo")[i % 3], seconds=None if i % 2 else 3 * i
+        )
+        if i % 8 == 0:
+            store.record(row.sid, name, labels.model_copy(update={"note": "again"}), seconds=200)
+    assert store.undo("alice") is not None
+    assert store.undo("bob") is not None
+
+
+def _cells(store: Store) -> tuple[list, list]:
+    return sorted(c._replace(hour="") for c in store.tallies()), sorted(store.tally_items())
+
+
+def test_the_server_keeps_the_tallies_sqlite_keeps(suggested_db, tmp_path, pg_server):
+    url = _on_server(pg_server, suggested_db)
+    with Store(suggested_db) as s:
+        _label(s)
+        expected = _cells(s)
+    with Store(url) as s:
+        _label(s)
+        assert _cells(s) == expected
+    # and a recount of the labels agrees with them once the project is back in a file
+    back = tmp_path / "back.db"
+    transfer.copy(location.parse(url), location.parse(back))
+    with Store(back) as s:
+        assert s.check()[0] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "L’ÉTÉ\u00a0 là",
+        "Pékin a « approfondi » la COOPÉRATION",
+        "Ça s'est passé à Moscou\u202fhier\t et\n aujourd'hui",
+        "ŒUVRE, Ærø, façade, naïve, Noël",
+        "Путин встретился с Си Цзиньпином",
+        "Ελληνικά ΣΟΦΙΑ",
+        "ﬁnal ﬂux ①",
+    ],
+)
+def test_search_on_the_server_folds_as_python_does(suggested_db, pg_server, text):
+    url = _on_server(pg_server, suggested_db)
+    with Store(url) as s:
+        assert s.db.execute("SELECT fold(:t)", {"t": text}).fetchone()[0] == fold(text)
+
+
+def test_search_on_the_server_finds_what_sqlite_finds(suggested_db, pg_server):
+    url = _on_server(pg_server, suggested_db)
+    with Store(suggested_db) as a, Store(url) as b:
+        texts = [r.text for r in a.sentences()]
+        for needle in ("chine", "PEKIN", "l'armee", "d’« approfondir", "100%", "a_b", "zzz"):
+            after = None
+            for _ in range(3):  # wrapping around as well
+                x, y = a.search(needle, after), b.search(needle, after)
+                assert (x and x.sid) == (y and y.sid)
+                after = x.sid if x else None
+        assert [d.doc_id for d in a.find_documents("chine", "alice")] == [
+            d.doc_id for d in b.find_documents("chine", "alice")
+        ]
+        assert texts
+
+
+def test_a_lost_server_is_one_line_and_the_next_call_finds_it_again(suggested_db, pg_server):
+    url = _on_server(pg_server, suggested_db)
+    with Store(url) as s:
+        first = s.first()
+        assert first is not None
+        s.record(first.sid, "alice", SentenceLabels(mode="reporting"))
+        with pg_server.down():
+            with pytest.raises(Unreachable) as lost:
+                s.record(first.sid, "alice", SentenceLabels(mode="commentary"))
+            message = str(lost.value)
+            assert "\n" not in message and "nothing was written" in message
+            assert "throwaway-test-password" not in message and "***" in message
+            with pytest.raises(Unreachable):
+                s.progress("alice")
+        s.record(first.sid, "alice", SentenceLabels(mode="commentary"))  # connected again
+        assert s.labels(first.sid, "alice").labels.mode == "commentary"
+        assert [e.labels.mode for e in s.history("alice")] == ["commentary", "reporting"]
+
+
+def test_a_database_without_a_store_a_newer_store_and_a_plan_are_refused(suggested_db, pg_server):
+    empty = pg_server.database()
+    with pytest.raises(UserError, match="no annotator store in this database; put a project there"):
+        Store(empty)
+    plain = _on_server(pg_server, suggested_db)
+    with Store(plain) as s:
+        with pytest.raises(UserError, match="overlap plan"):
+            s.set_assignment(Assignment(team=("alice", "bob"), overlap=0.5))
+        assert s.assignment() is None  # refused before anything was written
+    url = _on_server(pg_server, suggested_db)
+    with Store(url) as s:
+        s.db.execute("UPDATE meta SET value = :v WHERE key = 'schema_version'", {"v": str(STORE_VERSION + 1)})
+    with pytest.raises(UserError, match="written by a newer annotator"):
+        Store(url)
+    with Store(suggested_db) as s:
+        s.set_assignment(Assignment(team=("alice", "bob"), overlap=0.5))
+    planned = _on_server(pg_server, suggested_db)
+    with pytest.raises(UserError, match="overlap plan"):
+        Store(planned)
+
+
+async def test_the_screen_says_when_the_server_is_gone_and_stores_when_it_is_back(
+    suggested_db, pg_server, monkeypatch
+):
+    import asyncio
+
+    from annotator.tui import service
+    from annotator.tui.app import make_app
+
+    monkeypatch.setattr(service, "RETRY_EVERY", 0.2)
+    url = _on_server(pg_server, suggested_db)
+    app = make_app(url, "alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        first = app.store.first()
+        assert first is not None
+        await pilot.press("r")
+        await pilot.pause()
+        with pg_server.down():
+            # the key that finishes the sentence, while the server is down (its handler waits)
+            key = asyncio.create_task(pilot.press("2"))
+            for _ in range(50):
+                await asyncio.sleep(0.1)
+                if "cannot be reached" in str(app.screen.query_one("#progress").render()):
+                    break
+            progress = str(app.screen.query_one("#progress").render())
+            assert "The server cannot be reached: trying again" in progress
+            assert app.screen.session.current.sid == first.sid  # not moved on: nothing stored
+        for _ in range(100):  # the server is back: the retry stores it and the screen moves on
+            await asyncio.sleep(0.1)
+            if app.screen.session.current.sid != first.sid:
+                break
+        assert app.screen.session.current.sid != first.sid
+        await key
+    with Store(url) as s:
+        row = s.labels(first.sid, "alice")
+        assert row is not None and row.status == "done" and row.labels.claim == "factual"
