@@ -1,13 +1,17 @@
-"""Annotators labelling one store at the same time: decisions per second and commit latency.
+"""Annotators labelling one store at the same time: decisions per second and commit latency, on
+SQLite and on PostgreSQL.
 
-    python bench/concurrent_annotators.py [--annotators 8] [--seconds 60] [--sentences 20000] [--same-name]
+    python bench/concurrent_annotators.py [--annotators 8] [--seconds 60] [--sentences 20000]
+                                          [--same-name] [--backend both|sqlite|postgresql]
 
-Builds a store of generated articles (bench/corpus.py), then starts one process per annotator.
-Each records decisions on random labelled sentences as fast as the store takes them (an undo
-after every fifth) for the given time, timing every call from the call to its return, which is
-after the commit. Prints, for all of them together, decisions per second, the commit latency's
-median and 99th percentile, and the calls that failed (a lock error would be one); then the same
-for one annotator alone, the baseline measured in the same run.
+Builds a store of generated articles (bench/corpus.py) in an SQLite file, and copies it to a
+throwaway PostgreSQL server on loopback (tests/postgres.py, or ANNOTATOR_TEST_PG). On each
+backend it starts one process per annotator. Each records decisions on random labelled
+sentences as fast as the store takes them (an undo after every fifth) for the given time, timing
+every call from the call to its return, which is after the commit. Prints, for all of them
+together, decisions per second, the commit latency's median and 99th percentile, and the calls
+that failed (a lock error would be one); first for one annotator alone on SQLite, the baseline
+measured in the same run, whose decisions per second the other rows are a ratio of.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from annotator.ingest import ingest_paths  # noqa: E402
-from annotator.store import Store  # noqa: E402
+from annotator.store import Store, location, transfer  # noqa: E402
 from bench.corpus import write_corpus  # noqa: E402
 
 ANNOTATOR = """
@@ -33,7 +37,7 @@ from annotator.model import SentenceLabels
 from annotator.store import Store
 db, name, seconds, seed = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 store = Store(db, create=False)
-sids = [sid for (sid,) in store.db.execute("SELECT sid FROM sentences WHERE labelled")]
+sids = [sid for (sid,) in store.db.execute("SELECT sid FROM sentences WHERE labelled = 1")]
 rng = random.Random(seed)
 modes = ["reporting", "commentary"]
 taken, failed, n = [], 0, 0
@@ -54,11 +58,11 @@ print(failed, " ".join(f"{t:.6f}" for t in taken))
 """
 
 
-def run(db: Path, names: list[str], seconds: float) -> tuple[int, float, list[float], int]:
+def run(db: str, names: list[str], seconds: float) -> tuple[int, float, list[float], int]:
     """(decisions, seconds, latencies, failed calls) of annotators labelling together."""
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", ANNOTATOR, str(db), name, str(seconds), str(i)],
+            [sys.executable, "-c", ANNOTATOR, db, name, str(seconds), str(i)],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,
@@ -87,25 +91,56 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--sentences", type=int, default=20_000)
     parser.add_argument("--same-name", action="store_true", help="every process labels as the same annotator")
+    parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus.jsonl"
-        write_corpus(corpus, args.sentences)
-        db = Path(tmp) / "s.db"
-        with Store(db) as store:
-            ingest_paths(store, [corpus], suggest=False)
-        names = ["same"] * args.annotators if args.same_name else [f"a{i}" for i in range(args.annotators)]
-        print(f"SQLite store of {args.sentences} sentences; {args.seconds:.0f} s per run")
-        print(f"{'annotators':<16}{'decisions/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
-        for label, who in (
-            ("1 (baseline)", ["alone"]),
-            (f"{args.annotators}" + (" same" if args.same_name else ""), names),
-        ):
-            n, seconds, latencies, failed = run(db, who, args.seconds)
-            print(
-                f"{label:<16}{n / seconds:>12.0f}{1000 * _p(latencies, 0.5):>9.2f}"
-                f"{1000 * _p(latencies, 0.99):>9.2f}{failed:>8}"
+    server = None
+    if args.backend != "sqlite":
+        from tests import postgres
+
+        try:
+            server = postgres.start()
+        except postgres.Unavailable as exc:
+            print(f"bench/concurrent_annotators.py: {exc}", file=sys.stderr)
+            return 1
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = Path(tmp) / "corpus.jsonl"
+            write_corpus(corpus, args.sentences)
+            db = Path(tmp) / "s.db"
+            with Store(db) as store:
+                ingest_paths(store, [corpus], suggest=False)
+            stores = {}
+            if args.backend != "postgresql":
+                stores["SQLite"] = str(db)
+            if server is not None:
+                url = server.database()
+                transfer.copy(location.parse(db), location.parse(url))
+                stores["PostgreSQL"] = url
+            names = (
+                ["same"] * args.annotators if args.same_name else [f"a{i}" for i in range(args.annotators)]
             )
+            print(
+                f"store of {args.sentences} sentences; {args.seconds:.0f} s per run; PostgreSQL on loopback"
+            )
+            print(
+                f"{'backend':<12}{'annotators':<12}{'decisions/s':>12}{'ratio':>7}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}"
+            )
+            baseline = None
+            for backend, where in stores.items():
+                for label, who in (
+                    ("1", ["alone"]),
+                    (f"{args.annotators}" + (" same" if args.same_name else ""), names),
+                ):
+                    n, seconds, latencies, failed = run(where, who, args.seconds)
+                    rate = n / seconds
+                    baseline = baseline or rate
+                    print(
+                        f"{backend:<12}{label:<12}{rate:>12.0f}{rate / baseline:>6.2f}×"
+                        f"{1000 * _p(latencies, 0.5):>9.2f}{1000 * _p(latencies, 0.99):>9.2f}{failed:>8}"
+                    )
+    finally:
+        if server is not None:
+            server.stop()
     return 0
 
 

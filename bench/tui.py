@@ -59,7 +59,7 @@ else:
 t_imported = time.perf_counter()
 
 async def main():
-    app = Bare() if MODE == "bare" else make_app(Path(DB), "bench")
+    app = Bare() if MODE == "bare" else make_app(DB, "bench")
     t_app = time.perf_counter()
     loop = asyncio.get_running_loop()
     # the first paint showing the sentence, then the first showing its labels panel too
@@ -99,7 +99,7 @@ from pathlib import Path
 from annotator.tui.app import make_app
 
 async def main():
-    app = make_app(Path(sys.argv[1]), "bench-lead", dashboard=True)
+    app = make_app(sys.argv[1], "bench-lead", dashboard=True)
     loop = asyncio.get_running_loop()
     drawn = loop.create_future()
     display = app._display
@@ -162,7 +162,7 @@ KEYS = (
     + """
 async def main():
     # a fresh annotator starts at the top; the end-of-project stores name the one who finished them
-    app = make_app(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else f"bench-{time.time_ns()}")
+    app = make_app(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else f"bench-{time.time_ns()}")
 
     def state():
         s = app.screen.session
@@ -191,7 +191,7 @@ BROWSE = (
     TIMED
     + """
 async def main():
-    app = make_app(Path(sys.argv[1]), sys.argv[2])
+    app = make_app(sys.argv[1], sys.argv[2])
 
     def state():
         screen = app.screen
