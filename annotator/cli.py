@@ -199,7 +199,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from annotator.store import Store
 
-    with Store(_db_path(args), create=False) as store:
+    with Store(_db_either(args), create=False) as store:
         counts = store.counts()
         if args.json:
             from annotator.stats.figures import figures
@@ -219,7 +219,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise UserError(
             "the dashboard needs a terminal (stdin and stdout are not one); `annotator report` writes it as HTML"
         )
-    db = _db_path(args)
+    db = _db_either(args)
     _check_store(db)
     return _run_tui(db, args, dashboard=True)
 

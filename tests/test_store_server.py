@@ -5,6 +5,7 @@ labelling screen says when the server is gone and stores the decision when it is
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from annotator.assignment import Assignment
@@ -190,3 +191,19 @@ async def test_the_screen_says_when_the_server_is_gone_and_stores_when_it_is_bac
     with Store(url) as s:
         row = s.labels(first.sid, "alice")
         assert row is not None and row.status == "done" and row.labels.claim == "factual"
+
+
+def test_stats_on_the_server_are_the_ones_of_the_file(tmp_path, pg_server, capsys):
+    """Counts and the dashboard's figures (tallies, shared sentences, agreement, speed) read the
+    same from a project on the server as from its file."""
+    from annotator.cli import main
+    from tests.conftest import simulate_project
+
+    db = simulate_project(tmp_path / "p.db")
+    url = _on_server(pg_server, db)
+    assert main(["--db", str(db), "stats", "--json"]) == 0
+    local = orjson.loads(capsys.readouterr().out)
+    assert main(["--db", url, "stats", "--json"]) == 0
+    served = orjson.loads(capsys.readouterr().out)
+    assert served == local
+    assert local["annotators"]["alice"]["done"] > 0 and local["figures"]

@@ -84,7 +84,8 @@ def sqlite_file(value: str | Path) -> Path:
     where = parse(value)
     if where.path is None:
         raise UserError(
-            f"{where.shown()}: a PostgreSQL store serves `annotator db info` and `annotator db copy` in this"
-            f" version; label on an SQLite copy of it (annotator db copy {where.shown()} FILE)"
+            f"{where.shown()}: on a PostgreSQL store this version runs label, stats, dashboard, db info and"
+            f" db copy; run this command on a copy of the project in a file (annotator db copy"
+            f" {where.shown()} FILE)"
         )
     return where.path

@@ -247,11 +247,11 @@ class Reports(Reading):
 
     def counts(self) -> dict:
         q = self.db.execute
-        labelled = q("SELECT count(*) FROM sentences WHERE labelled").fetchone()[0]
+        labelled = q("SELECT count(*) FROM sentences WHERE labelled = 1").fetchone()[0]
         per_annotator: dict[str, dict] = {}
         for annotator, status, n in q(
             "SELECT l.annotator, l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
-            "WHERE s.labelled AND l.status != 'todo' AND l.origin IS NOT 'adjudicated'"
+            f"WHERE s.labelled = 1 AND l.status != 'todo' AND {_NOT_ADJUDICATED.format(l='l')}"
             " GROUP BY l.annotator, l.status ORDER BY l.annotator"
         ):
             per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
@@ -270,24 +270,24 @@ class Reports(Reading):
             "sentences": q("SELECT count(*) FROM sentences").fetchone()[0],
             "to_label": labelled,
             "blocks": dict(
-                q("SELECT block_type, count(*) FROM blocks GROUP BY block_type ORDER BY 2 DESC").fetchall()
+                q("SELECT block_type, count(*) FROM blocks GROUP BY block_type ORDER BY 2 DESC, 1").fetchall()
             ),
             "annotated": q(
                 "SELECT count(DISTINCT l.sid) FROM labels l JOIN sentences s ON s.sid = l.sid "
-                "WHERE s.labelled AND l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+                f"WHERE s.labelled = 1 AND l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
             ).fetchone()[0],
             "labels": {
                 field: dict(
                     q(
-                        f"SELECT coalesce(json_extract(labels, '$.{field}'), 'unset'), count(*) FROM labels "
-                        "WHERE status = 'done' AND origin IS NOT 'adjudicated' GROUP BY 1 ORDER BY 2 DESC"
+                        f"SELECT coalesce(labels ->> '{field}', 'unset'), count(*) FROM labels WHERE status = 'done'"
+                        f" AND {_NOT_ADJUDICATED.format(l='labels')} GROUP BY 1 ORDER BY 2 DESC, 1"
                     ).fetchall()
                 )
                 for field in ("mode", "claim")
             },
             "quotes": q(
-                "SELECT coalesce(sum(json_array_length(labels, '$.quotes')), 0) FROM labels"
-                " WHERE status = 'done' AND origin IS NOT 'adjudicated'"
+                "SELECT coalesce(sum(json_array_length(labels -> 'quotes')), 0) FROM labels"
+                f" WHERE status = 'done' AND {_NOT_ADJUDICATED.format(l='labels')}"
             ).fetchone()[0],
             "annotators": per_annotator,
             # the reviewers' verdicts, apart: a reviewer labels no sentence of their own
@@ -304,10 +304,14 @@ class Reports(Reading):
         """Sentences finished per hour of time spent on them (as recorded with the decisions;
         sentences without a recorded time are left out). None under a minute of recorded time."""
         n, seconds = self.db.execute(
-            "SELECT count(*), sum(seconds) FROM labels WHERE annotator = ? AND status IN ('done', 'skipped')"
-            " AND seconds IS NOT NULL",
-            (annotator,),
+            "SELECT count(*), sum(seconds) FROM labels WHERE annotator = :annotator"
+            " AND status IN ('done', 'skipped') AND seconds IS NOT NULL",
+            {"annotator": annotator},
         ).fetchone()
         if not seconds or seconds < 60:
             return None
         return round(n * 3600 / seconds, 1)
+
+
+# Not a reviewer's verdict (origin NULL or anything but 'adjudicated'), on the labels row named `l`.
+_NOT_ADJUDICATED = "({l}.origin IS NULL OR {l}.origin != 'adjudicated')"
