@@ -207,3 +207,32 @@ def test_stats_on_the_server_are_the_ones_of_the_file(tmp_path, pg_server, capsy
     served = orjson.loads(capsys.readouterr().out)
     assert served == local
     assert local["annotators"]["alice"]["done"] > 0 and local["figures"]
+
+
+def test_uncertainty_sampling_ranks_from_the_server(suggested_db, pg_server):
+    """`label --order uncertain` fits and ranks in a process of its own, handed the server's URL."""
+    from annotator.train import rank_in_subprocess
+    from tests.conftest import label_seeds
+
+    with Store(suggested_db) as s:
+        label_seeds(s, ["alice"], Assignment(("alice",), 0.0), noise=0.0)
+    url = _on_server(pg_server, suggested_db)
+    with Store(url) as s:
+        open_sids = {sid for sid, _ in s.unlabelled("bob", 10_000)}
+    ranked = rank_in_subprocess(url, "bob")
+    assert ranked is not None and set(ranked) == open_sids
+
+
+async def test_the_screen_export_says_where_it_runs_on_a_server(suggested_db, pg_server):
+    from annotator.tui.app import make_app
+
+    app = make_app(_on_server(pg_server, suggested_db), "alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.export()
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any(
+            "Export runs on a file in this version: annotator db copy postgresql://" in m for m in said
+        )
+        assert not any("throwaway-test-password" in m for m in said)
