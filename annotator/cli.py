@@ -175,7 +175,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     from annotator.store import Store
 
-    with Store(_db_path(args), create=False) as store:
+    with Store(_db_either(args), create=False) as store:
         manifest = export(store, args.out, args.format, selection, args.licence)
     files = ", ".join(manifest.files)
     print(f"{shown(args.out)}: {manifest.records} records in {files} (+ manifest.json)")

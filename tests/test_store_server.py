@@ -236,3 +236,30 @@ async def test_the_screen_export_says_where_it_runs_on_a_server(suggested_db, pg
             "Export runs on a file in this version: annotator db copy postgresql://" in m for m in said
         )
         assert not any("throwaway-test-password" in m for m in said)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "hf", "spacy", "iob"])
+def test_an_export_from_the_server_is_the_export_of_the_file(tmp_path, pg_server, fmt):
+    """Every format, with frozen splits, from a project on the server: the same files, byte for
+    byte, as from the project's file; the split plan it freezes is the file's."""
+    import hashlib
+
+    from annotator.cli import main
+    from tests.conftest import simulate_project
+
+    db = simulate_project(tmp_path / "p.db")
+    url = _on_server(pg_server, db)
+    for where, out in ((str(db), tmp_path / "local"), (url, tmp_path / "served")):
+        args = ["--db", where, "export", "--format", fmt, "--out", str(out), "--split", "80/10/10", "--seed", "3"]
+        assert main(args) == 0
+    local = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "local").iterdir()}
+    served = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "served").iterdir()}
+    manifests = [orjson.loads((tmp_path / d / "manifest.json").read_bytes()) for d in ("local", "served")]
+    for m in manifests:
+        m.pop("created_at", None)
+    assert manifests[0] == manifests[1]
+    assert {k: v for k, v in local.items() if k != "manifest.json"} == {
+        k: v for k, v in served.items() if k != "manifest.json"
+    }
+    with Store(db) as a, Store(url) as b:
+        assert a.frozen_splits() == b.frozen_splits()

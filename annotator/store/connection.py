@@ -189,6 +189,16 @@ class Connection:
         finally:
             self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
 
+    def _stream(self, sql: str, params: dict, chunk: int) -> Iterator[list]:
+        """A long read's rows, `chunk` at a time, never all held at once (on PostgreSQL a
+        server-side cursor, in one read-only transaction: one snapshot, as SQLite's one statement)."""
+        if self.on_server:
+            yield from self.db.stream(sql, params, chunk)  # type: ignore[attr-defined]
+            return
+        cursor = self.db.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+
     def interrupt(self) -> None:
         """Stop the read under way on this connection (from another thread); see interruptible()."""
         try:

@@ -26,49 +26,50 @@ class Reports(Reading):
         split_unit: str | None = None,
         chunk: int = 5000,
     ) -> Iterator[list[tuple[str, str | None]]]:
-        """Chunks of (JSON object, split), one per export record, in corpus order, built by SQLite: decided sentences
+        """Chunks of (JSON object, split), one per export record, in corpus order: decided sentences
         (done; skipped and todo too with `include_all`), one per (sentence, annotator), of one
         annotator or only the adjudicated layer when asked. With `split_unit` ('cluster' or
-        'document'), each record carries the split `stage_splits` gave its cluster or document."""
-        from annotator.model import SCHEMA_VERSION
-
+        'document'), each record carries the split `stage_splits` gave its cluster or document.
+        SQLite builds each record's JSON itself; PostgreSQL's rows are put together by orjson, the
+        stored labels spliced in as they are (PostgreSQL's JSON functions space their output)."""
         if split_unit is not None and self._staged_unit != split_unit:
             raise ValueError(f"no splits by {split_unit} staged for this export")
         split = "NULL" if split_unit is None else "x.split"
-
-        record = (
-            f"json_object('schema_version', {SCHEMA_VERSION}, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
-            " 'doc_id', d.doc_id, 'doc_sha256', d.sha256, 'cluster', d.cluster, 'block', s.block,"
-            " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
-            " 'labels', json(coalesce(l.labels, ?)), 'status', coalesce(l.status, 'todo'),"
-            " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
-            f" 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'seconds', l.seconds,"
-            f" 'split', {split}), {split}"
-        )
+        fields = _RECORD_FIELDS if self.on_server else _record_json(split)
         joins = "JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
         if split_unit is not None:
             key = {"cluster": "d.cluster", "document": "d.doc_id"}[split_unit]
-            joins += f"LEFT JOIN temp.staged_splits x ON x.key = {key}"
+            joins += f"LEFT JOIN staged_splits x ON x.key = {key}"
         who, params = self._layer(annotator, adjudicated)
-        args = (EMPTY_LABELS, *params)
+        args = {"empty": EMPTY_LABELS, **params}
         # Driven by the sentence order index, so no sort is needed.
         if include_all:
-            sql = f"SELECT {record} FROM sentences s {joins} LEFT JOIN labels l ON l.sid = s.sid{who}"
+            sql = (
+                f"SELECT {fields}, {split} FROM sentences s {joins} LEFT JOIN labels l ON l.sid = s.sid{who}"
+            )
         else:
-            sql = f"SELECT {record} FROM sentences s CROSS JOIN labels l ON l.sid = s.sid {joins} WHERE l.status = 'done'{who}"
-        cursor = self.db.execute(sql + " ORDER BY s.doc, s.pos, l.annotator", args)
-        while rows := cursor.fetchmany(chunk):
-            yield rows
+            sql = (
+                f"SELECT {fields}, {split} FROM sentences s CROSS JOIN labels l {joins}"
+                f" WHERE l.sid = s.sid AND l.status = 'done'{who}"
+            )
+        chunks = self._stream(sql + " ORDER BY s.doc, s.pos, l.annotator", args, chunk)
+        if not self.on_server:
+            yield from chunks
+            return
+        from annotator.model import SCHEMA_VERSION
+
+        for rows in chunks:
+            yield [(_record(row, SCHEMA_VERSION), row[-1]) for row in rows]
 
     @staticmethod
-    def _layer(annotator: str | None, adjudicated: bool) -> tuple[str, tuple]:
+    def _layer(annotator: str | None, adjudicated: bool) -> tuple[str, dict]:
         """The SQL condition on `l` that keeps one annotator's labels, the adjudicated layer (the
         reviewers' verdicts), or by default the annotators' layers (every label but a verdict)."""
         if annotator:
-            return " AND l.annotator = ?", (annotator,)
+            return " AND l.annotator = :who", {"who": annotator}
         if adjudicated:
-            return " AND l.origin = 'adjudicated'", ()
-        return " AND l.origin IS NOT 'adjudicated'", ()
+            return " AND l.origin = 'adjudicated'", {}
+        return f" AND {_NOT_ADJUDICATED.format(l='l')}", {}
 
     def export_size(
         self, *, include_all: bool = False, annotator: str | None = None, adjudicated: bool = False
@@ -90,12 +91,11 @@ class Reports(Reading):
             "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels FROM labels l "
             "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
             "JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
-            "WHERE l.status = 'done' AND l.origin IS NOT 'adjudicated'"
-            + ("" if projected else " AND l.origin IS NOT 'projected'")
+            f"WHERE l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
+            + ("" if projected else " AND (l.origin IS NULL OR l.origin != 'projected')")
         )
-        if annotators:
-            sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
-        for row in self.db.execute(sql + " ORDER BY s.doc, s.pos", tuple(annotators or ())):
+        names, params = _among("l.annotator", annotators)
+        for row in self.db.execute(sql + names + " ORDER BY s.doc, s.pos", params):
             yield FinishedDecision(*row)
 
     def annotators(self) -> list[str]:
@@ -103,23 +103,25 @@ class Reports(Reading):
         return [
             name
             for (name,) in self.db.execute(
-                "SELECT DISTINCT annotator FROM labels WHERE origin IS NOT 'adjudicated' ORDER BY annotator"
+                f"SELECT DISTINCT annotator FROM labels WHERE {_NOT_ADJUDICATED.format(l='labels')}"
+                " ORDER BY annotator"
             )
         ]
 
     def projected_count(self, annotators: list[str] | None = None) -> int:
         """Finished decisions carried from a near-duplicate and accepted as they were."""
-        sql = "SELECT count(*) FROM labels WHERE status = 'done' AND origin = 'projected'"
-        if annotators:
-            sql += f" AND annotator IN ({','.join('?' * len(annotators))})"
-        return self.db.execute(sql, tuple(annotators or ())).fetchone()[0]
+        names, params = _among("annotator", annotators)
+        return self.db.execute(
+            "SELECT count(*) FROM labels WHERE status = 'done' AND origin = 'projected'" + names, params
+        ).fetchone()[0]
 
     def has_own_labels(self, annotator: str) -> bool:
         """Whether the annotator labelled anything themselves (adjudicated verdicts aside)."""
         return (
             self.db.execute(
-                "SELECT 1 FROM labels WHERE annotator = ? AND origin IS NOT 'adjudicated' LIMIT 1",
-                (annotator,),
+                f"SELECT 1 FROM labels WHERE annotator = :annotator AND {_NOT_ADJUDICATED.format(l='labels')}"
+                " LIMIT 1",
+                {"annotator": annotator},
             ).fetchone()
             is not None
         )
@@ -130,12 +132,13 @@ class Reports(Reading):
 
         sql = (
             "SELECT l.annotator, l.labels, (SELECT max(e.event_id) FROM events e WHERE e.sid = l.sid"
-            " AND e.annotator = l.annotator) FROM labels l WHERE l.sid = ? AND l.annotator != ?"
-            " AND l.status = 'done' AND l.origin IS NOT 'adjudicated'"
+            " AND e.annotator = l.annotator) FROM labels l WHERE l.sid = :sid AND l.annotator != :reviewer"
+            f" AND l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
         )
-        if annotators:
-            sql += f" AND l.annotator IN ({','.join('?' * len(annotators))})"
-        rows = self.db.execute(sql + " ORDER BY l.annotator", (sid, reviewer, *(annotators or ()))).fetchall()
+        names, params = _among("l.annotator", annotators)
+        rows = self.db.execute(
+            sql + names + " ORDER BY l.annotator", {"sid": sid, "reviewer": reviewer, **params}
+        ).fetchall()
         return [Version(a, SentenceLabels.model_validate_json(labels), event) for a, labels, event in rows]
 
     def finished_texts(self) -> Iterator[TrainingRow]:
@@ -162,13 +165,14 @@ class Reports(Reading):
         key = "d.cluster" if unit == "cluster" else "d.doc_id"
         groups: dict[str, tuple[Counter, int]] = {}
         for k, n in self.db.execute(
-            f"SELECT {key}, count(*) FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled GROUP BY 1"
+            f"SELECT {key}, count(*) FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled = 1"
+            " GROUP BY 1"
         ):
             groups[k] = (Counter(), n)
         for k, value, n in self.db.execute(
-            f"SELECT {key}, json_extract(l.labels, '$.{field}'), count(*) FROM labels l "
+            f"SELECT {key}, l.labels ->> '{field}', count(*) FROM labels l "
             "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
-            "WHERE l.status = 'done' AND s.labelled GROUP BY 1, 2"
+            "WHERE l.status = 'done' AND s.labelled = 1 GROUP BY 1, 2"
         ):
             if k in groups and value is not None:
                 groups[k][0][value] += n
@@ -176,11 +180,15 @@ class Reports(Reading):
 
     def frozen_splits(self) -> tuple[dict | None, dict[str, str]]:
         """The split plan stored by the first split export (or None) and its assignments."""
-        row = self.db.execute("SELECT value FROM meta WHERE key='split_plan'").fetchone()
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'split_plan'").fetchone()
         if row is None:
             return None, {}
         plan = orjson.loads(row[0])
-        return plan, dict(self.db.execute("SELECT key, split FROM splits WHERE unit=?", (plan["unit"],)))
+        return plan, dict(
+            self.db.execute(
+                "SELECT key, split FROM splits WHERE unit = :unit", {"unit": plan["unit"]}
+            ).fetchall()
+        )
 
     _staged_unit: str | None = None  # the unit of the splits staged for the export under way
     _pending_freeze: tuple[dict, dict[str, str], bool] | None = None
@@ -195,8 +203,11 @@ class Reports(Reading):
         self.db.execute(
             "CREATE TEMP TABLE IF NOT EXISTS staged_splits (key TEXT PRIMARY KEY, split TEXT NOT NULL)"
         )
-        self.db.execute("DELETE FROM temp.staged_splits")
-        self.db.executemany("INSERT INTO temp.staged_splits VALUES (?, ?)", assigned.items())
+        self.db.execute("DELETE FROM staged_splits")
+        self.db.executemany(
+            "INSERT INTO staged_splits VALUES (:key, :split)",
+            [{"key": k, "split": v} for k, v in assigned.items()],
+        )
         self._staged_unit = plan["unit"]
         self._pending_freeze = None if new is None else (plan, new, replace)
 
@@ -212,9 +223,13 @@ class Reports(Reading):
         with self.write() as db:
             if replace:
                 db.execute("DELETE FROM splits")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('split_plan', ?)", (orjson.dumps(plan).decode(),))
+            db.execute(
+                "INSERT INTO meta VALUES ('split_plan', :plan) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                {"plan": orjson.dumps(plan).decode()},
+            )
             db.executemany(
-                "INSERT INTO splits VALUES (?, ?, ?)", [(plan["unit"], k, v) for k, v in assigned.items()]
+                "INSERT INTO splits VALUES (:unit, :key, :split)",
+                [{"unit": plan["unit"], "key": k, "split": v} for k, v in assigned.items()],
             )
 
     def skipped_count(self, annotator: str | None = None, adjudicated: bool = False) -> int:
@@ -228,8 +243,8 @@ class Reports(Reading):
         sha256 and cluster and its block's language."""
         row = self.db.execute(
             self.SENTENCE_SQL.replace("SELECT ", "SELECT d.sha256, d.cluster, b.lang, ", 1)
-            + "WHERE d.doc_id=? AND s.start=? AND s.end=?",
-            (doc_id, start, end),
+            + "WHERE d.doc_id = :doc_id AND s.start = :start AND s.end = :end",
+            {"doc_id": doc_id, "start": start, "end": end},
         ).fetchone()
         return Located(SentenceRow(*row[3:]), *row[:3]) if row else None
 
@@ -238,9 +253,9 @@ class Reports(Reading):
         found: dict[int, tuple[int, str]] = {}
         for i in range(0, len(event_ids), 900):
             chunk = event_ids[i : i + 900]
+            marks, params = _among("event_id", chunk)
             for event_id, sid, annotator in self.db.execute(
-                f"SELECT event_id, sid, annotator FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
-                chunk,
+                f"SELECT event_id, sid, annotator FROM events WHERE 1 = 1{marks}", params
             ):
                 found[event_id] = (sid, annotator)
         return found
@@ -315,3 +330,65 @@ class Reports(Reading):
 
 # Not a reviewer's verdict (origin NULL or anything but 'adjudicated'), on the labels row named `l`.
 _NOT_ADJUDICATED = "({l}.origin IS NULL OR {l}.origin != 'adjudicated')"
+
+
+def _among(column: str, values: list | None) -> tuple[str, dict]:
+    """` AND column IN (…)` with a named parameter per value (nothing for no list)."""
+    if not values:
+        return "", {}
+    params = {f"v{i}": v for i, v in enumerate(values)}
+    return f" AND {column} IN ({', '.join(f':{k}' for k in params)})", params
+
+
+def _record_json(split: str) -> str:
+    """SQLite's export record: built by json_object exactly as the model serialises it."""
+    from annotator.model import SCHEMA_VERSION
+
+    return (
+        f"json_object('schema_version', {SCHEMA_VERSION}, 'id', d.doc_id || ':' || s.start || '-' || s.end,"
+        " 'doc_id', d.doc_id, 'doc_sha256', d.sha256, 'cluster', d.cluster, 'block', s.block,"
+        " 'block_type', b.block_type, 'lang', b.lang, 'start', s.start, 'end', s.end, 'text', s.text,"
+        " 'labels', json(coalesce(l.labels, :empty)), 'status', coalesce(l.status, 'todo'),"
+        " 'annotator', l.annotator, 'origin', l.origin, 'created_at', l.created_at,"
+        f" 'updated_at', l.updated_at, 'derived_from', json(l.derived_from), 'seconds', l.seconds,"
+        f" 'split', {split})"
+    )
+
+
+# PostgreSQL's export row: the fields of a record, in its order, for _record.
+_RECORD_FIELDS = (
+    "d.doc_id, d.sha256, d.cluster, s.block, b.block_type, b.lang, s.start, s.end, s.text,"
+    " coalesce(CAST(l.labels AS TEXT), :empty), coalesce(l.status, 'todo'), l.annotator, l.origin,"
+    " l.created_at, l.updated_at, l.derived_from, l.seconds"
+)
+
+
+def _record(row: tuple, schema_version: int) -> str:
+    """One export record from a _RECORD_FIELDS row (and its split, last), as the model serialises
+    it: the stored JSON (written by orjson, compact) spliced in as it is."""
+    doc_id, sha256, cluster, block, block_type, lang, start, end, text, labels, status = row[:11]
+    annotator, origin, created_at, updated_at, derived, seconds, split = row[11:]
+    return orjson.dumps(
+        {
+            "schema_version": schema_version,
+            "id": f"{doc_id}:{start}-{end}",
+            "doc_id": doc_id,
+            "doc_sha256": sha256,
+            "cluster": cluster,
+            "block": block,
+            "block_type": block_type,
+            "lang": lang,
+            "start": start,
+            "end": end,
+            "text": text,
+            "labels": orjson.Fragment(labels),
+            "status": status,
+            "annotator": annotator,
+            "origin": origin,
+            "created_at": created_at,
+            "updated_at": updated_at,
+            "derived_from": orjson.Fragment(derived) if derived is not None else None,
+            "seconds": seconds,
+            "split": split,
+        }
+    ).decode()

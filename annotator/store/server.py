@@ -74,7 +74,7 @@ class ServerSession:
                 raise self._said(exc) from None
         return self._conn
 
-    def execute(self, sql: str, params: dict | None = None) -> CursorResult:
+    def execute(self, sql: str, params: dict | list[dict] | None = None) -> CursorResult:
         try:
             return self.connection().execute(_statement(sql), params or {})
         except DBAPIError as exc:
@@ -89,6 +89,35 @@ class ServerSession:
                     f" {LOCK_WAIT}; nothing was written"
                 ) from None
             raise
+
+    def executemany(self, sql: str, rows: list[dict]) -> None:
+        """The statement once per row (sqlite3's executemany, with named parameters)."""
+        if rows:
+            self.execute(sql, rows)
+
+    def stream(self, sql: str, params: dict, chunk: int) -> Iterator[list]:
+        """A long read's rows `chunk` at a time, from a server-side cursor in one read-only
+        transaction (a cursor needs one), ended however the reader stops."""
+        self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self.in_transaction = True
+        try:
+            try:
+                result = self.connection().execute(
+                    _statement(sql),
+                    params,
+                    execution_options={"stream_results": True, "max_row_buffer": chunk},
+                )
+                while rows := result.fetchmany(chunk):
+                    yield list(rows)
+            except DBAPIError as exc:
+                if exc.connection_invalidated or _is_lost(exc):
+                    self._lost()
+                    raise self._said(exc) from None
+                raise
+            self.execute("COMMIT")
+            self.in_transaction = False
+        finally:
+            self._roll_back()  # the reader stopped early, or the read failed
 
     @contextmanager
     def transaction(self) -> Iterator[ServerSession]:
