@@ -186,7 +186,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from annotator.export.importer import import_file
     from annotator.store import Store
 
-    with Store(_db_path(args), create=False) as store:
+    with Store(_db_either(args), create=False) as store:
         report = import_file(store, args.file, overwrite=args.overwrite)
     print(
         f"{shown(args.file)}: {report.records} records, {report.changed} stored, "

@@ -18,6 +18,12 @@ from annotator.store import Store
 from tests.conftest import SEEDS
 
 
+@pytest.fixture
+def store(seeds_db, on_backend) -> Store:
+    """The seeds on either backend: export and import are one contract on both."""
+    return on_backend(seeds_db)
+
+
 def label_some(store: Store, annotator: str, n: int) -> list[int]:
     sids = []
     row = store.next_unannotated(annotator)
@@ -204,7 +210,7 @@ def test_import_cli_exit_code(store, tmp_path, capsys):
     path = _exported(store, tmp_path)
     broken = tmp_path / "broken.jsonl"
     broken.write_bytes(path.read_bytes()[:-20])
-    code = main(["--db", str(store.path), "import", str(broken)])
+    code = main(["--db", store.location, "import", str(broken)])
     err = capsys.readouterr().err
     assert code == 1 and f"broken.jsonl:{len(path.read_bytes().splitlines())}: not valid JSON" in err
 
@@ -284,7 +290,7 @@ def test_an_export_never_touches_a_file_it_did_not_write(store, tmp_path, monkey
     out.mkdir()
     (out / "README.md").write_text("the user's own", "utf-8")
     for fmt in ("jsonl", "hf"):  # hf writes a README.md of its own
-        code = main(["--db", str(store.path), "export", "--format", fmt, "--out", str(out)])
+        code = main(["--db", store.location, "export", "--format", fmt, "--out", str(out)])
         assert code == 1
     assert _folder(out) == {"README.md": b"the user's own"}
     # a planted manifest naming the user's file does not make it the export's
@@ -299,7 +305,7 @@ def test_an_export_never_touches_a_file_it_did_not_write(store, tmp_path, monkey
         export_jsonl(store, tmp_path / "e")
     # the current directory is never the export folder (it is replaced whole)
     monkeypatch.chdir(tmp_path / "e")
-    assert main(["--db", str(store.path), "export", "--out", "."]) == 1
+    assert main(["--db", store.location, "export", "--out", "."]) == 1
     assert (tmp_path / "e" / "annotations.jsonl").read_text("utf-8") == "edited\n"
 
 
@@ -349,7 +355,7 @@ def test_invalid_stored_record_stops_the_export(store, tmp_path):
 
 def test_export_of_nothing_labelled(store, tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(["--db", str(store.path), "export", "--out", str(out)])
+    code = main(["--db", store.location, "export", "--out", str(out)])
     assert code == 0 and "0 records" in capsys.readouterr().out
     manifest = orjson.loads((out / "manifest.json").read_bytes())
     assert manifest["records"] == 0 and manifest["counts"]["status"] == {"skipped_not_exported": 0}
@@ -370,13 +376,13 @@ def test_an_older_export_never_silently_reverts_newer_decisions(store, tmp_path,
     export_jsonl(store, tmp_path / "old")
     old = tmp_path / "old" / "annotations.jsonl"
     store.record(sids[1], "alice", SentenceLabels(mode="commentary", claim="none"))  # later than the export
-    code = main(["--db", str(store.path), "import", str(old)])
+    code = main(["--db", store.location, "import", str(old)])
     err = capsys.readouterr().err
     line = next(n for n, r in enumerate(_lines(old), start=1) if r["id"] == store.sentence(sids[1]).id)
     assert code == 1 and f"{old}:{line}: the store holds a later decision by alice on " in err
     assert "--overwrite replaces it" in err and "nothing imported (1 bad lines)" in err
     assert store.labels(sids[1], "alice").labels.mode == "commentary"
-    assert main(["--db", str(store.path), "import", "--overwrite", str(old)]) == 0
+    assert main(["--db", store.location, "import", "--overwrite", str(old)]) == 0
     assert store.labels(sids[1], "alice").labels.mode != "commentary"
 
 
@@ -422,6 +428,12 @@ def test_a_failed_split_export_freezes_nothing(store, tmp_path, monkeypatch):
     assert manifest.split == {"train": 50, "dev": 25, "test": 25}
 
 
+def _temporary_tables(store: Store) -> list:
+    if store.on_server:
+        return store.db.execute("SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()").fetchall()
+    return store.db.execute("SELECT name FROM temp.sqlite_master").fetchall()
+
+
 def test_an_import_stages_on_its_connection_and_leaves_nothing_behind(store, tmp_path):
     label_some(store, "alice", 4)
     export_jsonl(store, tmp_path / "e")
@@ -432,8 +444,8 @@ def test_an_import_stages_on_its_connection_and_leaves_nothing_behind(store, tmp
     with pytest.raises(UserError, match="bad.jsonl:4: "):
         import_file(store, bad)
     assert store.db.execute("SELECT count(*) FROM labels").fetchone() == (0,)
-    assert store.db.execute("SELECT name FROM temp.sqlite_master").fetchall() == []
+    assert _temporary_tables(store) == []
     assert not store.db.in_transaction
     good = _write(tmp_path / "good.jsonl", records)
     assert import_file(store, good).changed == 4
-    assert store.db.execute("SELECT name FROM temp.sqlite_master").fetchall() == []
+    assert _temporary_tables(store) == []

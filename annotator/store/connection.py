@@ -189,6 +189,25 @@ class Connection:
         finally:
             self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every read in the block sees one state of the store (ended at
+        the block's end, or before by end_snapshot())."""
+        if self.on_server:
+            self.db.begin_read()  # type: ignore[attr-defined]
+        else:
+            self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.end_snapshot()
+
+    def end_snapshot(self) -> None:
+        if self.on_server:
+            self.db.end_read()  # type: ignore[attr-defined]
+        elif self.db.in_transaction:
+            self.db.execute("COMMIT")
+
     def _stream(self, sql: str, params: dict, chunk: int) -> Iterator[list]:
         """A long read's rows, `chunk` at a time, never all held at once (on PostgreSQL a
         server-side cursor, in one read-only transaction: one snapshot, as SQLite's one statement)."""

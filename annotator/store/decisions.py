@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import orjson
 
 from annotator.scheme import Origin, Status
+from annotator.store import jsonsql
 from annotator.store.reading import Reading
 from annotator.store.rows import LabelRow, Undone
 from annotator.store.schema import EMPTY_LABELS
@@ -196,15 +197,13 @@ class DecisionLog(Reading):
         on this connection (no write lock, memory bounded whatever the file's size), dropped
         when the import ends. The whole check reads one state of the store (one read
         transaction)."""
-        self.db.execute("DROP TABLE IF EXISTS temp.import_rows")
+        self.db.execute("DROP TABLE IF EXISTS import_rows")
         self.db.execute(f"CREATE TEMP TABLE import_rows ({', '.join(IMPORT_COLUMNS)})")
-        self.db.execute("BEGIN")
         try:
-            yield ImportStaging(self.db)
+            with self.snapshot():
+                yield ImportStaging(self.db, jsonsql.spelling(self.on_server))
         finally:
-            if self.db.in_transaction:
-                self.db.execute("COMMIT")
-            self.db.execute("DROP TABLE IF EXISTS temp.import_rows")
+            self.db.execute("DROP TABLE IF EXISTS import_rows")
 
     def import_staged(self) -> int:
         """Store the staged decisions (checked by ImportStaging.conflicts) in one transaction, in
@@ -212,39 +211,46 @@ class DecisionLog(Reading):
         many changed something."""
         from annotator.model import now
 
+        j = jsonsql.spelling(self.on_server)
         at = now()
-        if self.db.in_transaction:
-            self.db.execute("COMMIT")  # the check's read transaction (import_staging)
+        self.end_snapshot()  # the check's read transaction (import_staging)
         with self.write() as db:
             db.execute(
                 "CREATE TEMP TABLE import_changes AS SELECT r.line, s.sid, r.doc_id || ':' || s.start || '-' || s.end"
                 " AS sentence_id, r.annotator, r.status, r.labels, r.origin, r.created_at, r.updated_at,"
-                " r.derived_from, r.seconds, l.status AS b_status, l.labels AS b_labels, l.origin AS b_origin,"
-                " l.created_at AS b_created, l.updated_at AS b_updated, l.derived_from AS b_derived"
-                f" FROM temp.import_rows r {_LOCATE} LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = r.annotator"
-                " WHERE l.sid IS NULL OR l.status != r.status OR l.labels != r.labels OR l.origin IS NOT r.origin"
-                " OR l.derived_from IS NOT r.derived_from OR l.seconds IS NOT r.seconds"
+                f" r.derived_from, r.seconds, l.status AS b_status, {j.as_text('l.labels')} AS b_labels,"
+                " l.origin AS b_origin, l.created_at AS b_created, l.updated_at AS b_updated,"
+                " l.derived_from AS b_derived"
+                f" FROM import_rows r {_LOCATE} LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = r.annotator"
+                f" WHERE l.sid IS NULL OR l.status != r.status OR {j.as_text('l.labels')} != r.labels"
+                f" OR l.origin {j.differs} r.origin OR l.derived_from {j.differs} r.derived_from"
+                f" OR l.seconds {j.differs} r.seconds"
                 " OR l.created_at != coalesce(r.created_at, l.created_at)"
                 " OR l.updated_at != coalesce(r.updated_at, l.updated_at)"
             )
-            try:
-                changed = db.execute(
-                    "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before,"
-                    " at, derived_from) SELECT sid, sentence_id, annotator, 'import', status, labels, origin,"
-                    " CASE WHEN b_status IS NULL THEN NULL ELSE json_object('status', b_status, 'labels', b_labels,"
-                    " 'origin', b_origin, 'created_at', b_created, 'updated_at', b_updated,"
-                    " 'derived_from', b_derived) END, ?1, derived_from FROM temp.import_changes ORDER BY line",
-                    (at,),
-                ).rowcount
-                db.execute(
-                    "INSERT OR REPLACE INTO labels (sid, annotator, status, labels, origin, created_at, updated_at,"
-                    " derived_from, seconds) SELECT sid, annotator, status, labels, origin,"
-                    " coalesce(created_at, ?1), coalesce(updated_at, ?1), derived_from, seconds"
-                    " FROM temp.import_changes",
-                    (at,),
-                )
-            finally:
-                db.execute("DROP TABLE temp.import_changes")
+            before = j.object(
+                "'status'", "b_status", "'labels'", "b_labels", "'origin'", "b_origin", "'created_at'", "b_created",
+                "'updated_at'", "b_updated", "'derived_from'", "b_derived",
+            )  # fmt: skip
+            changed = db.execute(
+                "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before,"
+                " at, derived_from) SELECT sid, sentence_id, annotator, 'import', status, labels, origin,"
+                f" CASE WHEN b_status IS NULL THEN NULL ELSE {j.as_text(before)} END, :at, derived_from"
+                " FROM import_changes ORDER BY line",
+                {"at": at},
+            ).rowcount
+            db.execute(
+                "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at,"
+                f" derived_from, seconds) SELECT sid, annotator, status, {j.as_labels('labels')}, origin,"
+                " coalesce(created_at, :at), coalesce(updated_at, :at), derived_from, seconds"
+                " FROM import_changes WHERE true ON CONFLICT (sid, annotator) DO UPDATE SET"
+                " status = excluded.status, labels = excluded.labels, origin = excluded.origin,"
+                " created_at = excluded.created_at, updated_at = excluded.updated_at,"
+                " derived_from = excluded.derived_from, seconds = excluded.seconds",
+                {"at": at},
+            )
+            # in the transaction: a failed import takes the table away with everything else
+            db.execute("DROP TABLE import_changes")
         return changed
 
 
@@ -253,7 +259,7 @@ IMPORT_COLUMNS = (
     "line INTEGER PRIMARY KEY",
     "doc_id TEXT NOT NULL",
     "start INTEGER NOT NULL",
-    "end INTEGER NOT NULL",
+    '"end" INTEGER NOT NULL',
     "doc_sha256 TEXT NOT NULL",
     "text TEXT NOT NULL",
     "block INTEGER NOT NULL",
@@ -270,6 +276,7 @@ IMPORT_COLUMNS = (
     "seconds INTEGER",
 )
 ImportRow = tuple  # the values of IMPORT_COLUMNS, in order
+_IMPORT_NAMES = [column.split()[0].strip('"') for column in IMPORT_COLUMNS]
 
 # A staged row's sentence in the store (s), its document (d) and block (b), when there is one.
 _LOCATE = (
@@ -292,12 +299,14 @@ class Conflict(NamedTuple):
 class ImportStaging:
     """The staged decisions of one import (see DecisionLog.import_staging)."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, j: type[jsonsql.Sqlite]):
         self.db = db
+        self.j = j
 
     def add(self, rows: list[ImportRow]) -> None:
         self.db.executemany(
-            f"INSERT INTO temp.import_rows VALUES ({','.join('?' * len(IMPORT_COLUMNS))})", rows
+            f"INSERT INTO import_rows VALUES ({', '.join(f':{n}' for n in _IMPORT_NAMES)})",
+            [dict(zip(_IMPORT_NAMES, row, strict=True)) for row in rows],
         )
 
     def conflicts(self, *, overwrite: bool, limit: int) -> tuple[list[Conflict], int]:
@@ -306,41 +315,41 @@ class ImportStaging:
         that contradict the store, an adjudicated record whose sources are not other annotators'
         decisions on the sentence, an older decision than the store's (unless `overwrite`), a
         decision the file already gave."""
-        self.db.execute(
-            "CREATE INDEX temp.import_rows_key ON import_rows (doc_id, start, end, annotator, line)"
-        )
+        j = self.j
+        self.db.execute('CREATE INDEX import_rows_key ON import_rows (doc_id, start, "end", annotator, line)')
         problem = (
             "CASE WHEN s.sid IS NULL THEN 'missing'"
             " WHEN d.sha256 != r.doc_sha256 THEN 'version'"
             " WHEN s.text != r.text THEN 'text'"
             " WHEN s.block != r.block OR b.block_type != r.block_type OR d.cluster != r.cluster"
             " OR b.lang != r.lang THEN 'contradicts'"
-            " WHEN r.origin = 'adjudicated' AND (coalesce(json_array_length(r.derived_from), 0) = 0 OR EXISTS ("
-            "SELECT 1 FROM json_each(r.derived_from) j LEFT JOIN events e ON e.event_id = j.value"
+            f" WHEN r.origin = 'adjudicated' AND (coalesce({j.list_length('r.derived_from')}, 0) = 0 OR EXISTS ("
+            f"SELECT 1 FROM {j.list_items('r.derived_from')} j LEFT JOIN events e"
+            " ON e.event_id = CAST(j.value AS INTEGER)"
             " WHERE e.event_id IS NULL OR e.sid != s.sid OR e.annotator = r.annotator)) THEN 'sources'"
-            " WHEN NOT ?1 AND l.updated_at > r.updated_at THEN 'newer'"
-            " WHEN r.line > (SELECT min(r2.line) FROM temp.import_rows r2 WHERE r2.doc_id = r.doc_id"
+            " WHEN NOT :overwrite AND l.updated_at > r.updated_at THEN 'newer'"
+            " WHEN r.line > (SELECT min(r2.line) FROM import_rows r2 WHERE r2.doc_id = r.doc_id"
             " AND r2.start = r.start AND r2.end = r.end AND r2.annotator = r.annotator) THEN 'repeated'"
             " END"
         )
         found = (
             f"SELECT r.line, {problem} AS problem, r.doc_id || ':' || r.start || '-' || r.end,"
             " d.sha256, s.block, b.block_type, d.cluster, b.lang, l.updated_at,"
-            " (SELECT min(r2.line) FROM temp.import_rows r2 WHERE r2.doc_id = r.doc_id AND r2.start = r.start"
+            " (SELECT min(r2.line) FROM import_rows r2 WHERE r2.doc_id = r.doc_id AND r2.start = r.start"
             " AND r2.end = r.end AND r2.annotator = r.annotator),"
             " r.doc_sha256, r.block, r.block_type, r.cluster, r.lang, r.updated_at, r.annotator, r.derived_from"
-            f" FROM temp.import_rows r {_LOCATE} LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = r.annotator"
+            f" FROM import_rows r {_LOCATE} LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = r.annotator"
         )
         listed = [
             Conflict(line, problem, record_id, tuple(row[:7]), tuple(row[7:]))
             for line, problem, record_id, *row in self.db.execute(
-                f"SELECT * FROM ({found}) WHERE problem IS NOT NULL ORDER BY line LIMIT ?2",
-                (overwrite, limit),
+                f"SELECT * FROM ({found}) found WHERE problem IS NOT NULL ORDER BY line LIMIT :limit",
+                {"overwrite": overwrite, "limit": limit},
             )
         ]
         if len(listed) < limit:
             return listed, len(listed)
         (count,) = self.db.execute(
-            f"SELECT count(*) FROM ({found}) WHERE problem IS NOT NULL", (overwrite,)
+            f"SELECT count(*) FROM ({found}) found WHERE problem IS NOT NULL", {"overwrite": overwrite}
         ).fetchone()
         return listed, count

@@ -95,6 +95,16 @@ class ServerSession:
         if rows:
             self.execute(sql, rows)
 
+    def begin_read(self) -> None:
+        """A read transaction: one snapshot of the store until end_read()."""
+        self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        self.in_transaction = True
+
+    def end_read(self) -> None:
+        if self.in_transaction and self._conn is not None:
+            self.execute("COMMIT")
+        self.in_transaction = False
+
     def stream(self, sql: str, params: dict, chunk: int) -> Iterator[list]:
         """A long read's rows `chunk` at a time, from a server-side cursor in one read-only
         transaction (a cursor needs one), ended however the reader stops."""

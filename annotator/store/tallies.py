@@ -16,6 +16,8 @@ the labels table grouped, always. A cell is one combination of:
 
 from __future__ import annotations
 
+from annotator.store.jsonsql import Postgres, Sqlite
+
 # Lower bounds of the seconds buckets (the screen caps a sentence's time at 180 s).
 SECONDS_BUCKETS = (0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180)
 
@@ -35,85 +37,36 @@ COMPARED = {
 KEY = ("annotator", "hour", "status", "origin", "block_type", "mode", "claim", "quotes", "seconds", "changed")
 
 
-class _Sqlite:
-    """SQLite's spelling of the JSON the tallies read (its triggers are stored in every store as
-    written here)."""
-
-    compared = COMPARED
-    differs = "IS NOT"
-
-    @staticmethod
-    def field(labels: str, name: str) -> str:
-        return f"{labels} ->> '$.{name}'"
-
-    @staticmethod
-    def length(labels: str, name: str) -> str:
-        return f"json_array_length({labels}, '$.{name}')"
-
-    @staticmethod
-    def flag(value: str) -> str:
-        return value
-
-    @staticmethod
-    def each(labels: str, name: str) -> str:
-        return f"json_each({labels}, '$.{name}')"
-
-    @staticmethod
-    def boolean(condition: str) -> str:
-        return condition
-
-
+# The suggestion comparison in PostgreSQL's words: its JSON has no equality, so arrays compare as text.
 _PG_QUOTE_FIELD = (
     "(SELECT CAST(json_agg(q.value -> '{f}') AS TEXT) FROM json_array_elements({L} -> 'quotes') q)"
 )
+_PG_COMPARED = {
+    "mode": "({L} ->> 'mode')",
+    "claim": "({L} ->> 'claim')",
+    "quotes": "json_array_length({L} -> 'quotes')",
+    **{f: _PG_QUOTE_FIELD.replace("{f}", f) for f in ("type", "content", "cue", "source", "speaker")},
+}
 
 
-class _Postgres(_Sqlite):
-    """PostgreSQL's spelling: its own JSON functions, where SQLite's have no common name."""
-
-    compared = {
-        "mode": "({L} ->> 'mode')",
-        "claim": "({L} ->> 'claim')",
-        "quotes": "json_array_length({L} -> 'quotes')",
-        **{f: _PG_QUOTE_FIELD.replace("{f}", f) for f in ("type", "content", "cue", "source", "speaker")},
-    }
-    differs = "IS DISTINCT FROM"
-
-    @staticmethod
-    def field(labels: str, name: str) -> str:
-        return f"{labels} ->> '{name}'"
-
-    @staticmethod
-    def length(labels: str, name: str) -> str:
-        return f"json_array_length({labels} -> '{name}')"
-
-    @staticmethod
-    def flag(value: str) -> str:
-        return f"{value} #>> '{{}}'"  # the string itself, not its JSON
-
-    @staticmethod
-    def each(labels: str, name: str) -> str:
-        return f"json_array_elements({labels} -> '{name}')"
-
-    @staticmethod
-    def boolean(condition: str) -> str:
-        return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+def _compared(j: type[Sqlite]) -> dict[str, str]:
+    return _PG_COMPARED if j is Postgres else COMPARED
 
 
-def _block_type(row: str, j: type[_Sqlite] = _Sqlite) -> str:
+def _block_type(row: str, j: type[Sqlite] = Sqlite) -> str:
     return (
         f"coalesce({j.field(f'{row}.labels', 'block_type')}, (SELECT b.block_type FROM all_sentences s"
         f" JOIN blocks b ON b.doc = s.doc AND b.idx = s.block WHERE s.sid = {row}.sid), '')"
     )
 
 
-def _changed(row: str, j: type[_Sqlite] = _Sqlite) -> str:
+def _changed(row: str, j: type[Sqlite] = Sqlite) -> str:
     """The comma-joined names of the fields that differ from the sentence's suggestion."""
     suggestion = f"(SELECT g.labels FROM suggestions g WHERE g.sid = {row}.sid)"
     parts = " || ".join(
         f"CASE WHEN {sql.format(L=f'{row}.labels')} {j.differs} {sql.format(L=suggestion)}"
         f" THEN ',{name}' ELSE '' END"
-        for name, sql in j.compared.items()
+        for name, sql in _compared(j).items()
     )
     return f"CASE WHEN {suggestion} IS NULL THEN '-' ELSE ltrim({parts}, ',') END"
 
@@ -126,7 +79,7 @@ def _seconds_bucket(row: str) -> str:
     return f"CASE WHEN {row}.seconds IS NULL THEN -1 {cases} ELSE {SECONDS_BUCKETS[-1]} END"
 
 
-def _cell(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
+def _cell(row: str, j: type[Sqlite] = Sqlite) -> list[str]:
     """The cell of one labels row, named `row`: the expressions of KEY."""
     return [
         f"{row}.annotator",
@@ -142,7 +95,7 @@ def _cell(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
     ]
 
 
-def _measures(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
+def _measures(row: str, j: type[Sqlite] = Sqlite) -> list[str]:
     """What one labels row adds to its cell: n, quote_n, seconds_sum, timed."""
     return [
         "1",
@@ -152,15 +105,15 @@ def _measures(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
     ]
 
 
-def _item_cell(row: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
+def _item_cell(row: str, j: type[Sqlite] = Sqlite) -> list[str]:
     return [f"{row}.annotator", f"{row}.status", f"coalesce({row}.origin, '')", _block_type(row, j)]
 
 
-def _items(row: str, j: type[_Sqlite]) -> str:
+def _items(row: str, j: type[Sqlite]) -> str:
     """The quote types and flags of a labels row, as (kind, value) rows."""
     return (
         f"SELECT 'quote' AS kind, {j.field('j.value', 'type')} AS value FROM {j.each(f'{row}.labels', 'quotes')} j"
-        f" UNION ALL SELECT 'flag', {j.flag('j.value')} FROM {j.each(f'{row}.labels', 'flags')} j"
+        f" UNION ALL SELECT 'flag', {j.text_value('j.value')} FROM {j.each(f'{row}.labels', 'flags')} j"
     )
 
 
@@ -178,10 +131,10 @@ _ADD_TALLY_PG = (
 _ADD_ITEM_PG = " ON CONFLICT (annotator, status, origin, block_type, kind, value) DO UPDATE SET n = tally_items.n + excluded.n"
 
 
-def _add(row: str, sign: str, j: type[_Sqlite] = _Sqlite) -> list[str]:
+def _add(row: str, sign: str, j: type[Sqlite] = Sqlite) -> list[str]:
     """Statements adding (`sign` '+') or taking out ('-') one labels row, named `row`."""
     measures = ", ".join(f"{sign}({m})" for m in _measures(row, j))
-    add_tally, add_item = (_ADD_TALLY_PG, _ADD_ITEM_PG) if j is _Postgres else (_ADD_TALLY, _ADD_ITEM)
+    add_tally, add_item = (_ADD_TALLY_PG, _ADD_ITEM_PG) if j is Postgres else (_ADD_TALLY, _ADD_ITEM)
     return [
         f"INSERT INTO tallies VALUES ({', '.join(_cell(row, j))}, {measures}){add_tally}",
         f"INSERT INTO tally_items SELECT {', '.join(_item_cell(row, j))}, i.kind, i.value, {sign}count(*)"
@@ -203,9 +156,9 @@ TRIGGERS = (
 POSTGRES_TRIGGERS = (
     "CREATE FUNCTION tally_labels() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
     " IF TG_OP IN ('DELETE', 'UPDATE') THEN "
-    + "; ".join(_add("OLD", "-", _Postgres))
+    + "; ".join(_add("OLD", "-", Postgres))
     + "; END IF; IF TG_OP IN ('INSERT', 'UPDATE') THEN "
-    + "; ".join(_add("NEW", "+", _Postgres))
+    + "; ".join(_add("NEW", "+", Postgres))
     + "; END IF; RETURN NULL; END $$",
     "CREATE TRIGGER tally AFTER INSERT OR UPDATE OR DELETE ON labels FOR EACH ROW EXECUTE FUNCTION tally_labels()",
 )
