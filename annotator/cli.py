@@ -42,6 +42,14 @@ def _db_either(args: argparse.Namespace) -> str | Path:
     return where.path if where.path is not None else _db_value(args)
 
 
+def _db_name(args: argparse.Namespace) -> str:
+    """The store as messages name it (a URL without its password)."""
+    from annotator.store import location
+
+    where = location.parse(_db_value(args))
+    return shown(where.path) if where.path is not None else where.shown()
+
+
 def _print_json(obj) -> None:
     sys.stdout.buffer.write(orjson.dumps(obj) + b"\n")
 
@@ -63,10 +71,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     sources = read_inputs(args.paths, bad.append if args.skip_bad else None, max_bytes=limit)
     for message in bad:
         print(f"annotator: {shown(message)} (skipped)", file=sys.stderr)
-    with Store(_db_path(args)) as store:
+    with Store(_db_either(args)) as store:
         report = ingest_docs(store, sources, suggest=not args.no_suggestions)
     print(
-        f"{shown(_db_path(args))}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{_db_name(args)}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged; {report.sentences} sentences"
         + (f"; labels kept {report.labels_kept}" if report.updated else "")
         + (
@@ -150,10 +158,10 @@ def _refresh_suggestions(args: argparse.Namespace) -> int:
     from annotator.store import Store
     from annotator.suggest import engine_name
 
-    with Store(_db_path(args), create=False) as store:
+    with Store(_db_either(args), create=False) as store:
         changed, total = refresh_suggestions(store, parser=args.parser)
     print(
-        f"{shown(_db_path(args))}: suggestions of {engine_name(args.parser)} for {total} documents"
+        f"{_db_name(args)}: suggestions of {engine_name(args.parser)} for {total} documents"
         f" ({changed} sentences changed); labels untouched"
     )
     return 0
@@ -228,7 +236,7 @@ def cmd_project_labels(args: argparse.Namespace) -> int:
     from annotator.labelling.projection import project_all
     from annotator.store import Store
 
-    with Store(_db_path(args), create=False) as store:
+    with Store(_db_either(args), create=False) as store:
         names = [_annotator_name(args)] if args.annotator or not args.everyone else store.annotators()
         for name in names:
             n = project_all(store, name)
@@ -292,7 +300,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from annotator.stats.report import write_report
     from annotator.store import Store
 
-    with Store(_db_path(args), create=False) as store:
+    with Store(_db_either(args), create=False) as store:
         out = write_report(store, args.out)
     print(f"{shown(out)}: the project report (open it in a browser; it needs no network)")
     return 0
@@ -302,7 +310,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
     from annotator import agreement
     from annotator.store import Store
 
-    with Store(_db_path(args), create=False) as store:
+    with Store(_db_either(args), create=False) as store:
         table = agreement.load(store, _names(args.annotators))
         projected = store.projected_count(_names(args.annotators))
     result = agreement.report(table)
@@ -355,18 +363,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_db_check(args: argparse.Namespace) -> int:
     from annotator.store import Store
 
-    db = _db_path(args)
-    with Store(db, create=False) as store:
+    name = _db_name(args)
+    with Store(_db_either(args), create=False) as store:
         problems, counts = store.check()
     for problem in problems:
-        print(f"annotator: {shown(db)}: {shown(problem)}", file=sys.stderr)
+        print(f"annotator: {name}: {shown(problem)}", file=sys.stderr)
     if problems:
         print(
-            f"annotator: {shown(db)}: {len(problems)} problems (restore a backup: `annotator db backup`)",
+            f"annotator: {name}: {len(problems)} problems (restore a backup: `annotator db backup`)",
             file=sys.stderr,
         )
         return 1
-    print(f"{shown(db)}: ok (" + ", ".join(f"{n} {what}" for what, n in counts.items()) + " checked)")
+    print(f"{name}: ok (" + ", ".join(f"{n} {what}" for what, n in counts.items()) + " checked)")
     return 0
 
 
@@ -478,7 +486,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the review screen needs a terminal (stdin and stdout are not one)")
-    db = _db_path(args)
+    db = _db_either(args)
     _check_store(db)
     return _run_tui(db, args, {"everything": args.all, "annotators": _names(args.annotators)})
 
@@ -513,19 +521,19 @@ def cmd_default(args: argparse.Namespace) -> int:
     from annotator.stats import format_stats
     from annotator.store import Store
 
-    db = _db_path(args)
+    db = _db_either(args)
     with Store(db) as store:
         if store.is_empty():
             report = ingest_paths(store, [bundled_seeds()])
             print(
-                f"{shown(db)}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)"
+                f"{_db_name(args)}: ingested the {len(report.added)} bundled seed articles ({report.sentences} sentences)"
             )
         counts = store.counts()
     if sys.stdin.isatty() and sys.stdout.isatty():
         return _run_tui(db, args)
     print(shown_lines(format_stats(counts)))
     print(
-        f"\nNot a terminal, so no labelling screen. Export the labels with: annotator --db {shown(db)} export --out exports/"
+        f"\nNot a terminal, so no labelling screen. Export the labels with: annotator --db {_db_name(args)} export --out exports/"
     )
     return 0
 
@@ -835,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"annotator: {shown(line)}", file=sys.stderr)
         return 1
     except sqlite3.DatabaseError as exc:  # a damaged file, found on a read the opening did not make
-        db = shown(_db_path(args))
+        db = _db_name(args)
         print(
             f"annotator: {db}: the store cannot be read ({exc}); `annotator db check` says more",
             file=sys.stderr,

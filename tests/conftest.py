@@ -197,3 +197,11 @@ def on_backend(backend, request):
 def any_store(seeds_db, on_backend) -> Store:
     """The seeds (no suggestions) on either backend."""
     return on_backend(seeds_db)
+
+
+@pytest.fixture
+def fresh_location(backend, tmp_path, request) -> str:
+    """Where a new store goes on the test's backend: a new file, or an empty PostgreSQL database."""
+    if backend == "sqlite":
+        return str(tmp_path / "fresh.db")
+    return request.getfixturevalue("pg_server").database()

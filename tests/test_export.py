@@ -430,7 +430,9 @@ def test_a_failed_split_export_freezes_nothing(store, tmp_path, monkeypatch):
 
 def _temporary_tables(store: Store) -> list:
     if store.on_server:
-        return store.db.execute("SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()").fetchall()
+        return store.db.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+        ).fetchall()
     return store.db.execute("SELECT name FROM temp.sqlite_master").fetchall()
 
 

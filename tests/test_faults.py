@@ -445,6 +445,8 @@ def test_older_store_is_migrated_with_a_backup(tmp_path):
         s.record(sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     db = sqlite3.connect(path)
     for statement in (
+        "ALTER TABLE all_sentences DROP COLUMN share",
+        "ALTER TABLE all_documents DROP COLUMN share",
         "DROP INDEX sentences_key",
         "ALTER TABLE all_sentences DROP COLUMN skey",
         "DROP TRIGGER tally_insert",

@@ -13,19 +13,24 @@ from tests.conftest import set_store_version
 LABELS = SentenceLabels(mode="reporting", claim="factual")
 
 
-def test_ingest_is_idempotent(store):
-    before = store.counts()
+def test_ingest_is_idempotent(fresh_location):
     from tests.conftest import SEEDS
 
-    report = ingest_paths(store, [SEEDS])
-    assert len(report.unchanged) == 5 and not report.added and not report.updated
-    assert store.counts() == before
+    with Store(fresh_location) as store:
+        first = ingest_paths(store, [SEEDS])
+        assert len(first.added) == 5 and first.sentences > 100
+        before = store.counts()
+        report = ingest_paths(store, [SEEDS])
+        assert len(report.unchanged) == 5 and not report.added and not report.updated
+        assert store.counts() == before
+        assert before["documents"] == 5 and before["blocks"]
+        assert sum(1 for _ in store.sentences()) == first.sentences
 
 
-def test_undo_after_a_retired_label_never_undoes_nothing(tmp_path):
+def test_undo_after_a_retired_label_never_undoes_nothing(fresh_location):
     """The latest decision was on a sentence a new version of its document dropped: there is
     nothing left to revert on screen, so undo goes to the decision before it."""
-    with Store(tmp_path / "s.db") as s:
+    with Store(fresh_location) as s:
         s.ingest([analyse(SourceDoc("d", "d.txt", "Titre\nPremière phrase. Deuxième phrase."))])
         rows = {r.text: r for r in s.sentences("d")}
         s.record(rows["Première phrase."].sid, "alice", LABELS)
@@ -38,10 +43,10 @@ def test_undo_after_a_retired_label_never_undoes_nothing(tmp_path):
         assert s.db.execute("SELECT count(*) FROM events").fetchone()[0] == events + 1
 
 
-def test_changed_document_keeps_labels_of_unchanged_sentences(tmp_path):
+def test_changed_document_keeps_labels_of_unchanged_sentences(fresh_location):
     v1 = "Titre\nPremière phrase. Deuxième phrase. Troisième phrase."
     v2 = "Titre\nUne phrase ajoutée. Première phrase. Deuxième phrase modifiée. Troisième phrase."
-    with Store(tmp_path / "s.db") as s:
+    with Store(fresh_location) as s:
         s.ingest([analyse(SourceDoc("d", "d.txt", v1))])
         rows = {r.text: r for r in s.sentences("d")}
         for text in ("Première phrase.", "Deuxième phrase.", "Troisième phrase."):

@@ -134,25 +134,51 @@ def test_a_lost_server_is_one_line_and_the_next_call_finds_it_again(suggested_db
         assert [e.labels.mode for e in s.history("alice")] == ["commentary", "reporting"]
 
 
-def test_a_database_without_a_store_a_newer_store_and_a_plan_are_refused(suggested_db, pg_server):
+def test_a_database_without_a_store_a_foreign_one_and_a_newer_store(suggested_db, pg_server):
+    from annotator.store.server import ServerSession
+
     empty = pg_server.database()
-    with pytest.raises(UserError, match="no annotator store in this database; put a project there"):
-        Store(empty)
-    plain = _on_server(pg_server, suggested_db)
-    with Store(plain) as s:
-        with pytest.raises(UserError, match="overlap plan"):
-            s.set_assignment(Assignment(team=("alice", "bob"), overlap=0.5))
-        assert s.assignment() is None  # refused before anything was written
+    with pytest.raises(UserError, match="no annotator store in this database; `annotator ingest` makes one"):
+        Store(empty, create=False)
+    with Store(empty) as s:  # what ingest opens: a new store
+        assert s.is_empty() and s.db.execute("SELECT value FROM meta").fetchone()[0] == str(STORE_VERSION)
+    foreign = pg_server.database()
+    session = ServerSession(location.parse(foreign))
+    session.execute("CREATE TABLE stranger (x int)")
+    session.close()
+    with pytest.raises(UserError, match="the database holds other tables"):
+        Store(foreign)
     url = _on_server(pg_server, suggested_db)
     with Store(url) as s:
         s.db.execute("UPDATE meta SET value = :v WHERE key = 'schema_version'", {"v": str(STORE_VERSION + 1)})
     with pytest.raises(UserError, match="written by a newer annotator"):
         Store(url)
+
+
+@pytest.mark.parametrize("unit", ["sentence", "document"])
+def test_an_overlap_plan_serves_on_the_server_what_it_serves_from_the_file(suggested_db, pg_server, unit):
+    """Who is served what, in SQL over the stored shares, on both backends: what
+    Assignment.serves says, sentence by sentence."""
+    plan = Assignment(("alice", "bob", "carol"), 0.3, unit)
     with Store(suggested_db) as s:
-        s.set_assignment(Assignment(team=("alice", "bob"), overlap=0.5))
-    planned = _on_server(pg_server, suggested_db)
-    with pytest.raises(UserError, match="overlap plan"):
-        Store(planned)
+        s.set_assignment(plan)
+    url = _on_server(pg_server, suggested_db)
+    with Store(suggested_db) as a, Store(url) as b:
+        for name in ("alice", "bob", "carol", "reviewer"):
+            expected = [
+                r.sid
+                for r in a.sentences()
+                if r.block_type in ("headline", "body", "caption", "comment")
+                and plan.serves(name, r.doc_id, r.start, r.end)
+            ]
+            for store in (a, b):
+                walk, row = [], store.next_unannotated(name)
+                while row is not None and row.sid not in walk:
+                    walk.append(row.sid)
+                    row = store.next_unannotated(name, row.sid)
+                assert walk == expected
+                assert store.progress(name) == (0, len(expected))
+                assert [sid for sid, _ in store.unlabelled(name, 10_000)] == expected
 
 
 async def test_the_screen_says_when_the_server_is_gone_and_stores_when_it_is_back(
@@ -250,7 +276,19 @@ def test_an_export_from_the_server_is_the_export_of_the_file(tmp_path, pg_server
     db = simulate_project(tmp_path / "p.db")
     url = _on_server(pg_server, db)
     for where, out in ((str(db), tmp_path / "local"), (url, tmp_path / "served")):
-        args = ["--db", where, "export", "--format", fmt, "--out", str(out), "--split", "80/10/10", "--seed", "3"]
+        args = [
+            "--db",
+            where,
+            "export",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+            "--split",
+            "80/10/10",
+            "--seed",
+            "3",
+        ]
         assert main(args) == 0
     local = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "local").iterdir()}
     served = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "served").iterdir()}
@@ -263,3 +301,37 @@ def test_an_export_from_the_server_is_the_export_of_the_file(tmp_path, pg_server
     }
     with Store(db) as a, Store(url) as b:
         assert a.frozen_splits() == b.frozen_splits()
+
+
+def test_a_version_8_store_on_the_server_is_migrated_when_opened(suggested_db, pg_server):
+    """Version 8 was the first on a server: opening it with this annotator adds the shares an
+    overlap plan is served by (and makes the events' labels json), in one transaction."""
+    from annotator.assignment import share
+    from annotator.store import tables
+    from annotator.store.server import ServerSession
+
+    url = _on_server(pg_server, suggested_db)
+    session = ServerSession(location.parse(url))
+    with session.transaction() as db:  # back to what version 8 had
+        db.execute("DROP VIEW documents")
+        db.execute("DROP VIEW sentences")
+        db.execute("ALTER TABLE all_documents DROP COLUMN share")
+        db.execute("ALTER TABLE all_sentences DROP COLUMN share")
+        db.execute("ALTER TABLE events ALTER COLUMN labels TYPE text")
+        for statement in tables.VIEWS:
+            db.execute(statement)
+        db.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    session.close()
+    with Store(url) as s:
+        assert s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(
+            STORE_VERSION
+        )
+        rows = s.db.execute(
+            "SELECT d.doc_id, s.start, s.end, s.share FROM sentences s JOIN documents d ON d.doc = s.doc"
+        ).fetchall()
+        assert rows and all(point == share(f"{doc_id}:{start}-{end}") for doc_id, start, end, point in rows)
+        kind = s.db.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'labels'"
+        ).fetchone()[0]
+        assert kind == "json"
+        assert s.check()[0] == []

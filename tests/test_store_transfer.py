@@ -242,9 +242,12 @@ def test_an_unreachable_server_is_one_line(capsys):
 
 
 def test_commands_that_need_sqlite_say_so_for_a_postgresql_url(tmp_path, capsys):
-    assert main(["--db", "postgresql://alice:secret@db.example/team", "export", "--out", str(tmp_path)]) == 1
+    assert (
+        main(["--db", "postgresql://alice:secret@db.example/team", "db", "backup", str(tmp_path / "b.db")])
+        == 1
+    )
     err = capsys.readouterr().err
-    assert "on a PostgreSQL store this version runs label, stats, dashboard, db info and db copy" in err
+    assert "this command runs on an SQLite store only in this version (db backup, serve)" in err
     assert "secret" not in err and len(err.splitlines()) == 1
 
 

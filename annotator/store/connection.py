@@ -38,7 +38,7 @@ class Connection:
         self.on_server = where.is_postgres
         self._plan: Assignment | None = None
         if where.url is not None:
-            self._open_server(where)
+            self._open_server(where, create)
             return
         assert where.path is not None
         self.path = where.path
@@ -64,31 +64,66 @@ class Connection:
         """The store as the first screen names it: the file's name, or the server's database."""
         return self.name if self.on_server else self.path.name
 
-    def _open_server(self, where: location.Location) -> None:
-        """A store on PostgreSQL: made there by `db copy`, refused when newer or older than this
-        annotator's (its migrations run on SQLite: copy it back, open it, copy it again)."""
+    def _open_server(self, where: location.Location, create: bool) -> None:
+        """A store in a PostgreSQL database: made in an empty one (`create`), migrated when
+        older, refused when newer than this annotator."""
         from annotator.store.server import ServerSession
 
         self.db = ServerSession(where)  # type: ignore[assignment]
         try:
-            row = None
-            if self._has_meta():
-                row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if not self._has_meta():
+                if not create:
+                    raise UserError(
+                        f"{self.name}: no annotator store in this database; `annotator ingest` makes one,"
+                        f" `annotator db copy FILE {self.name}` puts a project there"
+                    )
+                self._create_server()
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
-                raise UserError(
-                    f"{self.name}: no annotator store in this database; put a project there with"
-                    f" `annotator db copy FILE {self.name}`"
-                )
-            schema.check_readable(int(row[0]), self.name)
-            if int(row[0]) < schema.STORE_VERSION:
-                raise UserError(
-                    f"{self.name}: store version {row[0]}; copy it to a file (annotator db copy), open"
-                    " that once with this annotator to migrate it, and copy it back"
-                )
+                raise UserError(f"{self.name}: the store's version row is missing; restore a backup")
+            found = int(row[0])
+            schema.check_readable(found, self.name)
+            if found < schema.STORE_VERSION:
+                self._migrate_server(found)
             self._serve(self.assignment())
         except BaseException:
             self.db.close()
             raise
+
+    def _create_server(self) -> None:
+        """The store's tables, views, functions and triggers in an empty database, in one
+        transaction under the writer lock (another process may be making it too)."""
+        from annotator.store import tables
+
+        with self.write() as db:
+            if self._has_meta():
+                return
+            others = db.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).fetchone()[0]
+            if others:
+                raise UserError(
+                    f"{self.name}: the database holds other tables; an annotator store needs a database"
+                    " of its own (createdb NAME)"
+                )
+            tables.create_postgres(db.connection(), triggers=True)  # type: ignore[attr-defined]
+            db.execute("INSERT INTO meta VALUES ('schema_version', :v)", {"v": str(schema.STORE_VERSION)})
+
+    def _migrate_server(self, found: int) -> None:
+        """Run the server's migrations from `found` up, in one transaction (PostgreSQL's DDL is
+        transactional: a failed migration leaves the store as it was). Keep a copy first
+        (`annotator db copy URL FILE`): a server store is not copied aside as a file is."""
+        with self.write() as db:
+            found = int(db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            while found < schema.STORE_VERSION:  # again under the lock: another process may have done it
+                step = schema.SERVER_MIGRATIONS.get(found)
+                if step is None:
+                    raise UserError(f"{self.name}: store version {found} has no migration on a server")
+                step(db)
+                found += 1
+            db.execute(
+                "UPDATE meta SET value = :version WHERE key = 'schema_version'", {"version": str(found)}
+            )
 
     def _has_meta(self) -> bool:
         return bool(
@@ -251,7 +286,6 @@ class Connection:
 
     def set_assignment(self, plan: Assignment | None) -> None:
         """Store the plan every process on this store follows (None: everyone is served everything)."""
-        self._servable(plan)
         with self.write() as db:
             db.execute("DELETE FROM meta WHERE key = 'assignment'")
             if plan is not None:
@@ -259,27 +293,45 @@ class Connection:
         self._serve(plan)
 
     def _serve(self, plan: Assignment | None) -> None:
-        """`served(annotator, doc_id, start, end)` in SQL: whether the plan gives the sentence to the annotator."""
-        self._servable(plan)
         self._plan = plan
-        if plan:
-            self.db.create_function("served", 4, plan.serves, deterministic=True)
-
-    def _servable(self, plan: Assignment | None) -> None:
-        """A plan's share is a Python hash that SQL calls: PostgreSQL cannot call it yet."""
-        if plan and self.on_server:
-            raise UserError(
-                f"{self.name}: an overlap plan ({plan.describe()}) is served from SQLite stores only in"
-                " this version; label on a copy of the project (annotator db copy), or remove the plan"
-                " there (label --overlap none) before copying it to the server"
-            )
 
     def _served(self, sentence: str = "s", document: str = "d") -> str:
-        """The SQL condition that keeps the sentences served to the annotator (`:annotator`; none
-        without a plan), on the tables (or subquery) named `sentence` and `document`."""
-        if not self._plan:
+        """The SQL condition that keeps the sentences served to the annotator (none without a
+        plan), on the tables (or subquery) named `sentence` and `document`, with the parameters
+        `_serving(annotator)` gives. Assignment.owner in SQL, on the stored share of the
+        sentence or document: `x` falls in the annotator's k-th part exactly when k <= x < k + 1
+        (the last part takes x up to the end), the arithmetic Python does, in the same doubles."""
+        plan = self._plan
+        if not plan or plan.overlap >= 1:  # every share is < 1: everything is shared
             return ""
-        return f" AND served(:annotator, {document}.doc_id, {sentence}.start, {sentence}.end)"
+        point = f"{document}.share" if plan.unit == "document" else f"{sentence}.share"
+        x = f"(({point} - :plan_overlap) / (1 - :plan_overlap) * :plan_n)"
+        return (
+            f" AND (:plan_member = 0 OR {point} < :plan_overlap"
+            f" OR ({x} >= :plan_k AND ({x} < :plan_k + 1 OR :plan_k = :plan_n - 1)))"
+        )
+
+    def _serving(self, annotator: str) -> dict:
+        """The parameters of `_served` for one annotator (someone outside the team, a reviewer
+        or a guest, is served everything)."""
+        plan = self._plan
+        if not plan:
+            return {}
+        member = annotator in plan.team
+        return {
+            "plan_overlap": float(plan.overlap),
+            "plan_n": len(plan.team),
+            "plan_k": plan.team.index(annotator) if member else 0,
+            "plan_member": int(member),
+        }
+
+
+def among(column: str, values: list | None) -> tuple[str, dict]:
+    """` AND column IN (…)` with a named parameter per value (nothing for no list)."""
+    if not values:
+        return "", {}
+    params = {f"v{i}": v for i, v in enumerate(values)}
+    return f" AND {column} IN ({', '.join(f':{k}' for k in params)})", params
 
 
 def _why(exc: sqlite3.Error) -> str:

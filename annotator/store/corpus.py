@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from annotator.assignment import share
 from annotator.corpus.text import sentence_hash, shown
 from annotator.errors import UserError
 from annotator.processes import alive
 from annotator.scheme import LABELLED_BLOCK_TYPES, sentence_id
-from annotator.store.connection import Connection
+from annotator.store import jsonsql
+from annotator.store.connection import Connection, among
 from annotator.store.rows import IngestReport, StoredDocument
 
 # Imported where used: the labelling screen opens a store without loading the ingest code.
@@ -94,7 +96,7 @@ class CorpusWrites(Connection):
         report = run.report
         for doc in docs:
             row = db.execute(
-                "SELECT doc, sha256, version FROM documents WHERE doc_id=?", (doc.doc_id,)
+                "SELECT doc, sha256, version FROM documents WHERE doc_id = :doc_id", {"doc_id": doc.doc_id}
             ).fetchone()
             if row and row[1] == doc.sha256:
                 report.unchanged.append(doc.doc_id)
@@ -103,20 +105,29 @@ class CorpusWrites(Connection):
                 run.changed.append((row[0], row[2], doc))  # replaced when the ingest publishes
                 report.updated.append(doc.doc_id)
             else:
-                try:
-                    cur = db.execute(
-                        "INSERT INTO all_documents (doc_id, path, sha256, version, cluster, text, ingested_at)"
-                        " VALUES (?, ?, ?, 1, ?, ?, ?)",
-                        (doc.doc_id, doc.source.path, doc.sha256, doc.doc_id, doc.text, run.at),
-                    )
-                except sqlite3.IntegrityError:
+                found = db.execute(
+                    "INSERT INTO all_documents (doc_id, path, sha256, version, cluster, text, ingested_at, share)"
+                    " VALUES (:doc_id, :path, :sha256, 1, :doc_id, :text, :at, :share)"
+                    " ON CONFLICT (doc_id) DO NOTHING RETURNING doc",
+                    {
+                        "doc_id": doc.doc_id,
+                        "path": doc.source.path,
+                        "sha256": doc.sha256,
+                        "text": doc.text,
+                        "at": run.at,
+                        "share": share(doc.doc_id),
+                    },
+                ).fetchone()
+                if found is None:
                     raise UserError(
                         f"{shown(doc.doc_id)}: another ingest under way is adding this document; "
                         "run this one when it is done"
-                    ) from None
-                assert cur.lastrowid is not None
-                db.execute("INSERT INTO pending_documents VALUES (?, ?)", (cur.lastrowid, run.ingest))
-                self._insert_parts(db, run, cur.lastrowid, doc)
+                    )
+                d = found[0]
+                db.execute(
+                    "INSERT INTO pending_documents VALUES (:doc, :ingest)", {"doc": d, "ingest": run.ingest}
+                )
+                self._insert_parts(db, run, d, doc)
                 report.added.append(doc.doc_id)
             report.sentences += sum(1 for _ in doc.sentences())
             if cut := sum(b.cut for b in doc.blocks):
@@ -127,8 +138,11 @@ class CorpusWrites(Connection):
         for d, version, doc in run.changed:
             self._replace(db, run, d, version, doc)
         for merged, target in run.renamed.items():
-            db.execute("UPDATE all_documents SET cluster=? WHERE cluster=?", (run.resolve(target), merged))
-        db.execute("DELETE FROM pending_documents WHERE ingest=?", (run.ingest,))
+            db.execute(
+                "UPDATE all_documents SET cluster = :cluster WHERE cluster = :merged",
+                {"cluster": run.resolve(target), "merged": merged},
+            )
+        db.execute("DELETE FROM pending_documents WHERE ingest = :ingest", {"ingest": run.ingest})
 
     def _remove_ingest(self, ingest: str) -> None:
         """Remove the documents an ingest stored, in short transactions; if this fails too (a
@@ -137,14 +151,15 @@ class CorpusWrites(Connection):
             while docs := [
                 d
                 for (d,) in self.db.execute(
-                    "SELECT doc FROM pending_documents WHERE ingest=? LIMIT ?", (ingest, _INGEST_BATCH)
+                    "SELECT doc FROM pending_documents WHERE ingest = :ingest LIMIT :n",
+                    {"ingest": ingest, "n": _INGEST_BATCH},
                 )
             ]:
                 with self.write() as db:
-                    marks = ",".join("?" * len(docs))
+                    marks, params = among("doc", docs)
                     db.execute(
-                        f"DELETE FROM suggestions WHERE sid IN (SELECT sid FROM all_sentences WHERE doc IN ({marks}))",
-                        docs,
+                        f"DELETE FROM suggestions WHERE sid IN (SELECT sid FROM all_sentences WHERE 1 = 1{marks})",
+                        params,
                     )
                     for table in (
                         "all_sentences",
@@ -153,8 +168,8 @@ class CorpusWrites(Connection):
                         "all_documents",
                         "pending_documents",
                     ):
-                        db.execute(f"DELETE FROM {table} WHERE doc IN ({marks})", docs)
-        except (UserError, sqlite3.Error):
+                        db.execute(f"DELETE FROM {table} WHERE 1 = 1{marks}", params)
+        except Exception:  # noqa: BLE001 - best effort: what stays is hidden, and removed next time
             pass
 
     def _remove_dead_ingests(self) -> None:
@@ -166,29 +181,56 @@ class CorpusWrites(Connection):
 
     def _insert_parts(self, db: sqlite3.Connection, run: _Run, d: int, doc: AnalysedDoc) -> list[int]:
         db.executemany(
-            "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO blocks VALUES (:doc, :idx, :start, :end, :block_type, :lang, :duplicate_of)",
             [
-                (d, b.index, b.start, b.end, t.block_type, t.lang, t.duplicate_of)
+                {
+                    "doc": d,
+                    "idx": b.index,
+                    "start": b.start,
+                    "end": b.end,
+                    "block_type": t.block_type,
+                    "lang": t.lang,
+                    "duplicate_of": t.duplicate_of,
+                }
                 for b, t in zip(doc.blocks, doc.types, strict=True)
             ],
         )
         text = doc.text
-        labelled = [t.block_type in LABELLED_BLOCK_TYPES for t in doc.types]
+        labelled = [int(t.block_type in LABELLED_BLOCK_TYPES) for t in doc.types]
         rows = [
-            (d, pos, b, s, e, text[s:e], labelled[b], sentence_hash(text[s:e]))
+            {
+                "doc": d,
+                "pos": pos,
+                "block": b,
+                "start": s,
+                "end": e,
+                "text": text[s:e],
+                "labelled": labelled[b],
+                "skey": sentence_hash(text[s:e]),
+                "share": share(sentence_id(doc.doc_id, s, e)),
+            }
             for pos, (b, s, e) in enumerate(doc.sentences())
         ]
         db.executemany(
-            "INSERT INTO all_sentences (doc, pos, block, start, end, text, labelled, skey)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO all_sentences (doc, pos, block, start, "end", text, labelled, skey, share)'
+            " VALUES (:doc, :pos, :block, :start, :end, :text, :labelled, :skey, :share)",
             rows,
         )
         self._assign_cluster(db, run, d, doc)
-        sids = [sid for (sid,) in db.execute("SELECT sid FROM all_sentences WHERE doc=? ORDER BY pos", (d,))]
+        sids = [
+            sid
+            for (sid,) in db.execute(
+                "SELECT sid FROM all_sentences WHERE doc = :doc ORDER BY pos", {"doc": d}
+            )
+        ]
         if doc.suggestions:
             db.executemany(
-                "INSERT INTO suggestions VALUES (?, ?, ?)",
-                [(sid, doc.engine, js) for sid, js in zip(sids, doc.suggestions, strict=True) if js],
+                "INSERT INTO suggestions VALUES (:sid, :engine, :labels)",
+                [
+                    {"sid": sid, "engine": doc.engine, "labels": js}
+                    for sid, js in zip(sids, doc.suggestions, strict=True)
+                    if js
+                ],
             )
         return sids
 
@@ -201,21 +243,19 @@ class CorpusWrites(Connection):
         hashes = list({h for d in docs for h in d.fingerprint if h not in index.postings})
         known: set[int] = set()
         for i in range(0, len(hashes), 900):
-            chunk = hashes[i : i + 900]
+            marks, params = among("hash", hashes[i : i + 900])
             for h, d in db.execute(
-                f"SELECT hash, doc FROM shingles WHERE hash IN ({','.join('?' * len(chunk))})"
-                " AND doc NOT IN (SELECT doc FROM pending_documents)",
-                chunk,
+                f"SELECT hash, doc FROM shingles WHERE doc NOT IN (SELECT doc FROM pending_documents){marks}",
+                params,
             ):
                 index.postings.setdefault(h, []).append(d)
                 if d not in index.size:
                     known.add(d)
         wanted = list(known)
         for i in range(0, len(wanted), 900):
-            chunk = wanted[i : i + 900]
+            marks, params = among("doc", wanted[i : i + 900])
             for d, size, cluster in db.execute(
-                f"SELECT doc, fp_size, cluster FROM documents WHERE doc IN ({','.join('?' * len(chunk))})",
-                chunk,
+                f"SELECT doc, fp_size, cluster FROM documents WHERE 1 = 1{marks}", params
             ):
                 index.size[d], index.cluster[d] = size, run.resolve(cluster)
 
@@ -224,36 +264,48 @@ class CorpusWrites(Connection):
         for other in merged:  # renamed in every document when the ingest publishes
             run.renamed[other] = cluster
         db.execute(
-            "UPDATE all_documents SET cluster=?, fp_size=? WHERE doc=?", (cluster, len(doc.fingerprint), d)
+            "UPDATE all_documents SET cluster = :cluster, fp_size = :size WHERE doc = :doc",
+            {"cluster": cluster, "size": len(doc.fingerprint), "doc": d},
         )
-        db.executemany("INSERT INTO shingles VALUES (?, ?)", [(h, d) for h in indexed])
+        db.executemany("INSERT INTO shingles VALUES (:hash, :doc)", [{"hash": h, "doc": d} for h in indexed])
 
     def _replace(self, db: sqlite3.Connection, run: _Run, d: int, version: int, doc: AnalysedDoc) -> None:
         """A changed text: keep the old version, re-segment, carry labels over by sentence text."""
         at, report = run.at, run.report
+        here = {"doc": d}
         db.execute(
-            "INSERT INTO document_versions SELECT doc_id, version, sha256, text, ingested_at FROM all_documents WHERE doc=?",
-            (d,),
+            "INSERT INTO document_versions SELECT doc_id, version, sha256, text, ingested_at FROM all_documents"
+            " WHERE doc = :doc",
+            here,
         )
         old = db.execute(
-            "SELECT sid, text, start, end FROM all_sentences WHERE doc=? ORDER BY pos", (d,)
+            "SELECT sid, text, start, s.end FROM all_sentences s WHERE doc = :doc ORDER BY pos", here
         ).fetchall()
         # The labels leave while their sentences and blocks are still there, so the tallies'
         # triggers take them out of the cells they were counted in; kept ones come back below.
         held = db.execute(
             f"SELECT {', '.join(f'l.{c}' for c in _LABEL_COLUMNS)} FROM labels l"
-            " JOIN all_sentences s ON s.sid = l.sid WHERE s.doc=?",
-            (d,),
+            " JOIN all_sentences s ON s.sid = l.sid WHERE s.doc = :doc",
+            here,
         ).fetchall()
-        db.execute("DELETE FROM labels WHERE sid IN (SELECT sid FROM all_sentences WHERE doc=?)", (d,))
-        db.execute("DELETE FROM suggestions WHERE sid IN (SELECT sid FROM all_sentences WHERE doc=?)", (d,))
-        db.execute("DELETE FROM all_sentences WHERE doc=?", (d,))
-        db.execute("DELETE FROM blocks WHERE doc=?", (d,))
-        db.execute("DELETE FROM shingles WHERE doc=?", (d,))
+        db.execute("DELETE FROM labels WHERE sid IN (SELECT sid FROM all_sentences WHERE doc = :doc)", here)
+        db.execute(
+            "DELETE FROM suggestions WHERE sid IN (SELECT sid FROM all_sentences WHERE doc = :doc)", here
+        )
+        for table in ("all_sentences", "blocks", "shingles"):
+            db.execute(f"DELETE FROM {table} WHERE doc = :doc", here)
         run.index.forget(d)
         db.execute(
-            "UPDATE all_documents SET path=?, sha256=?, version=?, text=?, ingested_at=? WHERE doc=?",
-            (doc.source.path, doc.sha256, version + 1, doc.text, at, d),
+            "UPDATE all_documents SET path = :path, sha256 = :sha256, version = :version, text = :text,"
+            " ingested_at = :at WHERE doc = :doc",
+            {
+                "path": doc.source.path,
+                "sha256": doc.sha256,
+                "version": version + 1,
+                "text": doc.text,
+                "at": at,
+                **here,
+            },
         )
         new_sids = self._insert_parts(db, run, d, doc)
         by_text: dict[str, list[int]] = {}
@@ -261,22 +313,32 @@ class CorpusWrites(Connection):
             by_text.setdefault(doc.text[s:e], []).append(sid)
         labels_of: dict[int, list[tuple]] = {}
         for row in held:
-            labels_of.setdefault(row[0], []).append(row)
+            labels_of.setdefault(row[0], []).append(tuple(row))
         for sid, text, start, end in old:
             rows = labels_of.get(sid, [])
             candidates = by_text.get(text)
             if candidates:
                 new = candidates.pop(0)
                 db.executemany(
-                    f"INSERT INTO labels ({', '.join(_LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(_LABEL_COLUMNS))})",
-                    [(new, *row[1:]) for row in rows],
+                    f"INSERT INTO labels ({', '.join(_LABEL_COLUMNS)}) VALUES ({', '.join(f':{c}' for c in _LABEL_COLUMNS)})",
+                    [dict(zip(_LABEL_COLUMNS, (new, *row[1:]), strict=True)) for row in rows],
                 )
-                db.execute("UPDATE events SET sid=? WHERE sid=?", (new, sid))
+                db.execute("UPDATE events SET sid = :new WHERE sid = :sid", {"new": new, "sid": sid})
                 report.labels_kept += len(rows)
             elif rows:
+                retired = ("annotator", "status", "labels", "origin", "created_at", "updated_at")
                 db.executemany(  # annotator … updated_at of each row (_LABEL_COLUMNS[1:7])
-                    "INSERT INTO retired_labels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(sentence_id(doc.doc_id, start, end), version, *row[1:7], at) for row in rows],
+                    "INSERT INTO retired_labels VALUES (:sentence_id, :version, :annotator, :status, :labels,"
+                    " :origin, :created_at, :updated_at, :at)",
+                    [
+                        {
+                            "sentence_id": sentence_id(doc.doc_id, start, end),
+                            "version": version,
+                            **dict(zip(retired, row[1:7], strict=True)),
+                            "at": at,
+                        }
+                        for row in rows
+                    ],
                 )
                 report.labels_retired += len(rows)
 
@@ -294,15 +356,16 @@ class CorpusWrites(Connection):
         JSON or None)]), in one transaction; `docs` is consumed as it comes. Returns how many
         sentences' suggestions changed."""
         changed = 0
+        j = jsonsql.spelling(self.on_server)
         with self.write() as db:
             for doc_id, suggestions in docs:
                 stored = {
                     (start, end): (sid, old)
                     for sid, start, end, old in db.execute(
-                        "SELECT s.sid, s.start, s.end, g.labels FROM sentences s "
+                        f"SELECT s.sid, s.start, s.end, {j.as_text('g.labels')} FROM sentences s "
                         "JOIN documents d ON d.doc = s.doc LEFT JOIN suggestions g ON g.sid = s.sid "
-                        "WHERE d.doc_id=?",
-                        (doc_id,),
+                        "WHERE d.doc_id = :doc_id",
+                        {"doc_id": doc_id},
                     )
                 }
                 for start, end, js in suggestions:
@@ -310,7 +373,10 @@ class CorpusWrites(Connection):
                     if sid is None:
                         continue
                     changed += old != js
-                    db.execute("DELETE FROM suggestions WHERE sid=?", (sid,))
+                    db.execute("DELETE FROM suggestions WHERE sid = :sid", {"sid": sid})
                     if js:
-                        db.execute("INSERT INTO suggestions VALUES (?, ?, ?)", (sid, engine, js))
+                        db.execute(
+                            "INSERT INTO suggestions VALUES (:sid, :engine, :labels)",
+                            {"sid": sid, "engine": engine, "labels": js},
+                        )
         return changed

@@ -234,7 +234,7 @@ class DecisionLog(Reading):
             )  # fmt: skip
             changed = db.execute(
                 "INSERT INTO events (sid, sentence_id, annotator, action, status, labels, origin, before,"
-                " at, derived_from) SELECT sid, sentence_id, annotator, 'import', status, labels, origin,"
+                f" at, derived_from) SELECT sid, sentence_id, annotator, 'import', status, {j.as_labels('labels')}, origin,"
                 f" CASE WHEN b_status IS NULL THEN NULL ELSE {j.as_text(before)} END, :at, derived_from"
                 " FROM import_changes ORDER BY line",
                 {"at": at},

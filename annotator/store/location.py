@@ -84,8 +84,7 @@ def sqlite_file(value: str | Path) -> Path:
     where = parse(value)
     if where.path is None:
         raise UserError(
-            f"{where.shown()}: on a PostgreSQL store this version runs label, stats, dashboard, db info and"
-            f" db copy; run this command on a copy of the project in a file (annotator db copy"
-            f" {where.shown()} FILE)"
+            f"{where.shown()}: this command runs on an SQLite store only in this version (db backup, serve);"
+            f" copy the project to a file first (annotator db copy {where.shown()} FILE)"
         )
     return where.path

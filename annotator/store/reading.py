@@ -157,7 +157,7 @@ class Reading(Connection):
                 "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
                 "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = :annotator AND l.status != 'todo' "
                 "WHERE s.labelled = 1" + self._served(),
-                {"annotator": annotator},
+                {"annotator": annotator, **self._serving(annotator)},
             ).fetchone()
         )
 
@@ -178,7 +178,7 @@ class Reading(Connection):
                 "SELECT count(l.sid), count(*) FROM sentences s JOIN documents d ON d.doc = s.doc "
                 "LEFT JOIN labels l ON l.sid = s.sid AND l.annotator = :annotator AND l.status != 'todo' "
                 "WHERE d.doc_id = :doc_id AND s.labelled = 1" + self._served(),
-                {"annotator": annotator, "doc_id": doc_id},
+                {"annotator": annotator, "doc_id": doc_id, **self._serving(annotator)},
             ).fetchone()
         )
 
@@ -281,12 +281,18 @@ class Reading(Connection):
         if within is not None:
             # the window holds bare sentence rows; only the one found is joined to its document
             found = self.db.execute(
-                "SELECT w.sid FROM (SELECT s.sid, s.start, s.end, s.doc FROM sentences s WHERE s.labelled = 1"
+                "SELECT w.sid FROM (SELECT s.sid, s.doc, s.share FROM sentences s WHERE s.labelled = 1"
                 " AND (s.doc, s.pos) > (:doc, :pos) ORDER BY s.doc, s.pos LIMIT :within) w"
                 + (" JOIN documents d ON d.doc = w.doc" if self._plan else "")
                 + " WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = w.sid AND l.annotator = :annotator"
                 " AND l.status != 'todo')" + self._served("w", "d") + " LIMIT 1",
-                {"doc": doc, "pos": pos, "annotator": annotator, "within": within},
+                {
+                    "doc": doc,
+                    "pos": pos,
+                    "annotator": annotator,
+                    "within": within,
+                    **self._serving(annotator),
+                },
             ).fetchone()
             return self.sentence(found[0]) if found else None
         sql = (
@@ -295,9 +301,10 @@ class Reading(Connection):
             + self._served()
             + " ORDER BY s.doc, s.pos LIMIT 1"
         )
-        row = self.db.execute(sql, {"doc": doc, "pos": pos, "annotator": annotator}).fetchone()
+        serving = self._serving(annotator)
+        row = self.db.execute(sql, {"doc": doc, "pos": pos, "annotator": annotator, **serving}).fetchone()
         if row is None and after_sid is not None:
-            row = self.db.execute(sql, {"doc": 0, "pos": -1, "annotator": annotator}).fetchone()
+            row = self.db.execute(sql, {"doc": 0, "pos": -1, "annotator": annotator, **serving}).fetchone()
         return SentenceRow(*row) if row else None
 
     def next_skipped(self, annotator: str, after_sid: int | None = None) -> SentenceRow | None:

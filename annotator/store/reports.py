@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import orjson
 
+from annotator.store.connection import among
 from annotator.store.reading import Reading
 from annotator.store.rows import FinishedDecision, Located, OpenSentence, SentenceRow, TrainingRow, Version
 from annotator.store.schema import EMPTY_LABELS
@@ -94,7 +95,7 @@ class Reports(Reading):
             f"WHERE l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
             + ("" if projected else " AND (l.origin IS NULL OR l.origin != 'projected')")
         )
-        names, params = _among("l.annotator", annotators)
+        names, params = among("l.annotator", annotators)
         for row in self.db.execute(sql + names + " ORDER BY s.doc, s.pos", params):
             yield FinishedDecision(*row)
 
@@ -110,7 +111,7 @@ class Reports(Reading):
 
     def projected_count(self, annotators: list[str] | None = None) -> int:
         """Finished decisions carried from a near-duplicate and accepted as they were."""
-        names, params = _among("annotator", annotators)
+        names, params = among("annotator", annotators)
         return self.db.execute(
             "SELECT count(*) FROM labels WHERE status = 'done' AND origin = 'projected'" + names, params
         ).fetchone()[0]
@@ -135,7 +136,7 @@ class Reports(Reading):
             " AND e.annotator = l.annotator) FROM labels l WHERE l.sid = :sid AND l.annotator != :reviewer"
             f" AND l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
         )
-        names, params = _among("l.annotator", annotators)
+        names, params = among("l.annotator", annotators)
         rows = self.db.execute(
             sql + names + " ORDER BY l.annotator", {"sid": sid, "reviewer": reviewer, **params}
         ).fetchall()
@@ -155,7 +156,7 @@ class Reports(Reading):
             "SELECT s.sid, s.text FROM sentences s JOIN documents d ON d.doc = s.doc WHERE s.labelled = 1"
             " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.sid = s.sid AND l.annotator = :annotator"
             " AND l.status != 'todo')" + self._served() + " ORDER BY s.doc, s.pos LIMIT :limit",
-            {"annotator": annotator, "limit": limit},
+            {"annotator": annotator, "limit": limit, **self._serving(annotator)},
         ).fetchall()
         return [OpenSentence(*row) for row in rows]
 
@@ -253,7 +254,7 @@ class Reports(Reading):
         found: dict[int, tuple[int, str]] = {}
         for i in range(0, len(event_ids), 900):
             chunk = event_ids[i : i + 900]
-            marks, params = _among("event_id", chunk)
+            marks, params = among("event_id", chunk)
             for event_id, sid, annotator in self.db.execute(
                 f"SELECT event_id, sid, annotator FROM events WHERE 1 = 1{marks}", params
             ):
@@ -330,14 +331,6 @@ class Reports(Reading):
 
 # Not a reviewer's verdict (origin NULL or anything but 'adjudicated'), on the labels row named `l`.
 _NOT_ADJUDICATED = "({l}.origin IS NULL OR {l}.origin != 'adjudicated')"
-
-
-def _among(column: str, values: list | None) -> tuple[str, dict]:
-    """` AND column IN (…)` with a named parameter per value (nothing for no list)."""
-    if not values:
-        return "", {}
-    params = {f"v{i}": v for i, v in enumerate(values)}
-    return f" AND {column} IN ({', '.join(f':{k}' for k in params)})", params
 
 
 def _record_json(split: str) -> str:

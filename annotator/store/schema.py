@@ -17,7 +17,7 @@ from annotator.corpus.text import shown
 from annotator.errors import UserError
 from annotator.store import tallies
 
-STORE_VERSION = 8
+STORE_VERSION = 9
 
 # SentenceLabels() as JSON; written out because building the model's validator at import would
 # slow the labelling screen's start (a test holds the two equal)
@@ -82,6 +82,21 @@ def add_sentence_keys(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX sentences_key ON all_sentences(skey, doc)")
 
 
+def add_shares(db: sqlite3.Connection) -> None:
+    """8 → 9: every document's and sentence's point of an overlap plan, stored, so that SQL on
+    either backend tells who is served what (it was a Python function SQLite called per row)."""
+    from annotator.assignment import share
+
+    db.create_function("share", 1, share, deterministic=True)
+    db.execute("ALTER TABLE all_documents ADD COLUMN share DOUBLE")
+    db.execute("UPDATE all_documents SET share = share(doc_id)")
+    db.execute("ALTER TABLE all_sentences ADD COLUMN share DOUBLE")
+    db.execute(
+        "UPDATE all_sentences SET share = share((SELECT d.doc_id FROM all_documents d"
+        " WHERE d.doc = all_sentences.doc) || ':' || start || '-' || \"end\")"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: add_suggestions,
     2: add_provenance_and_splits,
@@ -90,7 +105,41 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: add_seconds,
     6: add_tallies,
     7: add_sentence_keys,
+    8: add_shares,
 }
+
+
+def add_shares_on_server(db) -> None:
+    """8 → 9 on PostgreSQL (where version 8 was the first): the same columns, the shares
+    computed here and written back, the views made again (PostgreSQL fixes a view's columns when
+    it is made)."""
+    from annotator.assignment import share
+    from annotator.scheme import sentence_id
+    from annotator.store import tables
+
+    db.execute("DROP VIEW documents")
+    db.execute("DROP VIEW sentences")
+    for table in ("all_documents", "all_sentences"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN share DOUBLE PRECISION")
+    docs = db.execute("SELECT doc, doc_id FROM all_documents").fetchall()
+    db.executemany(
+        "UPDATE all_documents SET share = :share WHERE doc = :doc",
+        [{"doc": doc, "share": share(doc_id)} for doc, doc_id in docs],
+    )
+    ids = dict(docs)
+    rows = db.execute('SELECT sid, doc, start, "end" FROM all_sentences').fetchall()
+    db.executemany(
+        "UPDATE all_sentences SET share = :share WHERE sid = :sid",
+        [{"sid": sid, "share": share(sentence_id(ids[doc], start, end))} for sid, doc, start, end in rows],
+    )
+    for statement in tables.VIEWS:
+        db.execute(statement)
+    # the events' labels are json, as the decisions' are: the server refuses what is not JSON
+    db.execute("ALTER TABLE events ALTER COLUMN labels TYPE json USING CAST(labels AS json)")
+
+
+# SERVER_MIGRATIONS[n] turns a version-n PostgreSQL store into version n + 1.
+SERVER_MIGRATIONS = {8: add_shares_on_server}
 
 
 def create(db: sqlite3.Connection) -> None:

@@ -6,7 +6,18 @@ Imported only where a store is created, migrated or copied: the screens open a s
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql.ddl import DDLElement
 from sqlalchemy.types import UserDefinedType
@@ -23,6 +34,11 @@ def _int(name: str, *, nullable: bool = False, **kw) -> Column:
 def _big(name: str, *, nullable: bool = False) -> Column:
     """A 64-bit hash (SQLite's INTEGER holds 64 bits, PostgreSQL's holds 32)."""
     return Column(name, BigInteger().with_variant(Integer, "sqlite"), nullable=nullable)
+
+
+def _share() -> Column:
+    """Its point of an overlap plan (assignment.share of its id): who is served it, in SQL."""
+    return Column("share", Double, nullable=True)
 
 
 def _text(name: str, *, nullable: bool = False, **kw) -> Column:
@@ -58,6 +74,7 @@ Table(  # read through the view `documents` (see VIEWS)
     _int("fp_size", server_default=text("0")),  # how many sampled shingles its fingerprint has
     _text("text"),
     _text("ingested_at"),
+    _share(),
     UniqueConstraint("doc_id"),
     Index("documents_cluster", "cluster"),
 )
@@ -97,6 +114,7 @@ Table(  # read through the view `sentences`
     _text("text"),
     _int("labelled"),  # 1 when its block type is one that gets labels
     _big("skey", nullable=True),  # sentence_hash(text): the same sentence in another copy
+    _share(),
     Index("sentences_order", "doc", "pos", unique=True),
     Index("sentences_key", "skey", "doc"),
     Index("sentences_at", "doc", "start"),  # a record's sentence, by its offsets (import)
@@ -142,7 +160,7 @@ Table(  # append-only: the audit trail and the undo history
     _text("annotator"),
     _text("action"),
     _text("status"),
-    _text("labels"),
+    _json("labels"),
     _text("origin", nullable=True),
     _text("before", nullable=True),  # the labels row this event replaced (JSON), or NULL
     _int("undoes", nullable=True),
@@ -237,6 +255,17 @@ def row_order(name: str) -> list[str]:
     all its columns."""
     table = METADATA.tables[name]
     return [c.name for c in table.primary_key.columns] or [c.name for c in table.columns]
+
+
+def create_postgres(conn, *, triggers: bool) -> None:
+    """Every table, view and function of a store in an empty PostgreSQL database (an SQLAlchemy
+    connection, in the caller's transaction); the tallies' trigger too, unless the caller fills
+    the tallies itself first (db copy)."""
+    from annotator.store.tallies import POSTGRES_TRIGGERS
+
+    METADATA.create_all(conn)
+    for statement in (*VIEWS, *POSTGRES_FUNCTIONS, *(POSTGRES_TRIGGERS if triggers else ())):
+        conn.execute(text(statement))
 
 
 def ddl(dialect, names: list[str] | None = None) -> list[str]:

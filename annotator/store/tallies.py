@@ -186,19 +186,19 @@ def fill_and_keep(db) -> None:
 _CHECKED = [k for k in KEY if k != "changed"]
 
 
-def mismatches(db) -> int:
+def mismatches(db, j: type[Sqlite] = Sqlite) -> int:
     """How many cells the kept tallies get wrong, against a recount of the labels table."""
-    cell = dict(zip(KEY, _cell("l"), strict=True))
+    cell = dict(zip(KEY, _cell("l", j), strict=True))
     keys = ", ".join(_CHECKED)
     sums = "sum(n), sum(quote_n), sum(seconds_sum), sum(timed)"
     fresh = (
         f"SELECT {', '.join(f'{cell[k]} AS {k}' for k in _CHECKED)}, "
-        + ", ".join(f"sum({m})" for m in _measures("l"))
+        + ", ".join(f"sum({m})" for m in _measures("l", j))
         + f" FROM labels l WHERE true GROUP BY {', '.join(str(i + 1) for i in range(len(_CHECKED)))}"
     )
     kept = f"SELECT {keys}, {sums} FROM tallies GROUP BY {keys} HAVING sum(n) != 0"
     differ = (
-        f"SELECT * FROM (SELECT * FROM ({fresh}) EXCEPT SELECT * FROM ({kept}))"
-        f" UNION ALL SELECT * FROM (SELECT * FROM ({kept}) EXCEPT SELECT * FROM ({fresh}))"
+        f"SELECT * FROM (SELECT * FROM ({fresh}) f1 EXCEPT SELECT * FROM ({kept}) k1) a"
+        f" UNION ALL SELECT * FROM (SELECT * FROM ({kept}) k2 EXCEPT SELECT * FROM ({fresh}) f2) b"
     )
-    return db.execute(f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM ({differ}))").fetchone()[0]
+    return db.execute(f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM ({differ}) d) c").fetchone()[0]

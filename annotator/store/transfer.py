@@ -243,9 +243,7 @@ def _create_postgres(conn: Connection, dst: Location) -> None:
             f"{dst.shown()}: already holds {', '.join(found[:4])}{'…' if len(found) > 4 else ''};"
             " copy into an empty database (createdb NAME)"
         )
-    tables.METADATA.create_all(conn)
-    for statement in (*tables.VIEWS, *tables.POSTGRES_FUNCTIONS):
-        conn.execute(text(statement))
+    tables.create_postgres(conn, triggers=False)  # added once the tallies are copied (_copy_all)
 
 
 def copy(src: Location, dst: Location, progress: Callable[[str], None] | None = None) -> list[Copied]:
