@@ -41,7 +41,7 @@ def label_everything(store: Store) -> int:
     rng = random.Random(7)
     at = now()
     rows = []
-    for sid, text in store.db.execute("SELECT sid, text FROM sentences WHERE labelled"):
+    for sid, text in store.db.execute("SELECT sid, text FROM sentences WHERE labelled = 1").fetchall():
         quotes = []
         end = text.find("\u00a0»", 3)
         if text.startswith("«\u00a0") and end > 2:
@@ -61,11 +61,11 @@ def label_everything(store: Store) -> int:
             "flags": [],
             "note": None,
         }
-        rows.append((sid, "alice", "done", orjson.dumps(labels).decode(), "manual", at, at, None))
+        rows.append({"sid": sid, "labels": orjson.dumps(labels).decode(), "at": at})
     with store.write() as db:
         db.executemany(
             "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at, derived_from)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (:sid, 'alice', 'done', :labels, 'manual', :at, :at, NULL)",
             rows,
         )
     return len(rows)

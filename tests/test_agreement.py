@@ -19,6 +19,7 @@ from annotator.assignment import Assignment
 from annotator.cli import main
 from annotator.labelling.session import LabelSession
 from annotator.model import Quote, SentenceLabels, Span
+from annotator.store import Store
 from tests.conftest import label_seeds
 
 LABELS = st.sampled_from(["reporting", "commentary", "none"])
@@ -96,6 +97,12 @@ def test_quote_scores_on_a_hand_made_pair():
 
 
 @pytest.fixture
+def store(seeds_db, on_backend) -> Store:
+    """The seeds on either backend: plans and agreement are one contract on both."""
+    return on_backend(seeds_db)
+
+
+@pytest.fixture
 def two_annotators(store):
     plan = Assignment(("alice", "bob"), 0.2)
     store.set_assignment(plan)
@@ -146,7 +153,7 @@ def test_the_labelling_session_serves_only_the_assigned_sentences(store):
 
 def test_agree_equals_the_reference_implementations_on_two_annotators(two_annotators, capsys, tmp_path):
     store = two_annotators
-    assert main(["--db", str(store.path), "agree", "--json"]) == 0
+    assert main(["--db", store.location, "agree", "--json"]) == 0
     got = orjson.loads(capsys.readouterr().out)
     table = agreement.load(store)
     both = [d for d in table.values() if len(d) == 2]
@@ -170,7 +177,7 @@ def test_agree_equals_the_reference_implementations_on_two_annotators(two_annota
     docs = got["documents"]
     assert sum(d["sentences"] for d in docs.values()) == len(both)
 
-    assert main(["--db", str(store.path), "agree"]) == 0
+    assert main(["--db", store.location, "agree"]) == 0
     text = capsys.readouterr().out
     assert "alice | bob" in text and "confusion: mode" in text and "content (exact)" in text
 
@@ -210,12 +217,12 @@ def test_adjudicated_labels_are_not_an_annotator(two_annotators):
 def test_agree_without_shared_sentences_says_how_to_get_them(store, capsys):
     row = store.first()
     store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
-    assert main(["--db", str(store.path), "agree"]) == 0
+    assert main(["--db", store.location, "agree"]) == 0
     assert "--overlap" in capsys.readouterr().out
 
 
 def test_label_overlap_options_are_checked(store, capsys):
-    db = str(store.path)
+    db = store.location
     assert main(["--db", db, "label", "--overlap", "0.2"]) == 1
     # not a terminal: refused before anything is stored
     assert store.assignment() is None

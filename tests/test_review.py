@@ -20,6 +20,12 @@ SIZE = (140, 40)
 
 
 @pytest.fixture
+def store(seeds_db, on_backend) -> Store:
+    """The seeds on either backend: review is one contract on both."""
+    return on_backend(seeds_db)
+
+
+@pytest.fixture
 def disputed(store):
     plan = Assignment(("alice", "bob"), 0.3)
     label_seeds(store, ["alice", "bob"], plan, noise=0.3)
@@ -68,12 +74,13 @@ def test_taking_a_version_makes_an_adjudicated_record_with_its_sources(disputed,
     first = next(r for r in records if r["id"] == store.sentence(sid).id)
     events = dict(
         store.db.execute(
-            "SELECT event_id, annotator FROM events WHERE sid = ? AND annotator IN ('alice', 'bob')", (sid,)
+            "SELECT event_id, annotator FROM events WHERE sid = :sid AND annotator IN ('alice', 'bob')",
+            {"sid": sid},
         ).fetchall()
     )
     assert sorted(events[e] for e in first["derived_from"]) == ["alice", "bob"]
     # the adjudicated layer survives an export → import round trip into another store
-    assert main(["--db", str(store.path), "import", str(tmp_path / "adj" / "annotations.jsonl")]) == 0
+    assert main(["--db", store.location, "import", str(tmp_path / "adj" / "annotations.jsonl")]) == 0
 
 
 def test_a_resumed_review_starts_at_the_first_open_disagreement(disputed):
@@ -94,7 +101,7 @@ def test_nothing_to_review(store):
 
 
 async def test_the_review_screen_says_when_there_is_nothing_to_review(store):
-    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    app = make_app(store.location, "rita", review={"everything": False, "annotators": None})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "Nothing to review" in str(app.screen.query_one("#sentence").render())
@@ -106,7 +113,7 @@ async def test_the_review_screen_says_when_there_is_nothing_to_review(store):
 async def test_review_screen_takes_a_version_with_one_key(disputed):
     store = disputed
     queue = review_queue(store)
-    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    app = make_app(store.location, "rita", review={"everything": False, "annotators": None})
     async with app.run_test(size=SIZE) as pilot:
         assert "REVIEW" in str(app.screen.query_one("#topbar").render())
         assert "alice" in str(app.screen.query_one("#version-0").render())
@@ -114,7 +121,7 @@ async def test_review_screen_takes_a_version_with_one_key(disputed):
         assert not app.screen.query_one("#version-2").display
         await pilot.press("B")
         await pilot.press("A")
-    with Store(store.path) as s:
+    with Store(store.location) as s:
         taken = [s.labels(sid, "rita") for sid in queue[:2]]
         bob = s.labels(queue[0], "bob").labels
         alice = s.labels(queue[1], "alice").labels
@@ -122,13 +129,15 @@ async def test_review_screen_takes_a_version_with_one_key(disputed):
 
 
 @pytest.mark.parametrize("size", [SIZE, (80, 24), (200, 60)])
-def test_review_snapshot(snap_compare, disputed, size):
-    app = make_app(disputed.path, "rita", review={"everything": False, "annotators": None})
+def test_review_snapshot(snap_compare, seeds_db, size):
+    with Store(seeds_db) as store:  # the screen as drawn, once: from a file
+        label_seeds(store, ["alice", "bob"], Assignment(("alice", "bob"), 0.3), noise=0.3)
+    app = make_app(seeds_db, "rita", review={"everything": False, "annotators": None})
     assert snap_compare(app, terminal_size=size)
 
 
 def test_review_needs_a_terminal(disputed, capsys):
-    assert main(["--db", str(disputed.path), "review"]) == 1
+    assert main(["--db", str(disputed.location), "review"]) == 1
     assert "needs a terminal" in capsys.readouterr().err
 
 
@@ -169,7 +178,7 @@ async def test_the_last_verdict_shows_the_end_of_the_review(store):
     row = next(r for r in store.sentences() if r.block_type == "body")
     store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     store.record(row.sid, "bob", SentenceLabels(mode="commentary", claim="factual"))
-    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    app = make_app(store.location, "rita", review={"everything": False, "annotators": None})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("B")
         assert isinstance(app.screen, MessageScreen)
@@ -206,7 +215,7 @@ def test_verdicts_are_a_layer_of_their_own(store, tmp_path, capsys):
     counts = store.counts()
     assert sorted(counts["annotators"]) == ["alice", "bob"] and list(counts["reviewers"]) == ["rita"]
     assert counts["reviewers"]["rita"]["verdicts"] == 1
-    assert main(["--db", str(store.path), "stats"]) == 0
+    assert main(["--db", store.location, "stats"]) == 0
     out = capsys.readouterr().out
     assert "reviewed\n  rita" in out and "verdicts 1" in out
 
@@ -217,7 +226,7 @@ async def test_both_versions_labels_are_on_screen_at_80x24(store):
     row = next(r for r in store.sentences() if r.block_type == "body" and len(r.text) > 200)
     store.record(row.sid, "alice", SentenceLabels(mode="reporting", claim="factual"))
     store.record(row.sid, "bob", SentenceLabels(mode="commentary", claim="factual"))
-    app = make_app(store.path, "rita", review={"everything": False, "annotators": None})
+    app = make_app(store.location, "rita", review={"everything": False, "annotators": None})
     async with app.run_test(size=(80, 24)):
         for i in range(2):
             column = app.screen.query_one(f"#version-{i}")
