@@ -243,6 +243,17 @@ class Connection:
         elif self.db.in_transaction:
             self.db.execute("COMMIT")
 
+    def _bulk(self, db, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Many rows into one table, in the caller's transaction: executemany on SQLite; on
+        PostgreSQL COPY FROM STDIN (bench/server_ingest_export.py measures it)."""
+        if not rows:
+            return
+        if self.on_server:
+            db.copy_rows(table, columns, rows)
+            return
+        names = ", ".join(f'"{c}"' for c in columns)
+        db.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+
     def _stream(self, sql: str, params: dict, chunk: int) -> Iterator[list]:
         """A long read's rows, `chunk` at a time, never all held at once (on PostgreSQL a
         server-side cursor, in one read-only transaction: one snapshot, as SQLite's one statement)."""

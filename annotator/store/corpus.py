@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 _LABEL_COLUMNS = (
     "sid", "annotator", "status", "labels", "origin", "created_at", "updated_at", "derived_from", "seconds",
 )  # fmt: skip
+_BLOCK_COLUMNS = ("doc", "idx", "start", "end", "block_type", "lang", "duplicate_of")
+_SENTENCE_COLUMNS = ("doc", "pos", "block", "start", "end", "text", "labelled", "skey", "share")
 _INGEST_BATCH = 256  # documents stored per transaction, while the workers analyse the next ones
 _GAP = 0.005  # seconds between two of an ingest's transactions (Connection._begin asks every 2 ms)
 
@@ -93,11 +95,19 @@ class CorpusWrites(Connection):
         return report
 
     def _ingest_batch(self, db: sqlite3.Connection, run: _Run, docs: list[AnalysedDoc]) -> None:
+        """A batch of documents: the new ones stored (and listed as pending) in a few statements
+        for the whole batch, the changed ones kept aside for the ingest's last transaction."""
         report = run.report
+        marks, params = among("doc_id", [doc.doc_id for doc in docs])
+        stored = {
+            doc_id: (d, sha256, version)
+            for d, doc_id, sha256, version in db.execute(
+                f"SELECT doc, doc_id, sha256, version FROM documents WHERE 1 = 1{marks}", params
+            )
+        }
+        new: list[AnalysedDoc] = []
         for doc in docs:
-            row = db.execute(
-                "SELECT doc, sha256, version FROM documents WHERE doc_id = :doc_id", {"doc_id": doc.doc_id}
-            ).fetchone()
+            row = stored.get(doc.doc_id)
             if row and row[1] == doc.sha256:
                 report.unchanged.append(doc.doc_id)
                 continue
@@ -105,33 +115,77 @@ class CorpusWrites(Connection):
                 run.changed.append((row[0], row[2], doc))  # replaced when the ingest publishes
                 report.updated.append(doc.doc_id)
             else:
-                found = db.execute(
-                    "INSERT INTO all_documents (doc_id, path, sha256, version, cluster, text, ingested_at, share)"
-                    " VALUES (:doc_id, :path, :sha256, 1, :doc_id, :text, :at, :share)"
-                    " ON CONFLICT (doc_id) DO NOTHING RETURNING doc",
-                    {
-                        "doc_id": doc.doc_id,
-                        "path": doc.source.path,
-                        "sha256": doc.sha256,
-                        "text": doc.text,
-                        "at": run.at,
-                        "share": share(doc.doc_id),
-                    },
-                ).fetchone()
-                if found is None:
-                    raise UserError(
-                        f"{shown(doc.doc_id)}: another ingest under way is adding this document; "
-                        "run this one when it is done"
-                    )
-                d = found[0]
-                db.execute(
-                    "INSERT INTO pending_documents VALUES (:doc, :ingest)", {"doc": d, "ingest": run.ingest}
-                )
-                self._insert_parts(db, run, d, doc)
+                new.append(doc)
                 report.added.append(doc.doc_id)
             report.sentences += sum(1 for _ in doc.sentences())
             if cut := sum(b.cut for b in doc.blocks):
                 report.cut[doc.doc_id] = cut
+        if new:
+            self._insert_new(db, run, new)
+
+    def _insert_new(self, db: sqlite3.Connection, run: _Run, docs: list[AnalysedDoc]) -> None:
+        """New documents (numbered in this order), their blocks, sentences, fingerprints and
+        suggestions, in one statement per table (a bulk copy on PostgreSQL)."""
+        columns = ("doc_id", "path", "sha256", "version", "cluster", "text", "ingested_at", "share")
+        values: list[str] = []
+        params: dict[str, object] = {}
+        for i, doc in enumerate(docs):
+            values.append(f"({', '.join(f':{c}{i}' for c in columns)})")
+            row = (
+                doc.doc_id,
+                doc.source.path,
+                doc.sha256,
+                1,
+                doc.doc_id,
+                doc.text,
+                run.at,
+                share(doc.doc_id),
+            )
+            params |= {f"{c}{i}": v for c, v in zip(columns, row, strict=True)}
+        numbered = dict(
+            db.execute(
+                f"INSERT INTO all_documents ({', '.join(columns)}) VALUES {', '.join(values)}"
+                " ON CONFLICT (doc_id) DO NOTHING RETURNING doc_id, doc",
+                params,
+            ).fetchall()
+        )
+        for doc in docs:
+            if doc.doc_id not in numbered:
+                raise UserError(
+                    f"{shown(doc.doc_id)}: another ingest under way is adding this document; "
+                    "run this one when it is done"
+                )
+        self._bulk(
+            db, "pending_documents", ("doc", "ingest"), [(numbered[d.doc_id], run.ingest) for d in docs]
+        )
+        blocks: list[tuple] = []
+        sentences: list[tuple] = []
+        shingles: list[tuple] = []
+        clusters: list[dict] = []
+        for doc in docs:
+            d = numbered[doc.doc_id]
+            blocks += _blocks(d, doc)
+            sentences += _sentences(d, doc)
+            cluster, indexed = self._cluster(run, d, doc)
+            clusters.append({"cluster": cluster, "size": len(doc.fingerprint), "doc": d})
+            shingles += [(h, d) for h in indexed]
+        self._bulk(db, "blocks", _BLOCK_COLUMNS, blocks)
+        self._bulk(db, "all_sentences", _SENTENCE_COLUMNS, sentences)
+        self._bulk(db, "shingles", ("hash", "doc"), shingles)
+        db.executemany(
+            "UPDATE all_documents SET cluster = :cluster, fp_size = :size WHERE doc = :doc", clusters
+        )
+        suggested = {numbered[doc.doc_id]: doc for doc in docs if doc.suggestions}
+        if suggested:
+            marks, params = among("doc", list(suggested))
+            suggestions = []
+            for sid, d, pos in db.execute(
+                f"SELECT sid, doc, pos FROM all_sentences WHERE 1 = 1{marks}", params
+            ):
+                doc = suggested[d]
+                if labels := doc.suggestions[pos]:
+                    suggestions.append((sid, doc.engine, labels))
+            self._bulk(db, "suggestions", ("sid", "engine", "labels"), suggestions)
 
     def _publish(self, db: sqlite3.Connection, run: _Run) -> None:
         """The ingest's one short last transaction: what readers see changes here, at once."""
@@ -180,43 +234,16 @@ class CorpusWrites(Connection):
                 self._remove_ingest(ingest)
 
     def _insert_parts(self, db: sqlite3.Connection, run: _Run, d: int, doc: AnalysedDoc) -> list[int]:
-        db.executemany(
-            "INSERT INTO blocks VALUES (:doc, :idx, :start, :end, :block_type, :lang, :duplicate_of)",
-            [
-                {
-                    "doc": d,
-                    "idx": b.index,
-                    "start": b.start,
-                    "end": b.end,
-                    "block_type": t.block_type,
-                    "lang": t.lang,
-                    "duplicate_of": t.duplicate_of,
-                }
-                for b, t in zip(doc.blocks, doc.types, strict=True)
-            ],
+        """A document's blocks, sentences, fingerprint and suggestions (a changed document's new
+        version); returns its sentence ids in order."""
+        self._bulk(db, "blocks", _BLOCK_COLUMNS, _blocks(d, doc))
+        self._bulk(db, "all_sentences", _SENTENCE_COLUMNS, _sentences(d, doc))
+        cluster, indexed = self._cluster(run, d, doc)
+        db.execute(
+            "UPDATE all_documents SET cluster = :cluster, fp_size = :size WHERE doc = :doc",
+            {"cluster": cluster, "size": len(doc.fingerprint), "doc": d},
         )
-        text = doc.text
-        labelled = [int(t.block_type in LABELLED_BLOCK_TYPES) for t in doc.types]
-        rows = [
-            {
-                "doc": d,
-                "pos": pos,
-                "block": b,
-                "start": s,
-                "end": e,
-                "text": text[s:e],
-                "labelled": labelled[b],
-                "skey": sentence_hash(text[s:e]),
-                "share": share(sentence_id(doc.doc_id, s, e)),
-            }
-            for pos, (b, s, e) in enumerate(doc.sentences())
-        ]
-        db.executemany(
-            'INSERT INTO all_sentences (doc, pos, block, start, "end", text, labelled, skey, share)'
-            " VALUES (:doc, :pos, :block, :start, :end, :text, :labelled, :skey, :share)",
-            rows,
-        )
-        self._assign_cluster(db, run, d, doc)
+        self._bulk(db, "shingles", ("hash", "doc"), [(h, d) for h in indexed])
         sids = [
             sid
             for (sid,) in db.execute(
@@ -224,13 +251,11 @@ class CorpusWrites(Connection):
             )
         ]
         if doc.suggestions:
-            db.executemany(
-                "INSERT INTO suggestions VALUES (:sid, :engine, :labels)",
-                [
-                    {"sid": sid, "engine": doc.engine, "labels": js}
-                    for sid, js in zip(sids, doc.suggestions, strict=True)
-                    if js
-                ],
+            self._bulk(
+                db,
+                "suggestions",
+                ("sid", "engine", "labels"),
+                [(sid, doc.engine, js) for sid, js in zip(sids, doc.suggestions, strict=True) if js],
             )
         return sids
 
@@ -259,15 +284,12 @@ class CorpusWrites(Connection):
             ):
                 index.size[d], index.cluster[d] = size, run.resolve(cluster)
 
-    def _assign_cluster(self, db: sqlite3.Connection, run: _Run, d: int, doc: AnalysedDoc) -> None:
+    def _cluster(self, run: _Run, d: int, doc: AnalysedDoc) -> tuple[str, list[int]]:
+        """The document's cluster, and the fingerprint hashes to store for it."""
         cluster, merged, indexed = run.index.add(d, doc.doc_id, doc.fingerprint)
         for other in merged:  # renamed in every document when the ingest publishes
             run.renamed[other] = cluster
-        db.execute(
-            "UPDATE all_documents SET cluster = :cluster, fp_size = :size WHERE doc = :doc",
-            {"cluster": cluster, "size": len(doc.fingerprint), "doc": d},
-        )
-        db.executemany("INSERT INTO shingles VALUES (:hash, :doc)", [{"hash": h, "doc": d} for h in indexed])
+        return cluster, indexed
 
     def _replace(self, db: sqlite3.Connection, run: _Run, d: int, version: int, doc: AnalysedDoc) -> None:
         """A changed text: keep the old version, re-segment, carry labels over by sentence text."""
@@ -380,3 +402,31 @@ class CorpusWrites(Connection):
                             {"sid": sid, "engine": engine, "labels": js},
                         )
         return changed
+
+
+def _blocks(d: int, doc: AnalysedDoc) -> list[tuple]:
+    """A document's blocks table rows (_BLOCK_COLUMNS)."""
+    return [
+        (d, b.index, b.start, b.end, t.block_type, t.lang, t.duplicate_of)
+        for b, t in zip(doc.blocks, doc.types, strict=True)
+    ]
+
+
+def _sentences(d: int, doc: AnalysedDoc) -> list[tuple]:
+    """A document's all_sentences rows (_SENTENCE_COLUMNS), in order."""
+    text = doc.text
+    labelled = [int(t.block_type in LABELLED_BLOCK_TYPES) for t in doc.types]
+    return [
+        (
+            d,
+            pos,
+            b,
+            s,
+            e,
+            text[s:e],
+            labelled[b],
+            sentence_hash(text[s:e]),
+            share(sentence_id(doc.doc_id, s, e)),
+        )
+        for pos, (b, s, e) in enumerate(doc.sentences())
+    ]

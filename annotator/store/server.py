@@ -95,6 +95,22 @@ class ServerSession:
         if rows:
             self.execute(sql, rows)
 
+    def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Rows into a table by COPY FROM STDIN, on this connection (in its transaction)."""
+        import psycopg
+
+        names = ", ".join(f'"{c}"' for c in columns)
+        try:
+            with self.connection().connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+                with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        except psycopg.OperationalError as exc:
+            if exc.sqlstate is None or exc.sqlstate.startswith("08"):
+                self._lost()
+                raise self._said(exc) from None
+            raise
+
     def begin_read(self) -> None:
         """A read transaction: one snapshot of the store until end_read()."""
         self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
