@@ -26,16 +26,8 @@ def _db_value(args: argparse.Namespace) -> str:
     return args.db or os.environ.get("ANNOTATOR_DB") or DEFAULT_DB
 
 
-def _db_path(args: argparse.Namespace) -> Path:
-    """The SQLite file of --db / $ANNOTATOR_DB (a path or sqlite:///path)."""
-    from annotator.store.location import sqlite_file
-
-    return sqlite_file(_db_value(args))
-
-
-def _db_either(args: argparse.Namespace) -> str | Path:
-    """--db / $ANNOTATOR_DB for the commands that run on both backends: an SQLite file's path, or
-    a PostgreSQL URL."""
+def _db_store(args: argparse.Namespace) -> str | Path:
+    """--db / $ANNOTATOR_DB as a store opens it: an SQLite file's path, or a PostgreSQL URL."""
     from annotator.store import location
 
     where = location.parse(_db_value(args))
@@ -71,7 +63,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     sources = read_inputs(args.paths, bad.append if args.skip_bad else None, max_bytes=limit)
     for message in bad:
         print(f"annotator: {shown(message)} (skipped)", file=sys.stderr)
-    with Store(_db_either(args)) as store:
+    with Store(_db_store(args)) as store:
         report = ingest_docs(store, sources, suggest=not args.no_suggestions)
     print(
         f"{_db_name(args)}: {len(report.added)} added, {len(report.updated)} updated, "
@@ -158,7 +150,7 @@ def _refresh_suggestions(args: argparse.Namespace) -> int:
     from annotator.store import Store
     from annotator.suggest import engine_name
 
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         changed, total = refresh_suggestions(store, parser=args.parser)
     print(
         f"{_db_name(args)}: suggestions of {engine_name(args.parser)} for {total} documents"
@@ -183,7 +175,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     from annotator.store import Store
 
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         manifest = export(store, args.out, args.format, selection, args.licence)
     files = ", ".join(manifest.files)
     print(f"{shown(args.out)}: {manifest.records} records in {files} (+ manifest.json)")
@@ -194,7 +186,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from annotator.export.importer import import_file
     from annotator.store import Store
 
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         report = import_file(store, args.file, overwrite=args.overwrite)
     print(
         f"{shown(args.file)}: {report.records} records, {report.changed} stored, "
@@ -207,7 +199,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from annotator.store import Store
 
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         counts = store.counts()
         if args.json:
             from annotator.stats.figures import figures
@@ -227,7 +219,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise UserError(
             "the dashboard needs a terminal (stdin and stdout are not one); `annotator report` writes it as HTML"
         )
-    db = _db_either(args)
+    db = _db_store(args)
     _check_store(db)
     return _run_tui(db, args, dashboard=True)
 
@@ -236,7 +228,7 @@ def cmd_project_labels(args: argparse.Namespace) -> int:
     from annotator.labelling.projection import project_all
     from annotator.store import Store
 
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         names = [_annotator_name(args)] if args.annotator or not args.everyone else store.annotators()
         for name in names:
             n = project_all(store, name)
@@ -265,10 +257,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sessions = default_sessions() if args.max_sessions is None else args.max_sessions
     if sessions < 1 or args.idle_minutes <= 0:
         raise UserError("--max-sessions and --idle-minutes must be positive")
-    db = _db_path(args)
+    db = _db_store(args)
     _check_store(db)
     server = AnnotatorServer(
-        db.resolve(),
+        db.resolve() if isinstance(db, Path) else db,
         access,
         host=args.host,
         port=args.port,
@@ -288,7 +280,7 @@ def cmd_served(args: argparse.Namespace) -> int:
 
     fixed = args.annotator is not None
     name = _annotator_name(args) if fixed else ""
-    app = make_app(_db_path(args), name, Config(), welcome=True, fixed_name=fixed)
+    app = make_app(_db_store(args), name, Config(), welcome=True, fixed_name=fixed)
     try:
         app.run()
     finally:
@@ -300,7 +292,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from annotator.stats.report import write_report
     from annotator.store import Store
 
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         out = write_report(store, args.out)
     print(f"{shown(out)}: the project report (open it in a browser; it needs no network)")
     return 0
@@ -310,7 +302,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
     from annotator import agreement
     from annotator.store import Store
 
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         table = agreement.load(store, _names(args.annotators))
         projected = store.projected_count(_names(args.annotators))
     result = agreement.report(table)
@@ -364,7 +356,7 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     from annotator.store import Store
 
     name = _db_name(args)
-    with Store(_db_either(args), create=False) as store:
+    with Store(_db_store(args), create=False) as store:
         problems, counts = store.check()
     for problem in problems:
         print(f"annotator: {name}: {shown(problem)}", file=sys.stderr)
@@ -379,11 +371,17 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
 
 def cmd_db_backup(args: argparse.Namespace) -> int:
-    from annotator.store import Store
+    from annotator.store import Store, location, transfer
 
-    with Store(_db_path(args), create=False) as store:
-        store.backup(args.target)
-    print(f"{shown(args.target)}: a copy of {shown(_db_path(args))}")
+    db = _db_store(args)
+    if isinstance(db, Path):
+        with Store(db, create=False) as store:
+            store.backup(args.target)
+    else:  # a server's store: a verified copy in a new file
+        if args.target.exists():
+            raise UserError(f"{shown(args.target)}: already exists; name a new file")
+        transfer.copy(location.parse(db), location.Location(path=args.target))
+    print(f"{shown(args.target)}: a copy of {_db_name(args)}")
     return 0
 
 
@@ -473,7 +471,7 @@ def cmd_label(args: argparse.Namespace) -> int:
         return 0
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the labelling screen needs a terminal (stdin and stdout are not one)")
-    db = _db_either(args)
+    db = _db_store(args)
     _check_store(db)
     if args.overlap is not None:
         from annotator.store import Store
@@ -486,7 +484,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the review screen needs a terminal (stdin and stdout are not one)")
-    db = _db_either(args)
+    db = _db_store(args)
     _check_store(db)
     return _run_tui(db, args, {"everything": args.all, "annotators": _names(args.annotators)})
 
@@ -521,7 +519,7 @@ def cmd_default(args: argparse.Namespace) -> int:
     from annotator.stats import format_stats
     from annotator.store import Store
 
-    db = _db_either(args)
+    db = _db_store(args)
     with Store(db) as store:
         if store.is_empty():
             report = ingest_paths(store, [bundled_seeds()])

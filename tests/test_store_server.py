@@ -5,6 +5,9 @@ labelling screen says when the server is gone and stores the decision when it is
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 import orjson
 import pytest
 
@@ -304,8 +307,9 @@ def test_an_export_from_the_server_is_the_export_of_the_file(tmp_path, pg_server
 
 
 def test_a_version_8_store_on_the_server_is_migrated_when_opened(suggested_db, pg_server):
-    """Version 8 was the first on a server: opening it with this annotator adds the shares an
-    overlap plan is served by (and makes the events' labels json), in one transaction."""
+    """Version 8 was the first on a server, a copy nothing else wrote: opening it with this
+    annotator adds the shares an overlap plan is served by, search's fold() and the tallies'
+    triggers (and makes the events' labels json), in one transaction."""
     from annotator.assignment import share
     from annotator.store import tables
     from annotator.store.server import ServerSession
@@ -318,6 +322,10 @@ def test_a_version_8_store_on_the_server_is_migrated_when_opened(suggested_db, p
         db.execute("ALTER TABLE all_documents DROP COLUMN share")
         db.execute("ALTER TABLE all_sentences DROP COLUMN share")
         db.execute("ALTER TABLE events ALTER COLUMN labels TYPE text")
+        for event in ("insert", "update", "delete"):  # a version-8 copy had no triggers, no fold()
+            db.execute(f"DROP TRIGGER tally_{event} ON labels")
+            db.execute(f"DROP FUNCTION tally_{event}()")
+        db.execute("DROP FUNCTION fold(text)")
         for statement in tables.VIEWS:
             db.execute(statement)
         db.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
@@ -334,4 +342,68 @@ def test_a_version_8_store_on_the_server_is_migrated_when_opened(suggested_db, p
             "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'labels'"
         ).fetchone()[0]
         assert kind == "json"
+        first = s.first()
+        assert first is not None
+        s.record(first.sid, "alice", SentenceLabels(mode="reporting"))  # the tallies follow it
+        assert s.search("chine") is not None
         assert s.check()[0] == []
+
+
+def test_db_backup_of_a_server_store_is_a_verified_file(suggested_db, pg_server, tmp_path, capsys):
+    from annotator.cli import main
+
+    url = _on_server(pg_server, suggested_db)
+    target = tmp_path / "backup.db"
+    assert main(["--db", url, "db", "backup", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{target}: a copy of postgresql://annotator:***@") and "throwaway" not in out
+    with Store(target) as s, Store(url) as server:
+        assert s.check()[0] == [] and s.counts() == server.counts()
+    assert main(["--db", url, "db", "backup", str(target)]) == 1  # never over a file
+    assert "already exists" in capsys.readouterr().err
+
+
+async def test_serving_a_server_store_keeps_its_password_off_the_command_line(
+    suggested_db, pg_server, monkeypatch
+):
+    """Each browser tab's process finds the store in its environment, not in its arguments
+    (which every user of the machine can list)."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from annotator.tui import serve
+    from annotator.tui.serve import Access, AnnotatorServer
+
+    started: list[str] = []
+
+    class Recorded:
+        def __init__(self, command, **_):
+            started.append(command)
+
+        async def start(self, width, height):
+            pass
+
+        async def stop(self):
+            pass
+
+        async def send_bytes(self, data):
+            pass
+
+        async def set_terminal_size(self, width, height):
+            pass
+
+    monkeypatch.setattr(serve, "AppService", Recorded)
+    monkeypatch.setenv("ANNOTATOR_DB", "put back after the test")  # the server sets it
+    url = _on_server(pg_server, suggested_db)
+    server = AnnotatorServer(url, Access(None))
+    client = TestClient(TestServer(await server._make_app()))
+    await client.start_server()
+    try:
+        assert "throwaway-test-password" not in server.title and "***" in server.title
+        ws = await client.ws_connect("/ws?width=80&height=24")
+        await asyncio.sleep(0.1)
+        await ws.close()
+    finally:
+        await client.close()
+    assert len(started) == 1 and started[0].endswith("-m annotator served")
+    assert "throwaway-test-password" not in started[0]
+    assert os.environ["ANNOTATOR_DB"] == url

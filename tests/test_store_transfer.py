@@ -241,16 +241,6 @@ def test_an_unreachable_server_is_one_line(capsys):
     assert "Traceback" not in err
 
 
-def test_commands_that_need_sqlite_say_so_for_a_postgresql_url(tmp_path, capsys):
-    assert (
-        main(["--db", "postgresql://alice:secret@db.example/team", "db", "backup", str(tmp_path / "b.db")])
-        == 1
-    )
-    err = capsys.readouterr().err
-    assert "this command runs on an SQLite store only in this version (db backup, serve)" in err
-    assert "secret" not in err and len(err.splitlines()) == 1
-
-
 @pytest.mark.parametrize(
     ("value", "path", "url"),
     [

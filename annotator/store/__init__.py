@@ -1,11 +1,13 @@
 """The store: documents, blocks, sentences, an append-only event log and current labels, in one
-SQLite file (WAL mode, a busy timeout, synchronous=FULL). A PostgreSQL database holds a copy of a
-project (`db copy`, `db info`: transfer.py).
+SQLite file (WAL mode, a busy timeout, synchronous=FULL) or in a PostgreSQL database (server.py);
+`db copy` moves a project between them (transfer.py).
 
 `Store` is the one façade every command and the screens use; its sections live in their own
 modules, each building on the connection:
 
 - connection.py  opening, transactions (`write()`), who is served what (overlap plans)
+- server.py      the PostgreSQL connection: the same SQL, the writer lock, a lost server
+- jsonsql.py     the JSON SQL SQLite and PostgreSQL spell differently
 - tables.py      the tables, defined once for SQLite and PostgreSQL (SQLAlchemy Core)
 - schema.py      creating a store from them, the store version, named forward migrations
 - corpus.py      ingest writes: documents and their versions, blocks, sentences, clusters, suggestions

@@ -1,8 +1,10 @@
 """The connection under every store section: opening, transactions, and who is served what.
 
-One file, WAL mode and a busy timeout so several annotators' processes can share it. Writes go
-through `write()`: one `BEGIN IMMEDIATE` transaction, committed (synchronous=FULL) or rolled
-back whole. Nothing is ever loaded whole: every query asks for the rows it needs.
+A store is an SQLite file (WAL mode and a busy timeout, so several annotators' processes share
+it) or a PostgreSQL database (server.py). `self.db` runs the sections' SQL on either: one text,
+named parameters. Writes go through `write()`: one transaction, taken at once (SQLite's
+`BEGIN IMMEDIATE`, the server's writer lock), committed (synchronous) or rolled back whole.
+Nothing is ever loaded whole: every query asks for the rows it needs.
 """
 
 from __future__ import annotations

@@ -77,14 +77,3 @@ def parse(value: str | Path) -> Location:
             )
         return Location(url=value)
     raise UserError(f"{value}: a store is a file path, sqlite:///path or postgresql://user@host/dbname")
-
-
-def sqlite_file(value: str | Path) -> Path:
-    """The file of an SQLite location; a PostgreSQL store is refused in one line."""
-    where = parse(value)
-    if where.path is None:
-        raise UserError(
-            f"{where.shown()}: this command runs on an SQLite store only in this version (db backup, serve);"
-            f" copy the project to a file first (annotator db copy {where.shown()} FILE)"
-        )
-    return where.path

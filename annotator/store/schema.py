@@ -136,6 +136,10 @@ def add_shares_on_server(db) -> None:
         db.execute(statement)
     # the events' labels are json, as the decisions' are: the server refuses what is not JSON
     db.execute("ALTER TABLE events ALTER COLUMN labels TYPE json USING CAST(labels AS json)")
+    # a version-8 store was a copy, which nothing but db copy wrote: search's fold() and the
+    # tallies' triggers come now that annotators write to it
+    for statement in (*tables.POSTGRES_FUNCTIONS, *tallies.POSTGRES_TRIGGERS):
+        db.execute(statement)
 
 
 # SERVER_MIGRATIONS[n] turns a version-n PostgreSQL store into version n + 1.

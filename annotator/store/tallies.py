@@ -53,16 +53,28 @@ def _compared(j: type[Sqlite]) -> dict[str, str]:
     return _PG_COMPARED if j is Postgres else COMPARED
 
 
-def _block_type(row: str, j: type[Sqlite] = Sqlite) -> str:
+def _rules_block_type(row: str) -> str:
+    """The rules' block type of a labels row's sentence, looked up."""
     return (
-        f"coalesce({j.field(f'{row}.labels', 'block_type')}, (SELECT b.block_type FROM all_sentences s"
-        f" JOIN blocks b ON b.doc = s.doc AND b.idx = s.block WHERE s.sid = {row}.sid), '')"
+        "(SELECT b.block_type FROM all_sentences s JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
+        f" WHERE s.sid = {row}.sid)"
     )
 
 
-def _changed(row: str, j: type[Sqlite] = Sqlite) -> str:
-    """The comma-joined names of the fields that differ from the sentence's suggestion."""
-    suggestion = f"(SELECT g.labels FROM suggestions g WHERE g.sid = {row}.sid)"
+def _suggestion(row: str) -> str:
+    """The suggestion of a labels row's sentence, looked up."""
+    return f"(SELECT g.labels FROM suggestions g WHERE g.sid = {row}.sid)"
+
+
+def _block_type(row: str, j: type[Sqlite] = Sqlite, rules: str | None = None) -> str:
+    """The annotator's block type, else the rules' (`rules`: its SQL where a join has it)."""
+    return f"coalesce({j.field(f'{row}.labels', 'block_type')}, {rules or _rules_block_type(row)}, '')"
+
+
+def _changed(row: str, j: type[Sqlite] = Sqlite, suggestion: str | None = None) -> str:
+    """The comma-joined names of the fields that differ from the sentence's suggestion
+    (`suggestion`: its SQL where a join has it)."""
+    suggestion = suggestion or _suggestion(row)
     parts = " || ".join(
         f"CASE WHEN {sql.format(L=f'{row}.labels')} {j.differs} {sql.format(L=suggestion)}"
         f" THEN ',{name}' ELSE '' END"
@@ -79,19 +91,20 @@ def _seconds_bucket(row: str) -> str:
     return f"CASE WHEN {row}.seconds IS NULL THEN -1 {cases} ELSE {SECONDS_BUCKETS[-1]} END"
 
 
-def _cell(row: str, j: type[Sqlite] = Sqlite) -> list[str]:
-    """The cell of one labels row, named `row`: the expressions of KEY."""
+def _cell(row: str, j: type[Sqlite] = Sqlite, joined: bool = False) -> list[str]:
+    """The cell of one labels row, named `row`: the expressions of KEY (`joined`: the rules'
+    block type and the suggestion come from the joins of _JOINS)."""
     return [
         f"{row}.annotator",
         f"substr({row}.updated_at, 1, 13)",
         f"{row}.status",
         f"coalesce({row}.origin, '')",
-        _block_type(row, j),
+        _block_type(row, j, "b.block_type" if joined else None),
         f"coalesce({j.field(f'{row}.labels', 'mode')}, '')",
         f"coalesce({j.field(f'{row}.labels', 'claim')}, '')",
         j.boolean(f"coalesce({j.length(f'{row}.labels', 'quotes')}, 0) > 0"),
         _seconds_bucket(row),
-        _changed(row, j),
+        _changed(row, j, "g.labels" if joined else None),
     ]
 
 
@@ -105,8 +118,9 @@ def _measures(row: str, j: type[Sqlite] = Sqlite) -> list[str]:
     ]
 
 
-def _item_cell(row: str, j: type[Sqlite] = Sqlite) -> list[str]:
-    return [f"{row}.annotator", f"{row}.status", f"coalesce({row}.origin, '')", _block_type(row, j)]
+def _item_cell(row: str, j: type[Sqlite] = Sqlite, joined: bool = False) -> list[str]:
+    block_type = _block_type(row, j, "b.block_type" if joined else None)
+    return [f"{row}.annotator", f"{row}.status", f"coalesce({row}.origin, '')", block_type]
 
 
 def _items(row: str, j: type[Sqlite]) -> str:
@@ -132,13 +146,12 @@ _ADD_ITEM_PG = " ON CONFLICT (annotator, status, origin, block_type, kind, value
 
 
 def _add(row: str, sign: str, j: type[Sqlite] = Sqlite) -> list[str]:
-    """Statements adding (`sign` '+') or taking out ('-') one labels row, named `row`."""
+    """SQLite's statements adding (`sign` '+') or taking out ('-') one labels row, named `row`."""
     measures = ", ".join(f"{sign}({m})" for m in _measures(row, j))
-    add_tally, add_item = (_ADD_TALLY_PG, _ADD_ITEM_PG) if j is Postgres else (_ADD_TALLY, _ADD_ITEM)
     return [
-        f"INSERT INTO tallies VALUES ({', '.join(_cell(row, j))}, {measures}){add_tally}",
+        f"INSERT INTO tallies VALUES ({', '.join(_cell(row, j))}, {measures}){_ADD_TALLY}",
         f"INSERT INTO tally_items SELECT {', '.join(_item_cell(row, j))}, i.kind, i.value, {sign}count(*)"
-        f" FROM ({_items(row, j)}) i GROUP BY i.kind, i.value{add_item}",
+        f" FROM ({_items(row, j)}) i GROUP BY i.kind, i.value{_ADD_ITEM}",
     ]
 
 
@@ -152,15 +165,47 @@ TRIGGERS = (
     _trigger("tally_update", "UPDATE", _add("OLD", "-") + _add("NEW", "+")),
 )
 
-# PostgreSQL's: one trigger function for the three events (PL/pgSQL), the same statements.
+# PostgreSQL's: statement-level triggers over the statement's transition tables, so a bulk write
+# (an import, an ingest's labels carried over) is counted in one grouped pass, with the same
+# cells; the rules' block type and the suggestion are joined once, not looked up per field.
+_JOINS = (
+    " LEFT JOIN suggestions g ON g.sid = x.sid LEFT JOIN all_sentences s ON s.sid = x.sid"
+    " LEFT JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
+)
+
+
+def _grouped(rows: str, sign: str) -> list[str]:
+    """Statements adding (`sign` '+') or taking out ('-') every labels row of a transition table."""
+    cell, j = _cell("x", Postgres, joined=True), Postgres
+    measures = ", ".join(f"sum({sign}({m}))" for m in _measures("x", j))
+    keys = ", ".join(str(i + 1) for i in range(len(KEY)))
+    return [
+        f"INSERT INTO tallies SELECT {', '.join(cell)}, {measures} FROM {rows} x{_JOINS}"
+        f" GROUP BY {keys}{_ADD_TALLY_PG}",
+        f"INSERT INTO tally_items SELECT {', '.join(_item_cell('x', j, joined=True))}, i.kind, i.value,"
+        f" {sign}count(*) FROM {rows} x{_JOINS} CROSS JOIN LATERAL ({_items('x', j)}) i"
+        f" GROUP BY 1, 2, 3, 4, 5, 6{_ADD_ITEM_PG}",
+    ]
+
+
+def _pg_trigger(event: str, statements: list[str], tables: str) -> tuple[str, str]:
+    name = f"tally_{event.lower()}"
+    return (
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        f" {'; '.join(statements)}; RETURN NULL; END $$",
+        f"CREATE TRIGGER {name} AFTER {event} ON labels REFERENCING {tables} FOR EACH STATEMENT"
+        f" EXECUTE FUNCTION {name}()",
+    )
+
+
 POSTGRES_TRIGGERS = (
-    "CREATE FUNCTION tally_labels() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    " IF TG_OP IN ('DELETE', 'UPDATE') THEN "
-    + "; ".join(_add("OLD", "-", Postgres))
-    + "; END IF; IF TG_OP IN ('INSERT', 'UPDATE') THEN "
-    + "; ".join(_add("NEW", "+", Postgres))
-    + "; END IF; RETURN NULL; END $$",
-    "CREATE TRIGGER tally AFTER INSERT OR UPDATE OR DELETE ON labels FOR EACH ROW EXECUTE FUNCTION tally_labels()",
+    *_pg_trigger("INSERT", _grouped("new_rows", "+"), "NEW TABLE AS new_rows"),
+    *_pg_trigger("DELETE", _grouped("old_rows", "-"), "OLD TABLE AS old_rows"),
+    *_pg_trigger(
+        "UPDATE",
+        _grouped("old_rows", "-") + _grouped("new_rows", "+"),
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    ),
 )
 
 

@@ -125,7 +125,7 @@ def loopback(host: str) -> bool:
 class AnnotatorServer(Server):
     def __init__(
         self,
-        db: Path,
+        db: Path | str,
         access: Access,
         *,
         host: str = "127.0.0.1",
@@ -134,15 +134,21 @@ class AnnotatorServer(Server):
         max_sessions: int = 8,
         idle: float = 1800.0,
     ):
+        from annotator.store import location
+
+        where = location.parse(db)
+        self.shown = shown(where.path) if where.path is not None else where.shown()
         super().__init__(
             command="annotator",
             host=host,
             port=port,
-            title=f"annotator · {db.name}",
+            title=f"annotator · {where.path.name if where.path is not None else self.shown}",
             public_url=public_url,
             templates_path=TEMPLATES,
         )
         self.db = db
+        if where.url is not None:  # the sessions' processes find it in their environment, where
+            os.environ["ANNOTATOR_DB"] = where.url  # a password stays out of the process list
         self.access = access
         self.max_sessions = max_sessions
         self.idle = idle
@@ -151,7 +157,8 @@ class AnnotatorServer(Server):
     def command_for(self, grant: Grant) -> str:
         """The app process of one session: the screen on this store, its first screen asking
         who labels (a name the grant binds is given, and fixed)."""
-        argv = [sys.executable, "-m", "annotator", "--db", str(self.db), "served"]
+        on_file = isinstance(self.db, Path)
+        argv = [sys.executable, "-m", "annotator", *(["--db", str(self.db)] if on_file else []), "served"]
         if grant.name is not None:
             argv += ["--annotator", grant.name]
         return shlex.join(argv)
@@ -183,7 +190,7 @@ class AnnotatorServer(Server):
 
     async def on_startup(self, app: web.Application) -> None:
         who = "anyone who can reach it" if self.access.open else "holders of an access link"
-        self.console.print(f"annotator: serving {shown(self.db)} on {self.public_url} to {who}")
+        self.console.print(f"annotator: serving {self.shown} on {self.public_url} to {who}")
         self.console.print("Press Ctrl+C to stop (every decision is already stored).")
         app[IDLE_WATCH] = asyncio.create_task(self._watch_idle())
 
