@@ -61,13 +61,10 @@ def label_everything(store: Store) -> int:
             "flags": [],
             "note": None,
         }
-        rows.append({"sid": sid, "labels": orjson.dumps(labels).decode(), "at": at})
+        rows.append((sid, "alice", "done", orjson.dumps(labels).decode(), "manual", at, at))
+    columns = ("sid", "annotator", "status", "labels", "origin", "created_at", "updated_at")
     with store.write() as db:
-        db.executemany(
-            "INSERT INTO labels (sid, annotator, status, labels, origin, created_at, updated_at, derived_from)"
-            " VALUES (:sid, 'alice', 'done', :labels, 'manual', :at, :at, NULL)",
-            rows,
-        )
+        store._bulk(db, "labels", columns, rows)  # the store's bulk path (PostgreSQL: COPY), setup only
     return len(rows)
 
 

@@ -37,6 +37,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sentences", type=int, default=1_000_000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--ingest-repeats", type=int, help="ingest turns (default: --repeats)")
     args = ap.parse_args()
     try:
         server = postgres.start()
@@ -49,7 +50,7 @@ def main() -> int:
             corpus = write_corpus(work / "corpus.jsonl", args.sentences)
             ingests: dict[str, list[float]] = {"SQLite": [], "PostgreSQL": []}
             stores: dict[str, str] = {}
-            for k in range(args.repeats):
+            for k in range(args.ingest_repeats or args.repeats):
                 for backend in ingests:
                     where = str(work / f"s{k}.db") if backend == "SQLite" else server.database()
                     t = time.perf_counter()
@@ -60,7 +61,7 @@ def main() -> int:
             sqlite_s, server_s = (statistics.median(v) for v in ingests.values())
             print(
                 f"ingest of {report.sentences:,} sentences ({len(report.added):,} documents, medians of"
-                f" {args.repeats}): SQLite {sqlite_s:.1f} s, PostgreSQL {server_s:.1f} s,"
+                f" {args.ingest_repeats or args.repeats}): SQLite {sqlite_s:.1f} s, PostgreSQL {server_s:.1f} s,"
                 f" {server_s / sqlite_s:.2f}× (target ≤ 1.5; turns {', '.join(f'{t:.0f}' for t in ingests['PostgreSQL'])}"
                 f" / {', '.join(f'{t:.0f}' for t in ingests['SQLite'])} s)"
             )

@@ -39,18 +39,31 @@ KEY = ("annotator", "hour", "status", "origin", "block_type", "mode", "claim", "
 
 # The suggestion comparison in PostgreSQL's words: its JSON has no equality, so arrays compare as text.
 _PG_QUOTE_FIELD = (
-    "(SELECT CAST(json_agg(q.value -> '{f}') AS TEXT) FROM json_array_elements({L} -> 'quotes') q)"
+    "(SELECT CAST(jsonb_agg(q.value -> '{f}') AS TEXT) FROM jsonb_array_elements({L} -> 'quotes') q)"
 )
 _PG_COMPARED = {
     "mode": "({L} ->> 'mode')",
     "claim": "({L} ->> 'claim')",
-    "quotes": "json_array_length({L} -> 'quotes')",
+    "quotes": "jsonb_array_length({L} -> 'quotes')",
     **{f: _PG_QUOTE_FIELD.replace("{f}", f) for f in ("type", "content", "cue", "source", "speaker")},
 }
 
 
+class _Binary(Postgres):
+    """PostgreSQL's tallies read labels cast to jsonb once per row (json is parsed again at every
+    operator, and a cell reads a row's labels some twenty times)."""
+
+    @staticmethod
+    def length(labels: str, name: str) -> str:
+        return f"jsonb_array_length({labels} -> '{name}')"
+
+    @staticmethod
+    def each(labels: str, name: str) -> str:
+        return f"jsonb_array_elements({labels} -> '{name}')"
+
+
 def _compared(j: type[Sqlite]) -> dict[str, str]:
-    return _PG_COMPARED if j is Postgres else COMPARED
+    return _PG_COMPARED if j is _Binary else COMPARED
 
 
 def _rules_block_type(row: str) -> str:
@@ -169,21 +182,22 @@ TRIGGERS = (
 # (an import, an ingest's labels carried over) is counted in one grouped pass, with the same
 # cells; the rules' block type and the suggestion are joined once, not looked up per field.
 _JOINS = (
-    " LEFT JOIN suggestions g ON g.sid = x.sid LEFT JOIN all_sentences s ON s.sid = x.sid"
-    " LEFT JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
+    " LEFT JOIN (SELECT sid, CAST(labels AS jsonb) AS labels FROM suggestions) g ON g.sid = x.sid"
+    " LEFT JOIN all_sentences s ON s.sid = x.sid LEFT JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
 )
 
 
 def _grouped(rows: str, sign: str) -> list[str]:
     """Statements adding (`sign` '+') or taking out ('-') every labels row of a transition table."""
-    cell, j = _cell("x", Postgres, joined=True), Postgres
+    j = _Binary
+    labelled = f"(SELECT sid, annotator, status, CAST(labels AS jsonb) AS labels, origin, updated_at, seconds FROM {rows})"
     measures = ", ".join(f"sum({sign}({m}))" for m in _measures("x", j))
     keys = ", ".join(str(i + 1) for i in range(len(KEY)))
     return [
-        f"INSERT INTO tallies SELECT {', '.join(cell)}, {measures} FROM {rows} x{_JOINS}"
+        f"INSERT INTO tallies SELECT {', '.join(_cell('x', j, joined=True))}, {measures} FROM {labelled} x{_JOINS}"
         f" GROUP BY {keys}{_ADD_TALLY_PG}",
         f"INSERT INTO tally_items SELECT {', '.join(_item_cell('x', j, joined=True))}, i.kind, i.value,"
-        f" {sign}count(*) FROM {rows} x{_JOINS} CROSS JOIN LATERAL ({_items('x', j)}) i"
+        f" {sign}count(*) FROM {labelled} x{_JOINS} CROSS JOIN LATERAL ({_items('x', j)}) i"
         f" GROUP BY 1, 2, 3, 4, 5, 6{_ADD_ITEM_PG}",
     ]
 
