@@ -252,19 +252,23 @@ def test_uncertainty_sampling_ranks_from_the_server(suggested_db, pg_server):
     assert ranked is not None and set(ranked) == open_sids
 
 
-async def test_the_screen_export_says_where_it_runs_on_a_server(suggested_db, pg_server):
+async def test_the_screens_export_writes_the_servers_project(suggested_db, pg_server, tmp_path, monkeypatch):
     from annotator.tui.app import make_app
 
+    with Store(suggested_db) as s:
+        first = s.first()
+        assert first is not None
+        s.record(first.sid, "alice", SentenceLabels(mode="reporting", claim="none"))
     app = make_app(_on_server(pg_server, suggested_db), "alice")
+    monkeypatch.chdir(tmp_path)  # the screen exports into exports/ here
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         app.export()
+        await app.workers.wait_for_complete()
         await pilot.pause()
         said = [n.message for n in app._notifications]
-        assert any(
-            "Export runs on a file in this version: annotator db copy postgresql://" in m for m in said
-        )
-        assert not any("throwaway-test-password" in m for m in said)
+    assert "Exported 1 records to exports/" in said
+    assert len((tmp_path / "exports" / "annotations.jsonl").read_bytes().splitlines()) == 1
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "hf", "spacy", "iob"])

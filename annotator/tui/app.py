@@ -176,15 +176,6 @@ class AnnotatorApp(App):
         return next((s for s in reversed(self.screen_stack) if isinstance(s, LabelScreen)), None)
 
     def export(self) -> None:
-        if self.store.on_server:
-            self.notify(
-                f"Export runs on a file in this version: annotator db copy {self.store.name} FILE,"
-                " then annotator --db FILE export",
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
-            return
         self.notify("Exporting…")
         self.run_worker(self._export, thread=True, exclusive=True, exit_on_error=False, group="export")
 
