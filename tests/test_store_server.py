@@ -376,26 +376,10 @@ async def test_serving_a_server_store_keeps_its_password_off_the_command_line(
 
     from annotator.tui import serve
     from annotator.tui.serve import Access, AnnotatorServer
+    from tests.test_serve import FakeAppService
 
-    started: list[str] = []
-
-    class Recorded:
-        def __init__(self, command, **_):
-            started.append(command)
-
-        async def start(self, width, height):
-            pass
-
-        async def stop(self):
-            pass
-
-        async def send_bytes(self, data):
-            pass
-
-        async def set_terminal_size(self, width, height):
-            pass
-
-    monkeypatch.setattr(serve, "AppService", Recorded)
+    FakeAppService.started = []
+    monkeypatch.setattr(serve, "AppService", FakeAppService)
     monkeypatch.setenv("ANNOTATOR_DB", "put back after the test")  # the server sets it
     url = _on_server(pg_server, suggested_db)
     server = AnnotatorServer(url, Access(None))
@@ -408,6 +392,7 @@ async def test_serving_a_server_store_keeps_its_password_off_the_command_line(
         await ws.close()
     finally:
         await client.close()
+    started = FakeAppService.started
     assert len(started) == 1 and started[0].endswith("-m annotator served")
     assert "throwaway-test-password" not in started[0]
     assert os.environ["ANNOTATOR_DB"] == url
