@@ -73,8 +73,8 @@ def export_jsonl(store: Store, out: Path, selection: Selection = Selection()) ->
 
 
 def prefetch(chunks: Iterator, depth: int = 3) -> Iterator:
-    """Run the store query in a thread: SQLite builds the next chunks (without the GIL) while
-    this thread validates the current one."""
+    """Run the store query in a thread: the store builds the next chunks (SQLite without the GIL;
+    a server's rows arrive over the network) while this thread validates the current one."""
     queue: Queue = Queue(depth)
     done = object()
     stop = threading.Event()

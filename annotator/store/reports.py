@@ -1,7 +1,8 @@
 """Report queries: what exports, splits, agreement, review, training and statistics read.
 
-Export records are built as JSON by SQLite itself, exactly as the model serialises them (a test
-holds the two byte for byte); everything else returns typed rows.
+Export records are built as JSON by SQLite itself (on a server, by orjson around the stored
+labels), exactly as the model serialises them (tests hold them byte for byte to the model and to
+each other); everything else returns typed rows.
 """
 
 from __future__ import annotations
