@@ -38,8 +38,7 @@ def _db_name(args: argparse.Namespace) -> str:
     """The store as messages name it (a URL without its password)."""
     from annotator.store import location
 
-    where = location.parse(_db_value(args))
-    return shown(where.path) if where.path is not None else where.shown()
+    return location.parse(_db_value(args)).shown()
 
 
 def _print_json(obj) -> None:

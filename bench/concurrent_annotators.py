@@ -97,11 +97,7 @@ def main() -> int:
     if args.backend != "sqlite":
         from tests import postgres
 
-        try:
-            server = postgres.start()
-        except postgres.Unavailable as exc:
-            print(f"bench/concurrent_annotators.py: {exc}", file=sys.stderr)
-            return 1
+        server = postgres.for_bench("bench/concurrent_annotators.py")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus.jsonl"

@@ -34,11 +34,7 @@ def main() -> int:
     parser.add_argument("--sentences", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    try:
-        server = postgres.start()
-    except postgres.Unavailable as exc:
-        print(f"bench/db_copy.py: {exc}", file=sys.stderr)
-        return 1
+    server = postgres.for_bench("bench/db_copy.py")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)

@@ -39,11 +39,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--ingest-repeats", type=int, help="ingest turns (default: --repeats)")
     args = ap.parse_args()
-    try:
-        server = postgres.start()
-    except postgres.Unavailable as exc:
-        print(f"bench/server_ingest_export.py: {exc}", file=sys.stderr)
-        return 1
+    server = postgres.for_bench("bench/server_ingest_export.py")
     try:
         with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
             work = Path(tmp)

@@ -34,11 +34,7 @@ def main() -> int:
     ap.add_argument("--big", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the SQLite stores in this folder")
     args = ap.parse_args()
-    try:
-        server = postgres.start()
-    except postgres.Unavailable as exc:
-        print(f"bench/server_keys.py: {exc}", file=sys.stderr)
-        return 1
+    server = postgres.for_bench("bench/server_keys.py")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="annotator-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:

@@ -147,6 +147,14 @@ def start() -> Server:
     return Server(f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/postgres", stop, restart, (halt, resume))
 
 
+def for_bench(script: str) -> Server:
+    """A benchmark's server; without one, the benchmark stops saying how to get one (exit 1)."""
+    try:
+        return start()
+    except Unavailable as exc:
+        raise SystemExit(f"{script}: {exc}") from None
+
+
 def for_tests() -> Server:
     """The tests' server: skips without one, and fails under CI (`CI=true`) instead."""
     import pytest

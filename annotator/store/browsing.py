@@ -46,6 +46,10 @@ _FIELDS = (
 
 
 class Browsing(Reading):
+    _disagreeing_at: tuple | None = (
+        None  # the connection and change mark `disagreeing` was filled at (server)
+    )
+
     def browse(
         self,
         f: BrowseFilter,
@@ -182,7 +186,7 @@ class Browsing(Reading):
                 f"EXISTS (SELECT 1 {self._PAIRS} AND a.sid = w.sid AND NOT same_labels(a.labels, b.labels))"
             )
         mark = (id(self.db.connection()), self.change_mark())  # type: ignore[attr-defined]
-        if getattr(self, "_disagreeing_at", None) != mark:
+        if self._disagreeing_at != mark:
             found = {
                 sid
                 for sid, a, b in self.db.execute(f"SELECT a.sid, a.labels, b.labels {self._PAIRS}")

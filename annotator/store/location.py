@@ -35,7 +35,9 @@ class Location:
     def shown(self) -> str:
         """The location as a message names it (a URL without its password)."""
         if self.url is None:
-            return str(self.path)
+            from annotator.corpus.text import shown
+
+            return shown(self.path)
         from sqlalchemy.engine import make_url
 
         return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=True)

@@ -137,7 +137,7 @@ class AnnotatorServer(Server):
         from annotator.store import location
 
         where = location.parse(db)
-        self.shown = shown(where.path) if where.path is not None else where.shown()
+        self.shown = where.shown()
         super().__init__(
             command="annotator",
             host=host,
