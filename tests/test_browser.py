@@ -135,6 +135,17 @@ def test_pages_by_key_list_what_a_plain_listing_does(labelled_on, f, limit, scan
         assert s.browse_count(f, same_json) == len(expected)
 
 
+def test_a_count_interrupted_at_any_read_says_it_was_not_counted(labelled):
+    """The count's first read (the tallies' probe) is stopped as its main pass would be: the
+    count reports nothing counted instead of failing, so the screen counts again."""
+    f = BrowseFilter("alice", status="skipped")
+    with Store(labelled) as s:
+        s.db.set_progress_handler(lambda: 1, 1)  # every statement is interrupted at once
+        assert s.browse_count(f, same_json) is None
+        s.db.set_progress_handler(None, 1)
+        assert s.browse_count(f, same_json) == len(plain(s, f))
+
+
 def test_a_row_carries_the_decision(labelled_on):
     with Store(labelled_on) as s:
         rows, _ = s.browse(BrowseFilter("alice", quotes=True), (-1, -1, ""), limit=1)
@@ -270,6 +281,38 @@ async def test_open_a_skipped_sentence_from_the_list_and_come_back(seeds_db):
         assert app.screen.browser.current.status == "done"
     with Store(seeds_db) as s:
         assert s.labels(second.sid, "alice").status == "done"
+
+
+@pytest.mark.parametrize("stop", ["sqlite", "server"])
+async def test_the_list_is_counted_when_a_count_is_stopped_before_its_pass(seeds_db, monkeypatch, stop):
+    """A filter changed while the count was still probing the tallies: the stopped count
+    reports back whatever it raised, and the filter now shown is counted."""
+    import sqlite3
+    import threading
+
+    from annotator.store.browsing import Browsing
+    from annotator.store.server import Interrupted
+
+    probe = Browsing._nothing_matches
+    stops = [sqlite3.OperationalError("interrupted") if stop == "sqlite" else Interrupted()]
+
+    def stopped_once(self, f):
+        if stops and threading.current_thread() is not threading.main_thread():  # the count's
+            raise stops.pop()
+        return probe(self, f)
+
+    app = make_app(seeds_db, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "x")
+        await pilot.press("L")
+        await settled(pilot)
+        monkeypatch.setattr(Browsing, "_nothing_matches", stopped_once)
+        await pilot.press("s", "s", "s")  # any → todo → done → skipped
+        await settled(pilot)
+        await settled(pilot)
+        assert not stops
+        assert "status skipped · 2 rows" in str(app.screen.query_one("#browser-top").render())
+        assert not any("could not be counted" in str(n.message) for n in app._notifications)
 
 
 async def test_filters_combine_and_jump_finds_a_sentence(labelled, tmp_path):

@@ -107,12 +107,12 @@ class Browsing(Reading):
     def browse_count(self, f: BrowseFilter, same: Callable[[str, str], bool] | None = None) -> int | None:
         """How many rows the filter lists: a pass over the store (the browser runs it in a worker);
         None when `interrupt()` stopped it."""
-        if self._nothing_matches(f):
-            return 0
-        only = "" if f.every_block else " AND w.labelled = 1"
-        conditions, params = self._conditions(f, same)
-        names = "l.annotator = :annotator" if f.annotator is not None else "1 = 1"
-        with self.interruptible():
+        with self.interruptible():  # around every read: a stop may come at any of them
+            if self._nothing_matches(f):
+                return 0
+            only = "" if f.every_block else " AND w.labelled = 1"
+            conditions, params = self._conditions(f, same)
+            names = "l.annotator = :annotator" if f.annotator is not None else "1 = 1"
             return self.db.execute(  # the sentences named `w`, as the conditions name them
                 "SELECT count(*) FROM sentences w"
                 f" LEFT JOIN labels l ON l.sid = w.sid AND {names} WHERE 1 = 1{only}{conditions}",

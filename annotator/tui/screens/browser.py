@@ -243,23 +243,25 @@ class BrowserScreen(Screen[int | None]):
 
     def _count(self, store: Store, key: tuple) -> None:
         total: int | None = None
-        failed: str | None = None
+        failed: str | None = "the count stopped on an error"  # whatever escapes below
         try:  # None: interrupted (the filter changed, the screen was left)
             total = store.browse_count(key[0], same_json)
+            failed = None
         except (sqlite3.Error, UserError) as exc:
             failed = str(exc)
-        finally:
+        finally:  # always reports back: until it does, no other count starts
             store.close()
-        self.app.call_from_thread(self._counted, key, total, failed)
+            self.app.call_from_thread(self._counted, key, total, failed)
 
     def _counted(self, key: tuple, total: int | None, failed: str | None = None) -> None:
         self._counting = None
-        if failed:  # said once; the list itself does not need the count
+        current = key[0] == self.browser.filter
+        if failed and current:  # said once; the list itself does not need the count
             self.notify(f"The rows could not be counted: {failed}", severity="warning", markup=False)
             return
         if total is not None:
             self._counts[key] = total
-        if key[0] == self.browser.filter:
+        if current:
             self.total = total
             self.draw_top()
         if self.total is None and self.is_current:
