@@ -102,6 +102,27 @@ def test_search_on_the_server_folds_as_python_does(suggested_db, pg_server, text
         assert s.db.execute("SELECT fold(:t)", {"t": text}).fetchone()[0] == fold(text)
 
 
+def test_the_server_folds_every_letter_and_mark_of_the_european_scripts_as_python_does(pg_server):
+    """Each character of Latin, Greek, Cyrillic and the punctuation blocks, between two letters
+    (a fold may differ at a word's end): the server's fold() and Python's give the same text."""
+    import unicodedata
+
+    blocks = [(0x20, 0x250), (0x370, 0x530), (0x1E00, 0x2070), (0xFB00, 0xFB07)]
+    texts = [
+        f"a{chr(c)}b"
+        for start, end in blocks
+        for c in range(start, end)
+        if unicodedata.category(chr(c))[0] != "C"
+    ]
+    with Store(pg_server.database()) as s:
+        folded = s.db.execute(
+            "SELECT fold(t) FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY x(t, i) ORDER BY i",
+            {"texts": texts},
+        )
+        differ = [(t[1], got) for t, (got,) in zip(texts, folded, strict=True) if got != fold(t)]
+    assert not differ
+
+
 def test_search_on_the_server_finds_what_sqlite_finds(suggested_db, pg_server):
     url = _on_server(pg_server, suggested_db)
     with Store(suggested_db) as a, Store(url) as b:

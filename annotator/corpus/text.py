@@ -154,8 +154,11 @@ def shown_lines(text: str) -> str:
 
 # Search folding (SCHEME §1: a normalised form lives beside the text, never instead of it): case
 # and accents dropped, every apostrophe as ', every kind of space as one space.
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+# A PostgreSQL store's fold() is written from the same two (store/tables.py).
+APOSTROPHES = {"’": "'", "‘": "'", "ʼ": "'", "`": "'"}
+COMBINING_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_APOSTROPHES = str.maketrans(APOSTROPHES)
+_COMBINING = re.compile(COMBINING_MARKS + "+")
 _RUNS_OF_SPACE = re.compile(r"\s+")
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.sql.ddl import DDLElement
 from sqlalchemy.types import UserDefinedType
 
+from annotator.corpus.text import APOSTROPHES, COMBINING_MARKS
 from annotator.store.tallies import KEY as TALLY_KEY
 
 METADATA = MetaData()
@@ -236,13 +237,22 @@ VIEWS = (
     "CREATE VIEW sentences AS SELECT * FROM all_sentences WHERE doc NOT IN (SELECT doc FROM pending_documents)",
 )
 
+
 # What a PostgreSQL store has besides: search's folding (corpus.text.fold, which SQLite calls in
-# Python). lower() after NFKD under ICU's root collation folds case as casefold() does for the
-# scripts of the corpus; casefold's few expansions (ß → ss) are not made.
+# Python), written from the same marks and apostrophes. lower() under ICU's root collation folds
+# case as casefold() does, but for casefold's ß → ss and its one sigma (ICU writes a word's last
+# as ς), made here.
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_TRANSLATED = {**APOSTROPHES, "ς": "σ"}
 POSTGRES_FUNCTIONS = (
     "CREATE FUNCTION fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN"
-    " regexp_replace(translate(lower(regexp_replace(normalize(t, NFKD), '[\u0300-\u036f\u1ab0-\u1aff"
-    "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+', '', 'g') COLLATE \"und-x-icu\"), '’‘ʼ`', ''''''''),"
+    " regexp_replace(translate(replace(lower("
+    f"regexp_replace(normalize(t, NFKD), {_literal(COMBINING_MARKS + '+')}, '', 'g')"
+    " COLLATE \"und-x-icu\"), 'ß', 'ss'),"
+    f" {_literal(''.join(_TRANSLATED))}, {_literal(''.join(_TRANSLATED.values()))}),"
     r" '\s+', ' ', 'g')",
 )
 
