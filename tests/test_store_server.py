@@ -243,6 +243,81 @@ async def test_the_screen_says_when_the_server_is_gone_and_stores_when_it_is_bac
         assert row is not None and row.status == "done" and row.labels.claim == "factual"
 
 
+async def test_the_screens_readings_say_when_the_server_is_gone(suggested_db, pg_server):
+    """What the screens read in workers (the progress count, statistics, the dashboard's figures)
+    says in one line that the server cannot be reached, instead of never coming; the dashboard
+    keeps its last figures and reads again once the server is back."""
+    from annotator.tui.app import make_app
+    from annotator.tui.screens.dashboard import DashboardScreen
+
+    app = make_app(_on_server(pg_server, suggested_db), "alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        label = app.screen
+        app.show_dashboard()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        bar = str(dashboard.query_one("#dashboard-bar").render())
+        assert "· read " in bar
+        with pg_server.down():
+            app._notifications.clear()
+            label.count()
+            app.statistics()
+            dashboard.read()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            said = [str(n.message) for n in app._notifications]
+            assert any(m.startswith("The progress could not be counted:") for m in said), said
+            assert any(m.startswith("The statistics could not be read:") for m in said), said
+            assert all("cannot be reached" in m and "password" not in m for m in said), said
+            bar = str(dashboard.query_one("#dashboard-bar").render())
+            assert "· read " in bar and "not read again: " in bar and "cannot be reached" in bar
+        dashboard.read()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        bar = str(dashboard.query_one("#dashboard-bar").render())
+        assert "· read " in bar and "not read again" not in bar
+
+
+async def test_the_sentence_list_while_the_server_is_gone_says_so_and_reads_again_after(
+    suggested_db, pg_server
+):
+    from annotator.tui.app import make_app
+
+    app = make_app(_on_server(pg_server, suggested_db), "alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        with pg_server.down():  # the list cannot be opened: said, and the sentence stays
+            await pilot.press("L")
+            await pilot.pause()
+            said = [str(n.message) for n in app._notifications]
+            assert said and said[-1].startswith("Not done: ") and "cannot be reached" in said[-1], said
+            assert type(app.screen).__name__ == "LabelScreen"
+        app._notifications.clear()
+        await pilot.press("L")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        top = app.screen.query_one("#browser-top")
+        assert "no filter · 83 rows" in str(top.render())
+        with pg_server.down():
+            await pilot.press("s")  # the filter changes, its rows cannot be read
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            said = [str(n.message) for n in app._notifications]
+            assert any(m.startswith("The rows could not be read: ") for m in said), said
+            assert any(m.startswith("The rows could not be counted: ") for m in said), said
+            assert all("cannot be reached" in m for m in said), said
+            assert app.is_running and type(app.screen).__name__ == "BrowserScreen"
+            assert "status todo · counting…" in str(top.render())
+        await pilot.press("s")  # done: the list reads the server again
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "status done · 0 rows" in str(top.render())
+
+
 def test_stats_on_the_server_are_the_ones_of_the_file(tmp_path, pg_server, capsys):
     """Counts and the dashboard's figures (tallies, shared sentences, agreement, speed) read the
     same from a project on the server as from its file."""

@@ -19,7 +19,7 @@ from annotator.labelling.session import LabelSession
 from annotator.store import Store
 from annotator.tui import bindings
 from annotator.tui.keymap import Config
-from annotator.tui.service import Decided, StoreService, T
+from annotator.tui.service import READ_FAILURES, Decided, StoreService, T
 
 if TYPE_CHECKING:
     from annotator.tui.screens.label import LabelScreen
@@ -96,12 +96,12 @@ class AnnotatorApp(App):
         default_namespace: DOMNode | None = None,
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
-        """A store that cannot write (full disk, locked too long) is reported, never a crash: the
-        decision was not stored, the screen did not move, and the next key tries again."""
+        """A store that fails a key's read (a server gone, say) is reported, never a crash, and the
+        next key tries again. (Decisions go through decide(), which says "Not saved".)"""
         try:
             return await super().run_action(action, default_namespace, namespaces)
         except UserError as exc:
-            self.notify(f"Not saved: {shown(exc)}", severity="error", timeout=15, markup=False)
+            self.notify(f"Not done: {shown(exc)}", severity="error", timeout=15, markup=False)
             return False
 
     async def decide(self, work: Callable[[], T]) -> Decided[T]:
@@ -198,8 +198,14 @@ class AnnotatorApp(App):
         from annotator.stats import format_stats
         from annotator.tui.screens.prompt import MessageScreen
 
-        with self.service.worker() as store:
-            text = format_stats(store.counts())
+        try:
+            with self.service.worker() as store:
+                text = format_stats(store.counts())
+        except READ_FAILURES as exc:
+            self.call_from_thread(
+                self.notify, f"The statistics could not be read: {shown(exc)}", severity="error", markup=False
+            )
+            return
         self.call_from_thread(self.push_screen, MessageScreen("Statistics", text))
 
     def switch_annotator(self) -> None:

@@ -10,6 +10,7 @@ query never holds the connection the keys need.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -17,9 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+from annotator.errors import UserError
 from annotator.store import Store
 
 T = TypeVar("T")
+# What a worker's reading says in one line rather than raises: the store refused, or a server
+# cannot be reached (store.server.Unreachable is a UserError).
+READ_FAILURES = (sqlite3.Error, UserError)
 WAIT_SHOWN = 0.3  # seconds a key waits for the store before the screen says it is waiting
 RETRY_EVERY, RETRY_FOR = 1.0, 30.0  # seconds: how a key tries an unreachable server again
 

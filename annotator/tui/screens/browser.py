@@ -8,7 +8,6 @@ never one widget per row, never the whole store.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from functools import partial
 from typing import ClassVar, cast
 
@@ -23,13 +22,12 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker
 
-from annotator.corpus.text import visible
-from annotator.errors import UserError
+from annotator.corpus.text import shown, visible
 from annotator.labelling.browser import Browser, same_json
 from annotator.scheme import CLAIMS, FLAGS, MODES
 from annotator.store import BrowseKey, BrowseRow, Store
 from annotator.tui import bindings
-from annotator.tui.service import Host
+from annotator.tui.service import READ_FAILURES, Host
 
 # What each filter key cycles through (None: any).
 CHOICES: dict[str, tuple[str | None, ...]] = {
@@ -213,7 +211,11 @@ class BrowserScreen(Screen[int | None]):
     async def _load(self) -> None:
         b, table = self.browser, self.table
         while direction := b.wants(table.rows_shown):
-            b.load(direction, table.rows_shown)
+            try:
+                b.load(direction, table.rows_shown)
+            except READ_FAILURES as exc:  # the rows stay as they are; the next key reads again
+                self.notify(f"The rows could not be read: {shown(exc)}", severity="error", markup=False)
+                break
             b.scroll(table.rows_shown)
             self.draw()
             await asyncio.sleep(0)  # keys get in between steps
@@ -229,14 +231,19 @@ class BrowserScreen(Screen[int | None]):
     def count(self) -> None:
         """Count the filter's rows in a worker, one count at a time: a count under way for
         another filter is interrupted, and a count the store has not changed since is kept."""
-        key = (self.browser.filter, self.browser.store.change_mark())
-        self.total = self._counts.get(key)
-        if self.total is not None:
+        self.total = None
+        try:
+            key = (self.browser.filter, self.browser.store.change_mark())
+            self.total = self._counts.get(key)
+            if self.total is not None:
+                return
+            if self._counting is not None:
+                self.interrupt_count()  # it reports back, and the next count starts then
+                return
+            self._counting = self.host.service.connect()
+        except READ_FAILURES as exc:
+            self._not_counted(str(exc))
             return
-        if self._counting is not None:
-            self.interrupt_count()  # it reports back, and the next count starts then
-            return
-        self._counting = self.host.service.connect()
         self.run_worker(
             partial(self._count, self._counting, key), thread=True, exit_on_error=False, group="count"
         )
@@ -247,7 +254,7 @@ class BrowserScreen(Screen[int | None]):
         try:  # None: interrupted (the filter changed, the screen was left)
             total = store.browse_count(key[0], same_json)
             failed = None
-        except (sqlite3.Error, UserError) as exc:
+        except READ_FAILURES as exc:
             failed = str(exc)
         finally:  # always reports back: until it does, no other count starts
             store.close()
@@ -257,7 +264,7 @@ class BrowserScreen(Screen[int | None]):
         self._counting = None
         current = key[0] == self.browser.filter
         if failed and current:  # said once; the list itself does not need the count
-            self.notify(f"The rows could not be counted: {failed}", severity="warning", markup=False)
+            self._not_counted(failed)
             return
         if total is not None:
             self._counts[key] = total
@@ -266,6 +273,9 @@ class BrowserScreen(Screen[int | None]):
             self.draw_top()
         if self.total is None and self.is_current:
             self.count()
+
+    def _not_counted(self, why: str) -> None:
+        self.notify(f"The rows could not be counted: {shown(why)}", severity="warning", markup=False)
 
     def on_screen_suspend(self) -> None:
         self.interrupt_count()

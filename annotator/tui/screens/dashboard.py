@@ -9,14 +9,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from annotator.corpus.text import visible
+from annotator.corpus.text import shown, visible
 from annotator.stats.figures import histograms
 from annotator.tui import bindings
-from annotator.tui.service import Host
+from annotator.tui.service import READ_FAILURES, Host
 
 REFRESH = 15.0  # seconds between two readings of the figures
 SECTIONS = bindings.DASHBOARD_SECTIONS
@@ -42,6 +43,7 @@ class DashboardScreen(Screen):
         super().__init__()
         self.standalone = standalone  # `annotator dashboard`: leaving it quits
         self.figures: dict | None = None
+        self.unread: str | None = None  # why the last reading failed (read again every REFRESH)
         self.section = "progress"
 
     @property
@@ -70,12 +72,20 @@ class DashboardScreen(Screen):
         """The figures on the worker's own connection, then drawn on the UI thread."""
         from annotator.stats.figures import figures
 
-        with self.host.service.worker() as store:
-            found = figures(store)
+        try:
+            with self.host.service.worker() as store:
+                found = figures(store)
+        except READ_FAILURES as exc:  # the last figures stay, the bar says why they are not newer
+            self.app.call_from_thread(self.not_read, shown(exc))
+            return
         self.app.call_from_thread(self.draw, found)
 
+    def not_read(self, why: str) -> None:
+        self.unread = why
+        self.draw_bar()
+
     def draw(self, figures: dict) -> None:
-        self.figures = figures
+        self.figures, self.unread = figures, None
         self.draw_bar()
         self.draw_progress(figures)
         self.draw_speed(figures)
@@ -90,7 +100,10 @@ class DashboardScreen(Screen):
             for i, name in enumerate(SECTIONS, start=1)
         )
         head = f"read {f['generated_at'][11:19]} UTC" if f else "reading the store…"
-        self.query_one("#dashboard-bar", Static).update(f"[b]Dashboard[/] {tabs} · {head}")
+        bar = Content.from_markup(f"[b]Dashboard[/] {tabs} · {head}")
+        if self.unread:
+            bar += Content.styled(f" · not read again: {self.unread}", "bold #e06c75")
+        self.query_one("#dashboard-bar", Static).update(bar)
 
     # ------------------------------------------------------------------ sections
 

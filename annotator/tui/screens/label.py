@@ -24,7 +24,7 @@ from annotator.tui import bindings, render
 
 if TYPE_CHECKING:
     from annotator.labelling.browser import Browser
-from annotator.tui.service import Decided, Host
+from annotator.tui.service import READ_FAILURES, Decided, Host
 
 # Each label value's colour in the panel: the modes apart, the claims from grey to red.
 COLOURS = {
@@ -114,8 +114,17 @@ class LabelScreen(Screen):
 
     def _count(self) -> None:
         """Corpus-wide progress is one pass over the store: off the UI thread, on its own connection."""
-        with self.host.service.worker() as store:
-            totals = store.progress(self.session.annotator)
+        try:
+            with self.host.service.worker() as store:
+                totals = store.progress(self.session.annotator)
+        except READ_FAILURES as exc:  # the line keeps saying "counting…"
+            self.app.call_from_thread(
+                self.notify,
+                f"The progress could not be counted: {shown(exc)}",
+                severity="warning",
+                markup=False,
+            )
+            return
         self.app.call_from_thread(self._counted, *totals)
 
     def _counted(self, finished: int, total: int) -> None:
@@ -466,13 +475,14 @@ class LabelScreen(Screen):
         from annotator.labelling.browser import Browser
         from annotator.tui.screens.browser import BrowserScreen
 
-        if self.browser is None:
-            self.browser = Browser(self.session.store, self.session.annotator)
+        if self.browser is None:  # kept only once installed: a failed read leaves nothing half made
+            browser = Browser(self.session.store, self.session.annotator)
             if self.reviewing:  # a reviewer looks at everyone's decisions where they differ
-                self.browser.set_filter(annotator=None, disagreement=True)
+                browser.set_filter(annotator=None, disagreement=True)
             if self.session.current is not None:
-                self.browser.jump(self.session.current.id)
-            self.app.install_screen(BrowserScreen(self.browser), self.list_name)
+                browser.jump(self.session.current.id)
+            self.app.install_screen(BrowserScreen(browser), self.list_name)
+            self.browser = browser
 
         async def done(sid: int | None) -> None:
             if sid is not None and (await self.decide(partial(self.session.open, sid))).saved:
