@@ -286,6 +286,7 @@ async def test_the_sentence_list_while_the_server_is_gone_says_so_and_reads_agai
     suggested_db, pg_server
 ):
     from annotator.tui.app import make_app
+    from tests.test_browser import table
 
     app = make_app(_on_server(pg_server, suggested_db), "alice")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -312,6 +313,7 @@ async def test_the_sentence_list_while_the_server_is_gone_says_so_and_reads_agai
             assert all("cannot be reached" in m for m in said), said
             assert app.is_running and type(app.screen).__name__ == "BrowserScreen"
             assert "status todo · counting…" in str(top.render())
+            assert "the rows could not be read (the next key tries again)" in table(app)[1]
         await pilot.press("s")  # done: the list reads the server again
         await app.workers.wait_for_complete()
         await pilot.pause()

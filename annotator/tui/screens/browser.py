@@ -61,6 +61,7 @@ class SentenceTable(Widget):
         super().__init__(**kwargs)
         self.browser = browser
         self.loading = False
+        self.unread = False  # the last step of loading failed (the next key tries again)
 
     @property
     def rows_shown(self) -> int:
@@ -97,10 +98,13 @@ class SentenceTable(Widget):
             return self._line(self.columns(None), "text", Style(bold=True, underline=True), width)
         i = b.top + y - 1
         if i >= len(b.rows):
-            if i == len(b.rows) and (self.loading or not b.rows):
-                what = (
-                    f"looking… ({b.looked:,} sentences looked at)" if self.loading else "no sentence matches"
-                )
+            if i == len(b.rows) and (self.loading or self.unread or not b.rows):
+                if self.loading:
+                    what = f"looking… ({b.looked:,} sentences looked at)"
+                elif self.unread:
+                    what = "the rows could not be read (the next key tries again)"
+                else:
+                    what = "no sentence matches"
                 return Strip([Segment(f"  {what}", Style(dim=True, italic=True))]).adjust_cell_length(width)
             return Strip.blank(width)
         row = b.rows[i]
@@ -210,11 +214,13 @@ class BrowserScreen(Screen[int | None]):
 
     async def _load(self) -> None:
         b, table = self.browser, self.table
+        table.unread = False
         while direction := b.wants(table.rows_shown):
             try:
                 b.load(direction, table.rows_shown)
             except READ_FAILURES as exc:  # the rows stay as they are; the next key reads again
                 self.notify(f"The rows could not be read: {shown(exc)}", severity="error", markup=False)
+                table.unread = True
                 break
             b.scroll(table.rows_shown)
             self.draw()
