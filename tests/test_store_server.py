@@ -320,6 +320,32 @@ async def test_the_sentence_list_while_the_server_is_gone_says_so_and_reads_agai
         assert "status done · 0 rows" in str(top.render())
 
 
+async def test_the_document_finder_while_the_server_is_gone_says_so_and_finds_again_after(
+    suggested_db, pg_server
+):
+    from annotator.tui.app import make_app
+
+    app = make_app(_on_server(pg_server, suggested_db), "alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        with pg_server.down():
+            await pilot.press("g")  # opened: its list cannot be read
+            await pilot.press("c", "h")  # typing reads again, and cannot either
+            await pilot.pause()
+            assert app.is_running and type(app.screen).__name__ == "DocumentPicker"
+            said = [str(n.message) for n in app._notifications]
+            assert said and all(
+                m.startswith("The documents could not be read: ") and "cannot be reached" in m for m in said
+            ), said
+        await pilot.press("i")  # "chi": read again, the server is back
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        assert options.option_count > 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LabelScreen"
+
+
 def test_stats_on_the_server_are_the_ones_of_the_file(tmp_path, pg_server, capsys):
     """Counts and the dashboard's figures (tallies, shared sentences, agreement, speed) read the
     same from a project on the server as from its file."""

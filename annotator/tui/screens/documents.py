@@ -13,9 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotator.corpus.text import visible
+from annotator.corpus.text import shown, visible
 from annotator.labelling.session import LabelSession
 from annotator.tui import bindings
+from annotator.tui.service import READ_FAILURES
 
 LIMIT = 200
 
@@ -39,13 +40,18 @@ class DocumentPicker(ModalScreen[str | None]):
     def fill(self, query: str) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
+        try:
+            found = self.session.documents(query, LIMIT)
+        except READ_FAILURES as exc:  # the list stays empty; the next character typed reads again
+            self.notify(f"The documents could not be read: {shown(exc)}", severity="error", markup=False)
+            return
         options.add_options(
             # an id and a title are data, not markup
             Option(
                 Content(f"{done:>4}/{total:<4} {visible(title or '(no title)')}  · {visible(doc_id)}"),
                 id=doc_id,
             )
-            for doc_id, done, total, title in self.session.documents(query, LIMIT)
+            for doc_id, done, total, title in found
         )
         if options.option_count:
             options.highlighted = 0
