@@ -189,16 +189,15 @@ def unsure_first(store, annotator: str, limit: int = 20_000) -> list[int] | None
 
 def rank_in_subprocess(db: str, annotator: str) -> list[int] | None:
     """`unsure_first` in a process of its own: fitting is CPU-bound Python, and in the labelling
-    screen's process it would hold the interpreter lock the keys need. `db`: the store's file or
-    URL, handed over in the environment (a URL's password stays out of the process list)."""
+    screen's process it would hold the interpreter lock the keys need. `db`: the store's location
+    (Connection.location: an absolute path or a URL), handed over in the environment (a URL's
+    password stays out of the process list)."""
     import os
     import subprocess
     import sys
 
     import orjson
 
-    if "://" not in db:
-        db = str(Path(db).resolve())
     # -P: the current folder is not put first on the import path (an ./annotator/ there is not run)
     done = subprocess.run(
         [sys.executable, "-P", "-m", "annotator.train", annotator],
@@ -214,9 +213,8 @@ def rank_in_subprocess(db: str, annotator: str) -> list[int] | None:
     return orjson.loads(done.stdout)
 
 
-if (
-    __name__ == "__main__"
-):  # $ANNOTATOR_RANKED_STORE=DB python -m annotator.train ANNOTATOR: the ranking as JSON
+if __name__ == "__main__":
+    # $ANNOTATOR_RANKED_STORE=DB python -m annotator.train ANNOTATOR: the ranking as JSON
     import os
     import sys
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import orjson
 
 from annotator.scheme import sentence_id
+from annotator.store.connection import origin_not
 from annotator.store.reading import Reading, containing
 from annotator.store.rows import BrowseKey, BrowseRow
 
@@ -173,7 +174,7 @@ class Browsing(Reading):
     _PAIRS = (
         "FROM labels a JOIN labels b ON b.sid = a.sid AND b.annotator > a.annotator"
         " WHERE a.status = 'done' AND b.status = 'done'"
-        " AND (a.origin IS NULL OR a.origin != 'adjudicated') AND (b.origin IS NULL OR b.origin != 'adjudicated')"
+        f" AND {origin_not('a', 'adjudicated')} AND {origin_not('b', 'adjudicated')}"
     )
 
     def _disagreeing(self, same: Callable[[str, str], bool]) -> str:

@@ -36,7 +36,9 @@ class Connection:
     def __init__(self, path: str | Path, *, create: bool = True):
         where = location.parse(path)
         self.name = where.shown()  # what messages call the store
-        self.location = where.url or str(where.path)  # what opens it again (another process)
+        self.title = where.title()  # what the first screen calls it
+        # what opens it again, in another process and from any folder
+        self.location = where.url or str(where.path.resolve())  # type: ignore[union-attr]
         self.on_server = where.is_postgres
         self._plan: Assignment | None = None
         if where.url is not None:
@@ -60,11 +62,6 @@ class Connection:
         self.db.execute("PRAGMA synchronous=FULL")
         self._prepare()
         self._serve(self.assignment())
-
-    @property
-    def title(self) -> str:
-        """The store as the first screen names it: the file's name, or the server's database."""
-        return self.name if self.on_server else self.path.name
 
     def _open_server(self, where: location.Location, create: bool) -> None:
         """A store in a PostgreSQL database: made in an empty one (`create`), migrated when
@@ -337,6 +334,13 @@ class Connection:
             "plan_k": plan.team.index(annotator) if member else 0,
             "plan_member": int(member),
         }
+
+
+def origin_not(label: str, *origins: str) -> str:
+    """The condition that the labels row named `label` has none of these origins (a NULL origin,
+    a plain decision, has none), in one spelling for both backends."""
+    listed = ", ".join(f"'{o}'" for o in origins)
+    return f"({label}.origin IS NULL OR {label}.origin NOT IN ({listed}))"
 
 
 def among(column: str, values: list | None) -> tuple[str, dict]:

@@ -124,8 +124,7 @@ class CorpusWrites(Connection):
             self._insert_new(db, run, new)
 
     def _insert_new(self, db: sqlite3.Connection, run: _Run, docs: list[AnalysedDoc]) -> None:
-        """New documents (numbered in this order), their blocks, sentences, fingerprints and
-        suggestions, in one statement per table (a bulk copy on PostgreSQL)."""
+        """New documents (numbered in this order), listed as pending, and their parts."""
         columns = ("doc_id", "path", "sha256", "version", "cluster", "text", "ingested_at", "share")
         values: list[str] = []
         params: dict[str, object] = {}
@@ -158,12 +157,16 @@ class CorpusWrites(Connection):
         self._bulk(
             db, "pending_documents", ("doc", "ingest"), [(numbered[d.doc_id], run.ingest) for d in docs]
         )
+        self._insert_parts(db, run, {numbered[doc.doc_id]: doc for doc in docs})
+
+    def _insert_parts(self, db: sqlite3.Connection, run: _Run, docs: dict[int, AnalysedDoc]) -> None:
+        """Numbered documents' blocks, sentences, fingerprints and suggestions, in one statement
+        per table (a bulk copy on PostgreSQL): new documents, or a changed one's new version."""
         blocks: list[tuple] = []
         sentences: list[tuple] = []
         shingles: list[tuple] = []
         clusters: list[dict] = []
-        for doc in docs:
-            d = numbered[doc.doc_id]
+        for d, doc in docs.items():
             blocks += _blocks(d, doc)
             sentences += _sentences(d, doc)
             cluster, indexed = self._cluster(run, d, doc)
@@ -175,7 +178,7 @@ class CorpusWrites(Connection):
         db.executemany(
             "UPDATE all_documents SET cluster = :cluster, fp_size = :size WHERE doc = :doc", clusters
         )
-        suggested = {numbered[doc.doc_id]: doc for doc in docs if doc.suggestions}
+        suggested = {d: doc for d, doc in docs.items() if doc.suggestions}
         if suggested:
             marks, params = among("doc", list(suggested))
             suggestions = []
@@ -232,32 +235,6 @@ class CorpusWrites(Connection):
         for (ingest,) in rows:
             if not _running(ingest):
                 self._remove_ingest(ingest)
-
-    def _insert_parts(self, db: sqlite3.Connection, run: _Run, d: int, doc: AnalysedDoc) -> list[int]:
-        """A document's blocks, sentences, fingerprint and suggestions (a changed document's new
-        version); returns its sentence ids in order."""
-        self._bulk(db, "blocks", _BLOCK_COLUMNS, _blocks(d, doc))
-        self._bulk(db, "all_sentences", _SENTENCE_COLUMNS, _sentences(d, doc))
-        cluster, indexed = self._cluster(run, d, doc)
-        db.execute(
-            "UPDATE all_documents SET cluster = :cluster, fp_size = :size WHERE doc = :doc",
-            {"cluster": cluster, "size": len(doc.fingerprint), "doc": d},
-        )
-        self._bulk(db, "shingles", ("hash", "doc"), [(h, d) for h in indexed])
-        sids = [
-            sid
-            for (sid,) in db.execute(
-                "SELECT sid FROM all_sentences WHERE doc = :doc ORDER BY pos", {"doc": d}
-            )
-        ]
-        if doc.suggestions:
-            self._bulk(
-                db,
-                "suggestions",
-                ("sid", "engine", "labels"),
-                [(sid, doc.engine, js) for sid, js in zip(sids, doc.suggestions, strict=True) if js],
-            )
-        return sids
 
     def _load_index(self, db: sqlite3.Connection, run: _Run, docs: list[AnalysedDoc]) -> None:
         """Load what this batch can match and the index lacks: the stored postings of hashes the
@@ -329,7 +306,10 @@ class CorpusWrites(Connection):
                 **here,
             },
         )
-        new_sids = self._insert_parts(db, run, d, doc)
+        self._insert_parts(db, run, {d: doc})
+        new_sids = [
+            sid for (sid,) in db.execute("SELECT sid FROM all_sentences WHERE doc = :doc ORDER BY pos", here)
+        ]
         by_text: dict[str, list[int]] = {}
         for (_, s, e), sid in zip(doc.sentences(), new_sids, strict=True):
             by_text.setdefault(doc.text[s:e], []).append(sid)

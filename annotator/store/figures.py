@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from annotator.store.connection import origin_not
 from annotator.store.reports import Reports
 from annotator.store.rows import FinishedDecision, TallyCell
 
@@ -33,11 +34,11 @@ class Figures(Reports):
         (projected ones left out, as `agree` does), each with the time it was last changed."""
         for row in self.db.execute(
             "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels, l.updated_at FROM"
-            f" (SELECT sid FROM labels WHERE status = 'done' AND {_OWN.format(l='labels')}"
+            f" (SELECT sid FROM labels WHERE status = 'done' AND {origin_not('labels', 'adjudicated', 'projected')}"
             " GROUP BY sid HAVING count(*) >= 2) shared"
             " JOIN labels l ON l.sid = shared.sid JOIN sentences s ON s.sid = l.sid"
             " JOIN documents d ON d.doc = s.doc JOIN blocks b ON b.doc = s.doc AND b.idx = s.block"
-            f" WHERE l.status = 'done' AND {_OWN.format(l='l')}"
+            f" WHERE l.status = 'done' AND {origin_not('l', 'adjudicated', 'projected')}"
             " ORDER BY l.sid"
         ):
             yield FinishedDecision(*row[:5]), row[5]
@@ -52,7 +53,3 @@ class Figures(Reports):
             ).fetchone()
             out[doc_id] = row[0] if row else None
         return out
-
-
-# An annotator's own decision: neither adjudicated nor projected from another document.
-_OWN = "({l}.origin IS NULL OR {l}.origin NOT IN ('adjudicated', 'projected'))"

@@ -42,6 +42,10 @@ class Location:
 
         return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=True)
 
+    def title(self) -> str:
+        """The location as a title names it: the file's name, or the URL as shown."""
+        return self.path.name if self.path is not None else self.shown()
+
     def sqlalchemy_url(self) -> str:
         """The URL an SQLAlchemy engine opens a PostgreSQL store by (psycopg 3)."""
         assert self.url is not None, "an SQLite store is opened by its path"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from annotator.scheme import Status
-from annotator.store.connection import Connection
+from annotator.store.connection import Connection, among, origin_not
 from annotator.store.rows import DocumentInfo, DocumentProgress, DocumentRow, LabelRow, SentenceRow, Tally
 
 # The models (pydantic) are imported by the reads that build them: the labelling screen paints its
@@ -64,13 +64,14 @@ class Reading(Connection):
 
     def finished_among(self, sids: list[int], annotator: str) -> set[int]:
         """Which of these sentences the annotator has finished (done or skipped)."""
-        marks = ", ".join(f":s{i}" for i in range(len(sids)))
+        if not sids:
+            return set()
+        marks, params = among("sid", sids)
         return {
             sid
             for (sid,) in self.db.execute(
-                f"SELECT sid FROM labels WHERE annotator = :annotator AND sid IN ({marks})"
-                " AND status IN ('done', 'skipped')",
-                {"annotator": annotator, **{f"s{i}": sid for i, sid in enumerate(sids)}},
+                f"SELECT sid FROM labels WHERE annotator = :annotator{marks} AND status IN ('done', 'skipped')",
+                {"annotator": annotator, **params},
             )
         }
 
@@ -229,7 +230,7 @@ class Reading(Connection):
             " CROSS JOIN documents h CROSS JOIN documents d CROSS JOIN sentences s CROSS JOIN labels l"
             " WHERE here.sid = :sid AND h.doc = here.doc AND d.cluster = h.cluster AND d.doc != h.doc"
             " AND s.skey = here.skey AND s.doc = d.doc AND l.sid = s.sid AND l.annotator = :annotator"
-            " AND l.status = 'done' AND (l.origin IS NULL OR l.origin != 'adjudicated')"
+            f" AND l.status = 'done' AND {origin_not('l', 'adjudicated')}"
             " ORDER BY s.doc, s.pos LIMIT :limit",
             {"sid": sid, "annotator": annotator, "limit": limit},
         ).fetchall()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import orjson
 
-from annotator.store.connection import among
+from annotator.store.connection import among, origin_not
 from annotator.store.reading import Reading
 from annotator.store.rows import FinishedDecision, Located, OpenSentence, SentenceRow, TrainingRow, Version
 from annotator.store.schema import EMPTY_LABELS
@@ -71,7 +71,7 @@ class Reports(Reading):
             return " AND l.annotator = :who", {"who": annotator}
         if adjudicated:
             return " AND l.origin = 'adjudicated'", {}
-        return f" AND {_NOT_ADJUDICATED.format(l='l')}", {}
+        return f" AND {origin_not('l', 'adjudicated')}", {}
 
     def export_size(
         self, *, include_all: bool = False, annotator: str | None = None, adjudicated: bool = False
@@ -93,8 +93,8 @@ class Reports(Reading):
             "SELECT l.sid, d.doc_id, l.annotator, b.block_type, l.labels FROM labels l "
             "JOIN sentences s ON s.sid = l.sid JOIN documents d ON d.doc = s.doc "
             "JOIN blocks b ON b.doc = s.doc AND b.idx = s.block "
-            f"WHERE l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
-            + ("" if projected else " AND (l.origin IS NULL OR l.origin != 'projected')")
+            f"WHERE l.status = 'done' AND {origin_not('l', 'adjudicated')}"
+            + ("" if projected else f" AND {origin_not('l', 'projected')}")
         )
         names, params = among("l.annotator", annotators)
         for row in self.db.execute(sql + names + " ORDER BY s.doc, s.pos", params):
@@ -105,7 +105,7 @@ class Reports(Reading):
         return [
             name
             for (name,) in self.db.execute(
-                f"SELECT DISTINCT annotator FROM labels WHERE {_NOT_ADJUDICATED.format(l='labels')}"
+                f"SELECT DISTINCT annotator FROM labels WHERE {origin_not('labels', 'adjudicated')}"
                 " ORDER BY annotator"
             )
         ]
@@ -121,7 +121,7 @@ class Reports(Reading):
         """Whether the annotator labelled anything themselves (adjudicated verdicts aside)."""
         return (
             self.db.execute(
-                f"SELECT 1 FROM labels WHERE annotator = :annotator AND {_NOT_ADJUDICATED.format(l='labels')}"
+                f"SELECT 1 FROM labels WHERE annotator = :annotator AND {origin_not('labels', 'adjudicated')}"
                 " LIMIT 1",
                 {"annotator": annotator},
             ).fetchone()
@@ -135,7 +135,7 @@ class Reports(Reading):
         sql = (
             "SELECT l.annotator, l.labels, (SELECT max(e.event_id) FROM events e WHERE e.sid = l.sid"
             " AND e.annotator = l.annotator) FROM labels l WHERE l.sid = :sid AND l.annotator != :reviewer"
-            f" AND l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
+            f" AND l.status = 'done' AND {origin_not('l', 'adjudicated')}"
         )
         names, params = among("l.annotator", annotators)
         rows = self.db.execute(
@@ -268,7 +268,7 @@ class Reports(Reading):
         per_annotator: dict[str, dict] = {}
         for annotator, status, n in q(
             "SELECT l.annotator, l.status, count(*) FROM labels l JOIN sentences s ON s.sid = l.sid "
-            f"WHERE s.labelled = 1 AND l.status != 'todo' AND {_NOT_ADJUDICATED.format(l='l')}"
+            f"WHERE s.labelled = 1 AND l.status != 'todo' AND {origin_not('l', 'adjudicated')}"
             " GROUP BY l.annotator, l.status ORDER BY l.annotator"
         ):
             per_annotator.setdefault(annotator, {"done": 0, "skipped": 0})[status] = n
@@ -291,20 +291,20 @@ class Reports(Reading):
             ),
             "annotated": q(
                 "SELECT count(DISTINCT l.sid) FROM labels l JOIN sentences s ON s.sid = l.sid "
-                f"WHERE s.labelled = 1 AND l.status = 'done' AND {_NOT_ADJUDICATED.format(l='l')}"
+                f"WHERE s.labelled = 1 AND l.status = 'done' AND {origin_not('l', 'adjudicated')}"
             ).fetchone()[0],
             "labels": {
                 field: dict(
                     q(
                         f"SELECT coalesce(labels ->> '{field}', 'unset'), count(*) FROM labels WHERE status = 'done'"
-                        f" AND {_NOT_ADJUDICATED.format(l='labels')} GROUP BY 1 ORDER BY 2 DESC, 1"
+                        f" AND {origin_not('labels', 'adjudicated')} GROUP BY 1 ORDER BY 2 DESC, 1"
                     ).fetchall()
                 )
                 for field in ("mode", "claim")
             },
             "quotes": q(
                 "SELECT coalesce(sum(json_array_length(labels -> 'quotes')), 0) FROM labels"
-                f" WHERE status = 'done' AND {_NOT_ADJUDICATED.format(l='labels')}"
+                f" WHERE status = 'done' AND {origin_not('labels', 'adjudicated')}"
             ).fetchone()[0],
             "annotators": per_annotator,
             # the reviewers' verdicts, apart: a reviewer labels no sentence of their own
@@ -328,10 +328,6 @@ class Reports(Reading):
         if not seconds or seconds < 60:
             return None
         return round(n * 3600 / seconds, 1)
-
-
-# Not a reviewer's verdict (origin NULL or anything but 'adjudicated'), on the labels row named `l`.
-_NOT_ADJUDICATED = "({l}.origin IS NULL OR {l}.origin != 'adjudicated')"
 
 
 def _record_json(split: str) -> str:

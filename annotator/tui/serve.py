@@ -142,7 +142,7 @@ class AnnotatorServer(Server):
             command="annotator",
             host=host,
             port=port,
-            title=f"annotator · {where.path.name if where.path is not None else self.shown}",
+            title=f"annotator · {where.title()}",
             public_url=public_url,
             templates_path=TEMPLATES,
         )
