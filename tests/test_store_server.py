@@ -337,6 +337,7 @@ async def test_the_document_finder_while_the_server_is_gone_says_so_and_finds_ag
             assert said and all(
                 m.startswith("The documents could not be read: ") and "cannot be reached" in m for m in said
             ), said
+            assert len(said) == 1  # said once, not at every character
         await pilot.press("i")  # "chi": read again, the server is back
         await pilot.pause()
         options = app.screen.query_one("OptionList")

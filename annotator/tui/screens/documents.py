@@ -27,6 +27,7 @@ class DocumentPicker(ModalScreen[str | None]):
     def __init__(self, session: LabelSession):
         super().__init__()
         self.session = session
+        self.failing = False  # the last reading failed (and said so)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="documents-dialog"):
@@ -43,8 +44,11 @@ class DocumentPicker(ModalScreen[str | None]):
         try:
             found = self.session.documents(query, LIMIT)
         except READ_FAILURES as exc:  # the list stays empty; the next character typed reads again
-            self.notify(f"The documents could not be read: {shown(exc)}", severity="error", markup=False)
+            if not self.failing:  # said once, not at every character
+                self.notify(f"The documents could not be read: {shown(exc)}", severity="error", markup=False)
+            self.failing = True
             return
+        self.failing = False
         options.add_options(
             # an id and a title are data, not markup
             Option(
